@@ -1,0 +1,41 @@
+// Bundles every entry point in src/entry/ into dist/ (ESM, shared chunks).
+// Usage: node scripts/build.mjs [outdir]   (default: dist)
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+
+export const ENTRY_DIR = 'src/entry';
+
+export async function bundle(outdir) {
+  const entries = readdirSync(ENTRY_DIR)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => join(ENTRY_DIR, f));
+  rmSync(outdir, { recursive: true, force: true });
+  return build({
+    entryPoints: entries,
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    entryNames: '[name]',
+    chunkNames: 'chunks/[name]-[hash]',
+    minify: true,
+    keepNames: false,
+    legalComments: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+    // CommonJS dependencies (sigstore) call require(); give ESM chunks a real one.
+    banner: {
+      js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
+    },
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const out = process.argv[2] ?? 'dist';
+  await bundle(out);
+  console.log(`bundled ${ENTRY_DIR}/*.ts into ${out}/`);
+}
