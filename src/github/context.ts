@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { UserError } from '../util/errors.js';
+
+/** The parts of the workflow run context that artifact defaults are derived from. */
+export interface WorkflowContext {
+  eventName: string;
+  /** The webhook payload of the triggering event (`$GITHUB_EVENT_PATH`). */
+  event: Record<string, unknown>;
+  /** `refs/heads/main`, `refs/tags/v1.2.3`, `refs/pull/7/merge`, … */
+  ref: string;
+  sha: string;
+  /** `https://github.com` or a GHES URL. */
+  serverUrl: string;
+  /** `owner/name`. */
+  repository: string;
+  workspace: string;
+}
+
+/** Reads the context the runner provides through environment variables. */
+export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): WorkflowContext {
+  let event: Record<string, unknown> = {};
+  const path = env.GITHUB_EVENT_PATH;
+  if (path) {
+    try {
+      event = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    } catch {
+      // A missing or unreadable payload only removes defaults; inputs can still be given.
+    }
+  }
+  return {
+    eventName: env.GITHUB_EVENT_NAME ?? '',
+    event,
+    ref: env.GITHUB_REF ?? '',
+    sha: env.GITHUB_SHA ?? '',
+    serverUrl: (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, ''),
+    repository: env.GITHUB_REPOSITORY ?? '',
+    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+  };
+}
+
+/** What the triggering event says about the commit being built. */
+export interface Provenance {
+  /** Short ref name (`main`, `v1.2.3`, PR head branch); `undefined` when there is none. */
+  refName?: string;
+  refType?: 'branch' | 'tag';
+  /** The commit built: the PR head for pull_request events, never the merge commit. */
+  sha: string;
+  /** Pull request number for pull_request* events. */
+  pr?: number;
+  /** The commit's timestamp when the payload carries it. */
+  commitTime?: string;
+}
+
+const PR_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review']);
+const KNOWN_EVENTS = new Set(['push', 'release', 'workflow_dispatch', ...PR_EVENTS]);
+
+function get(obj: unknown, ...path: string[]): unknown {
+  let cur = obj;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function parseRef(ref: string): Pick<Provenance, 'refName' | 'refType'> {
+  if (ref.startsWith('refs/heads/')) return { refName: ref.slice(11), refType: 'branch' };
+  if (ref.startsWith('refs/tags/')) return { refName: ref.slice(10), refType: 'tag' };
+  return {};
+}
+
+export function isKnownEvent(eventName: string): boolean {
+  return KNOWN_EVENTS.has(eventName);
+}
+
+/** Derives the ref, commit and PR number from the event, per event type. */
+export function provenance(ctx: WorkflowContext): Provenance {
+  if (PR_EVENTS.has(ctx.eventName)) {
+    const pr = get(ctx.event, 'pull_request');
+    const headSha = str(get(pr, 'head', 'sha')) ?? ctx.sha;
+    const number = get(pr, 'number') ?? get(ctx.event, 'number');
+    return {
+      refName: str(get(pr, 'head', 'ref')),
+      refType: 'branch',
+      sha: headSha,
+      pr: typeof number === 'number' ? number : undefined,
+    };
+  }
+  if (ctx.eventName === 'release') {
+    const tag = str(get(ctx.event, 'release', 'tag_name'));
+    return tag
+      ? { refName: tag, refType: 'tag', sha: ctx.sha }
+      : { ...parseRef(ctx.ref), sha: ctx.sha };
+  }
+  const fromRef = parseRef(ctx.ref);
+  const headCommit = get(ctx.event, 'head_commit');
+  const commitTime = str(get(headCommit, 'id')) === ctx.sha ? str(get(headCommit, 'timestamp')) : undefined;
+  return { ...fromRef, sha: ctx.sha, commitTime };
+}
+
+/** `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY`, so GHES works. */
+export function defaultSource(ctx: WorkflowContext): string | undefined {
+  return ctx.repository ? `${ctx.serverUrl}/${ctx.repository}` : undefined;
+}
+
+/** RFC-0005 revision `<short ref>@sha1:<commit>`; `sha1:<commit>` when no ref name is known. */
+export function defaultRevision(p: Provenance): string | undefined {
+  if (!/^[0-9a-f]{40}$/.test(p.sha)) return undefined;
+  return p.refName ? `${p.refName}@sha1:${p.sha}` : `sha1:${p.sha}`;
+}
+
+/** Turns any text into a valid OCI tag: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`. */
+export function sanitizeTag(text: string): string {
+  let t = text.replace(/[^A-Za-z0-9_.-]/g, '-');
+  if (!/^[A-Za-z0-9_]/.test(t)) t = `_${t}`;
+  return t.slice(0, 128);
+}
+
+export interface TagVariables {
+  branch?: string;
+  tag?: string;
+  sha: string;
+  'short-sha': string;
+  pr?: string;
+  version?: string;
+  major?: string;
+  minor?: string;
+  patch?: string;
+}
+
+export function tagVariables(p: Provenance): TagVariables {
+  const vars: TagVariables = { sha: p.sha, 'short-sha': p.sha.slice(0, 7) };
+  if (p.refType === 'branch' && p.refName) vars.branch = sanitizeTag(p.refName);
+  if (p.refType === 'tag' && p.refName) {
+    vars.tag = sanitizeTag(p.refName);
+    const m = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(p.refName);
+    if (m) {
+      vars.version = p.refName.replace(/^v/, '');
+      vars.major = m[1];
+      vars.minor = m[2];
+      vars.patch = m[3];
+    }
+  }
+  if (p.pr !== undefined) vars.pr = String(p.pr);
+  return vars;
+}
+
+/** The tags an event gets when the `tags` input is not set. */
+export function defaultTags(eventName: string, p: Provenance): string[] {
+  const vars = tagVariables(p);
+  if (p.pr !== undefined) return [`pr-${vars.pr}`];
+  if (!KNOWN_EVENTS.has(eventName)) {
+    throw new UserError(
+      `there are no default tags for the "${eventName || 'unknown'}" event; set the tags input (e.g. tags: latest)`,
+      'tags',
+    );
+  }
+  if (vars.tag) return [vars.tag];
+  if (vars.branch) return ['latest', sanitizeTag(`${vars.branch}-${vars['short-sha']}`)];
+  throw new UserError(
+    `cannot derive default tags: the workflow ref is neither a branch nor a tag; set the tags input`,
+    'tags',
+  );
+}
+
+/**
+ * Expands `{{name}}` placeholders (`branch`, `tag`, `sha`, `short-sha`, `pr`, `version`, `major`,
+ * `minor`, `patch`) in user-given tags; a placeholder without a value in this event is an error.
+ */
+export function expandTag(template: string, vars: TagVariables): string {
+  const expanded = template.replace(/\{\{\s*([a-z-]+)\s*\}\}/g, (_, name: string) => {
+    const value = (vars as unknown as Record<string, string | undefined>)[name];
+    if (value === undefined) {
+      throw new UserError(
+        `tag "${template}" uses {{${name}}}, which has no value for this event; use another tag`,
+        'tags',
+      );
+    }
+    return value;
+  });
+  return expanded;
+}
