@@ -98,7 +98,8 @@ export function provenance(ctx: WorkflowContext): Provenance {
   }
   const fromRef = parseRef(ctx.ref);
   const headCommit = get(ctx.event, 'head_commit');
-  const commitTime = str(get(headCommit, 'id')) === ctx.sha ? str(get(headCommit, 'timestamp')) : undefined;
+  const commitTime =
+    str(get(headCommit, 'id')) === ctx.sha ? str(get(headCommit, 'timestamp')) : undefined;
   return { ...fromRef, sha: ctx.sha, commitTime };
 }
 

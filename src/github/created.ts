@@ -1,0 +1,59 @@
+import * as core from '@actions/core';
+import { getExecOutput } from '@actions/exec';
+import { UserError } from '../util/errors.js';
+import type { Provenance } from './context.js';
+
+/** RFC 3339 in UTC with seconds, as Go's `time.RFC3339` prints a UTC time: `2026-01-02T03:04:05Z`. */
+export function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Resolves the `created` input: `commit` (default: the commit's timestamp from the event payload or
+ * from git in the workspace, so a re-run gives the same digest), `now`, `epoch`, or an RFC 3339
+ * time (normalised to UTC, as Flux v2.9 requires a parsable value).
+ */
+export async function resolveCreated(
+  input: string | undefined,
+  p: Provenance,
+  workspace: string,
+  now: () => Date = () => new Date(),
+): Promise<string> {
+  const value = (input ?? 'commit').trim();
+  if (value === 'now') return rfc3339(now());
+  if (value === 'epoch') return '1970-01-01T00:00:00Z';
+  if (value === 'commit') {
+    if (p.commitTime) return rfc3339(new Date(p.commitTime));
+    const fromGit = await commitTimeFromGit(p.sha, workspace);
+    if (fromGit) return fromGit;
+    core.warning(
+      'created: the commit time is not in the event payload and git could not read it ' +
+        '(check out the repository first); using the current time, so re-runs will change the digest',
+    );
+    return rfc3339(now());
+  }
+  if (!RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new UserError(
+      `input created must be commit, now, epoch or an RFC 3339 time like 2026-01-02T03:04:05Z, got "${value}"`,
+      'created',
+    );
+  }
+  return rfc3339(new Date(value));
+}
+
+async function commitTimeFromGit(sha: string, cwd: string): Promise<string | undefined> {
+  if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
+  try {
+    const r = await getExecOutput('git', ['show', '-s', '--format=%cI', sha], {
+      cwd,
+      silent: true,
+      ignoreReturnCode: true,
+    });
+    const text = r.stdout.trim();
+    return r.exitCode === 0 && RFC3339.test(text) ? rfc3339(new Date(text)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
