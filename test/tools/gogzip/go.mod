@@ -1,0 +1,3 @@
+module github.com/flux-oci-action/test/tools/gogzip
+
+go 1.26
