@@ -1,0 +1,254 @@
+// Image references, parsed the way Docker and go-containerregistry's `name` package do, with
+// messages that name the action input at fault.
+import { UserError } from '../util/errors.js';
+
+/** A repository in a registry: `name` is `registry/path`, e.g. `ghcr.io/org/app`. */
+export interface Repository {
+  /** Host with optional port, e.g. `ghcr.io`, `localhost:5000`, `index.docker.io`. */
+  registry: string;
+  /** Repository path inside the registry, e.g. `org/app` or `library/nginx`. */
+  path: string;
+  /** `registry/path`. */
+  name: string;
+}
+
+export interface Reference {
+  repository: Repository;
+  tag?: string;
+  digest?: string;
+}
+
+export interface ParsedDigest {
+  algorithm: 'sha256' | 'sha512';
+  hex: string;
+  /** `algorithm:hex`. */
+  value: string;
+}
+
+export interface ParseOptions {
+  /** The action input the value came from, named in error messages. Default `repository`. */
+  input?: string;
+}
+
+export const DOCKER_HUB = 'index.docker.io';
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+// Grammar from distribution's reference package (regexp.go).
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
+const IPV6 = /^\[[a-fA-F0-9:.]+(?:%[a-zA-Z0-9]+)?\]$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGESTS: Record<string, RegExp> = {
+  sha256: /^[a-f0-9]{64}$/,
+  sha512: /^[a-f0-9]{128}$/,
+};
+const MAX_NAME_LENGTH = 255;
+
+/** Parses `[oci://]registry/path` (no tag, no digest). */
+export function parseRepository(input: string, options: ParseOptions = {}): Repository {
+  const field = options.input ?? 'repository';
+  const value = stripScheme(input, field);
+  if (value.includes('@')) {
+    throw new UserError(
+      `${field} "${input}" must not include a digest: give the repository only, e.g. ghcr.io/org/name`,
+      field,
+    );
+  }
+  const lastSlash = value.lastIndexOf('/');
+  if (value.indexOf(':', lastSlash + 1) !== -1) {
+    throw new UserError(
+      `${field} "${input}" must not include a tag: give the repository only (e.g. ghcr.io/org/name) and the tags in the tags input`,
+      field,
+    );
+  }
+  return splitRepository(value, input, field);
+}
+
+/** Parses `[oci://]repo[:tag][@digest]`. */
+export function parseReference(input: string, options: ParseOptions = {}): Reference {
+  const field = options.input ?? 'repository';
+  let rest = stripScheme(input, field);
+  let digest: string | undefined;
+  let tag: string | undefined;
+  const at = rest.indexOf('@');
+  if (at !== -1) {
+    digest = checkDigest(rest.slice(at + 1), input, field);
+    rest = rest.slice(0, at);
+  }
+  const lastSlash = rest.lastIndexOf('/');
+  const colon = rest.indexOf(':', lastSlash + 1);
+  if (colon !== -1) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) {
+      throw new UserError(
+        `${field} "${input}" has an invalid tag "${tag}": tags are up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'`,
+        field,
+      );
+    }
+  }
+  const repository = splitRepository(rest, input, field);
+  const ref: Reference = { repository };
+  if (tag !== undefined) ref.tag = tag;
+  if (digest !== undefined) ref.digest = digest;
+  return ref;
+}
+
+/** Validates a tag; throws a `UserError` naming `input` (default `tags`). */
+export function parseTag(tag: string, options: ParseOptions = {}): string {
+  const field = options.input ?? 'tags';
+  if (!TAG.test(tag)) {
+    throw new UserError(
+      `${field}: invalid tag "${tag}": tags are up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'`,
+      field,
+    );
+  }
+  return tag;
+}
+
+/** Validates `sha256:<64 hex>` or `sha512:<128 hex>`. */
+export function parseDigest(input: string, options: ParseOptions = {}): ParsedDigest {
+  const field = options.input ?? 'digest';
+  const value = checkDigest(input.trim(), input, field);
+  const [algorithm, hex] = value.split(':') as ['sha256' | 'sha512', string];
+  return { algorithm, hex, value };
+}
+
+export function isDigest(value: string): boolean {
+  const i = value.indexOf(':');
+  const re = DIGESTS[value.slice(0, i)];
+  return i > 0 && re !== undefined && re.test(value.slice(i + 1));
+}
+
+/** `repo:tag`, `repo@digest` or `repo:tag@digest`. */
+export function formatReference(ref: Reference): string {
+  let s = ref.repository.name;
+  if (ref.tag) s += `:${ref.tag}`;
+  if (ref.digest) s += `@${ref.digest}`;
+  return s;
+}
+
+/** True for registries on this machine, which may be spoken to over plain HTTP. */
+export function isLoopback(registry: string): boolean {
+  const host = hostOf(registry).toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
+  const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return m?.slice(1).every((o) => Number(o) <= 255) ?? false;
+}
+
+/** Host without port (and without IPv6 brackets). */
+export function hostOf(registry: string): string {
+  if (registry.startsWith('[')) {
+    const end = registry.indexOf(']');
+    return end === -1 ? registry : registry.slice(1, end);
+  }
+  const colon = registry.lastIndexOf(':');
+  // A bare IPv6 address has several colons and no port.
+  if (colon === -1 || registry.indexOf(':') !== colon) return registry;
+  return registry.slice(0, colon);
+}
+
+function stripScheme(input: string, field: string): string {
+  const value = input.trim();
+  if (value === '') throw new UserError(`${field} is empty: give e.g. ghcr.io/org/name`, field);
+  if (value.startsWith('oci://')) return value.slice('oci://'.length);
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(value);
+  if (scheme) {
+    throw new UserError(
+      `${field} "${input}" must not start with ${scheme[1]}://: give registry/path, optionally with oci://`,
+      field,
+    );
+  }
+  return value;
+}
+
+function splitRepository(value: string, input: string, field: string): Repository {
+  if (value === '') throw new UserError(`${field} is empty: give e.g. ghcr.io/org/name`, field);
+  const parts = value.split('/');
+  let registry: string = DOCKER_HUB;
+  const first = parts[0] ?? '';
+  // Like Docker: the first component is a registry if it looks like a host.
+  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
+    registry = checkRegistry(first, input, field);
+    parts.shift();
+  }
+  if (DOCKER_HUB_ALIASES.has(registry)) {
+    registry = DOCKER_HUB;
+    if (parts.length === 1) parts.unshift('library');
+  }
+  if (parts.some((p) => p === '')) {
+    throw new UserError(
+      `${field} "${input}" has an empty path component: remove the extra '/' (e.g. ghcr.io/org/name)`,
+      field,
+    );
+  }
+  const path = parts.join('/');
+  if (/[A-Z]/.test(path)) {
+    throw new UserError(
+      `repository names must be lowercase: use ${suggestLowercase(input)}`,
+      field,
+    );
+  }
+  for (const p of parts) {
+    if (!PATH_COMPONENT.test(p)) {
+      throw new UserError(
+        `${field} "${input}" has an invalid path component "${p}": use lowercase letters, digits and single separators '.', '_', '__' or '-' between them`,
+        field,
+      );
+    }
+  }
+  const name = `${registry}/${path}`;
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new UserError(
+      `${field} "${input}" is longer than ${MAX_NAME_LENGTH} characters: use a shorter name`,
+      field,
+    );
+  }
+  return { registry, path, name };
+}
+
+function checkRegistry(value: string, input: string, field: string): string {
+  let host = value;
+  let port: string | undefined;
+  if (value.startsWith('[')) {
+    const end = value.indexOf(']');
+    host = value.slice(0, end + 1);
+    const rest = value.slice(end + 1);
+    if (rest !== '') {
+      if (!rest.startsWith(':'))
+        host = value; // falls through to the IPv6 check and fails
+      else port = rest.slice(1);
+    }
+  } else {
+    const colon = value.indexOf(':');
+    if (colon !== -1) {
+      host = value.slice(0, colon);
+      port = value.slice(colon + 1);
+    }
+  }
+  const hostOk = IPV6.test(host) || host.split('.').every((c) => DOMAIN_COMPONENT.test(c));
+  const portOk = port === undefined || (/^\d{1,5}$/.test(port) && Number(port) <= 65535);
+  if (!hostOk || !portOk) {
+    throw new UserError(
+      `${field} "${input}" has an invalid registry "${value}": use a host name with optional :port, e.g. ghcr.io or localhost:5000`,
+      field,
+    );
+  }
+  return value.toLowerCase();
+}
+
+function checkDigest(value: string, input: string, field: string): string {
+  if (!isDigest(value)) {
+    throw new UserError(
+      `${field} "${input}" has an invalid digest: expected sha256:<64 lowercase hex> or sha512:<128 lowercase hex>`,
+      field,
+    );
+  }
+  return value;
+}
+
+function suggestLowercase(input: string): string {
+  const v = input.trim();
+  return v.toLowerCase();
+}
