@@ -1,0 +1,266 @@
+#!/usr/bin/env bash
+# Installs the pinned tools the tests need into $REPO/.tools (gitignored):
+#   .tools/bin/{flux,crane,oras,cosign2,cosign3,node24}, plus Debian packages
+#   (docker-registry, apache2-utils for htpasswd, git, jq).
+# Versions live in test/tools/pins.env. Idempotent: a tool is rebuilt only when its
+# stamp (version + inputs) changed or its binary is missing. Go tools come from the
+# Go module proxy, node24 from npm, the rest from apt.
+#
+# Usage: scripts/install-tools.sh [--apt-only | --no-apt] [--force] [--jobs N]
+#   --apt-only   only install the Debian packages     --no-apt  skip them
+#   --force      rebuild every tool                    --jobs N  parallel Go builds (default 2)
+# Env: TOOLS_DIR (default $REPO/.tools), INSTALL_TOOLS_JOBS.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS=${TOOLS_DIR:-$REPO/.tools}
+BIN=$TOOLS/bin
+STAMPS=$TOOLS/stamps
+LOGS=$TOOLS/logs
+PINS=$REPO/test/tools/pins.env
+
+do_apt=1 do_tools=1 force=0 jobs=${INSTALL_TOOLS_JOBS:-2}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --apt-only) do_tools=0 ;;
+    --no-apt) do_apt=0 ;;
+    --force) force=1 ;;
+    --jobs) jobs=$2; shift ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "install-tools: unknown argument: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+log() { printf '[install-tools] %s\n' "$*"; }
+die() { printf '[install-tools] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# pins.env is parsed, never sourced: values may hold spaces and are not shell.
+declare -A PIN
+while IFS= read -r line || [ -n "$line" ]; do
+  case $line in '' | '#'*) continue ;; esac
+  [[ $line == *=* ]] || die "bad line in $PINS: $line"
+  PIN[${line%%=*}]=${line#*=}
+done <"$PINS"
+pin() { [ -n "${PIN[$1]:-}" ] || die "$1 missing from $PINS"; printf '%s' "${PIN[$1]}"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "need root (or sudo) to run: $*"; fi
+}
+
+# --- Debian packages ---------------------------------------------------------------
+
+install_apt() {
+  local start=$SECONDS missing=() p
+  for p in $(pin APT_PACKAGES); do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "apt: all present ($(pin APT_PACKAGES))"
+  else
+    log "apt: installing ${missing[*]}"
+    # Keep postinst from starting services (docker-registry would bind :5000); only add
+    # a policy-rc.d when the machine has none, and remove it again.
+    local policy=/usr/sbin/policy-rc.d added_policy=0
+    if [ ! -e $policy ]; then
+      printf '#!/bin/sh\nexit 101\n' | as_root tee $policy >/dev/null
+      as_root chmod 755 $policy
+      added_policy=1
+    fi
+    local rc=0
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null || rc=$?
+    [ $added_policy = 1 ] && as_root rm -f $policy
+    [ $rc = 0 ] || die "apt-get failed ($rc)"
+  fi
+  # Tests start their own registries on random ports; a packaged service must not run.
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null &&
+    systemctl is-enabled docker-registry >/dev/null 2>&1; then
+    log "apt: disabling the docker-registry system service"
+    as_root systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
+  [ -x /usr/bin/docker-registry ] || die "/usr/bin/docker-registry missing after install"
+  command -v htpasswd >/dev/null || die "htpasswd missing after install"
+  log "apt: done in $((SECONDS - start))s"
+}
+
+# --- stamps ------------------------------------------------------------------------
+
+# up_to_date NAME KEY: the binary exists and was built from exactly KEY.
+up_to_date() {
+  [ $force = 0 ] && [ -x "$BIN/$1" ] && [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]
+}
+stamp() { printf '%s' "$2" >"$STAMPS/$1"; }
+
+# --- Go toolchain ------------------------------------------------------------------
+
+setup_go() {
+  command -v go >/dev/null || die "go not found on PATH (install Go $(pin GO_MINOR).x)"
+  local local_version
+  local_version=$(GOTOOLCHAIN=local go env GOVERSION)
+  # Our GOFLAGS only: a developer's -mod=vendor or similar would break module builds.
+  export GOFLAGS=-buildvcs=false GOWORK=off
+  if [[ $local_version == "$(pin GO_MINOR)" || $local_version == "$(pin GO_MINOR)".* ]]; then
+    export GOTOOLCHAIN=local
+  else
+    # The toolchain itself comes from the Go module proxy (golang.org/toolchain).
+    export GOTOOLCHAIN=$(pin GO_TOOLCHAIN)
+    log "go: local $local_version is not $(pin GO_MINOR).x; using GOTOOLCHAIN=$GOTOOLCHAIN"
+  fi
+  GO_VERSION=$(go env GOVERSION)
+  log "go: $GO_VERSION (GOMODCACHE=$(go env GOMODCACHE))"
+}
+
+# check NAME EXPECTED CMD...: CMD's output must contain EXPECTED.
+check() {
+  local name=$1 want=$2 out
+  shift 2
+  out=$("$@" 2>&1) || die "$name: '$*' failed: $out"
+  [[ $out == *"$want"* ]] || die "$name: '$*' printed '$out', expected '$want'"
+}
+
+# --- builders (each runs as a background job; output goes to $LOGS/NAME.log) --------
+
+# go_install NAME PACKAGE VERSION: `go install PACKAGE@VERSION` renamed to NAME.
+go_install() {
+  local name=$1 pkg=$2 version=$3 gobin
+  gobin=$(mktemp -d "$TOOLS/gobin.XXXXXX")
+  GOBIN=$gobin go install -trimpath -ldflags=-s "$pkg@$version"
+  mv -f "$gobin/${pkg##*/}" "$BIN/$name"
+  rm -rf "$gobin"
+}
+
+# flux2's go.mod has a replace directive, so `go install flux@version` is refused, and
+# cmd/flux embeds install manifests that releases generate and the module zip lacks.
+# So: copy our module (which repeats the replace and pins every dependency in go.sum),
+# point it at a writable copy of the flux2 module with a placeholder manifest, build.
+build_flux() {
+  local version=$1 src=$REPO/test/tools/flux dir=$TOOLS/build/flux fluxdir
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cp "$src/go.mod" "$src/go.sum" "$dir/"
+  # Downloads flux2 from the proxy and verifies it against our go.sum.
+  fluxdir=$(cd "$dir" && go mod download github.com/fluxcd/flux2/v2 &&
+    go list -m -f '{{.Dir}}' github.com/fluxcd/flux2/v2)
+  cp -r "$fluxdir" "$dir/flux2"
+  chmod -R u+w "$dir/flux2"
+  mkdir -p "$dir/flux2/cmd/flux/manifests"
+  cp "$src/embed/placeholder.yaml" "$dir/flux2/cmd/flux/manifests/"
+  (cd "$dir" && go mod edit -replace "github.com/fluxcd/flux2/v2=./flux2" &&
+    go build -trimpath -ldflags "-s -X main.VERSION=$version" -o "$BIN/flux.new" \
+      github.com/fluxcd/flux2/v2/cmd/flux)
+  mv -f "$BIN/flux.new" "$BIN/flux"
+  rm -rf "$dir"
+}
+
+verify_flux() {
+  check flux "$1" "$BIN/flux" version --client
+  local tmp
+  tmp=$(mktemp -d)
+  mkdir "$tmp/src"
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: smoke\n' >"$tmp/src/cm.yaml"
+  "$BIN/flux" build artifact --path "$tmp/src" --output "$tmp/a.tgz" >/dev/null 2>&1 ||
+    die "flux: 'flux build artifact' failed"
+  tar -tzf "$tmp/a.tgz" | grep -q cm.yaml || die "flux: built artifact lacks cm.yaml"
+  rm -rf "$tmp"
+}
+
+install_node24() {
+  local version=$1 arch
+  case $(uname -m) in
+    x86_64) arch=x64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) die "node24: unsupported architecture $(uname -m)" ;;
+  esac
+  # npm's `node` package only runs an install script that installs node-<os>-<arch>;
+  # installing that package directly gives the same binary without install scripts.
+  rm -rf "$TOOLS/node24"
+  npm install --prefix "$TOOLS/node24" --no-save --no-package-lock --ignore-scripts \
+    --no-audit --no-fund --loglevel=error "node-linux-$arch@$version"
+  ln -sfn "../node24/node_modules/node-linux-$arch/bin/node" "$BIN/node24"
+}
+
+# --- job runner --------------------------------------------------------------------
+
+declare -A JOB_NAME JOB_START
+FAILED=()
+
+# verify NAME VERSION: the installed tool runs and reports VERSION.
+verify() {
+  case $1 in
+    flux) verify_flux "$2" ;;
+    node24) check node24 "v$2" "$BIN/node24" --version ;;
+    *) check "$1" "${2#v}" "$BIN/$1" version ;;
+  esac
+}
+
+# run_job NAME VERSION KEY -- BUILD-CMD...: in the background unless NAME is up to date,
+# runs BUILD then verifies the tool, and stamps KEY on success.
+run_job() {
+  local name=$1 version=$2 key=$3
+  shift 4
+  if up_to_date "$name" "$key"; then
+    log "$name: up to date ($key)"
+    return
+  fi
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do reap; done
+  log "$name: building ($key), log in $LOGS/$name.log"
+  ( set -e; "$@"; verify "$name" "$version"; stamp "$name" "$key" ) >"$LOGS/$name.log" 2>&1 &
+  JOB_NAME[$!]=$name
+  JOB_START[$!]=$SECONDS
+}
+
+# reap: waits for one job and reports it.
+reap() {
+  local pid rc=0
+  wait -n -p pid || rc=$?
+  [ -n "${pid:-}" ] || return 0
+  local name=${JOB_NAME[$pid]} took=$((SECONDS - ${JOB_START[$pid]}))
+  if [ $rc = 0 ]; then
+    log "$name: done in ${took}s"
+  else
+    log "$name: FAILED after ${took}s (exit $rc); last lines of $LOGS/$name.log:"
+    tail -n 30 "$LOGS/$name.log" | sed 's/^/    /'
+    FAILED+=("$name")
+  fi
+  unset "JOB_NAME[$pid]"
+}
+
+install_tools() {
+  local start=$SECONDS
+  mkdir -p "$BIN" "$STAMPS" "$LOGS"
+  setup_go
+  local go_minor=${GO_VERSION%.*} v
+
+  v=$(pin NODE24_VERSION)
+  command -v npm >/dev/null || die "npm not found on PATH"
+  run_job node24 "$v" "node24 $v $(uname -m)" -- install_node24 "$v"
+
+  # flux first: it is the slowest build and others wait for it.
+  v=$(pin FLUX_VERSION)
+  local flux_inputs
+  flux_inputs=$(cat "$REPO/test/tools/flux/go.mod" "$REPO/test/tools/flux/go.sum" \
+    "$REPO/test/tools/flux/embed/placeholder.yaml" | sha256sum | cut -c1-16)
+  run_job flux "$v" "flux $v $go_minor $flux_inputs" -- build_flux "$v"
+
+  v=$(pin CRANE_VERSION)
+  run_job crane "$v" "crane $v $go_minor" -- go_install crane github.com/google/go-containerregistry/cmd/crane "$v"
+  v=$(pin ORAS_VERSION)
+  run_job oras "$v" "oras $v $go_minor" -- go_install oras oras.land/oras/cmd/oras "$v"
+  v=$(pin COSIGN2_VERSION)
+  run_job cosign2 "$v" "cosign2 $v $go_minor" -- go_install cosign2 github.com/sigstore/cosign/v2/cmd/cosign "$v"
+  v=$(pin COSIGN3_VERSION)
+  run_job cosign3 "$v" "cosign3 $v $go_minor" -- go_install cosign3 github.com/sigstore/cosign/v3/cmd/cosign "$v"
+
+  while [ ${#JOB_NAME[@]} -gt 0 ]; do reap; done
+  [ ${#FAILED[@]} = 0 ] || die "failed: ${FAILED[*]}"
+  log "tools: all installed in $BIN in $((SECONDS - start))s"
+}
+
+total=$SECONDS
+[ $do_apt = 1 ] && install_apt
+[ $do_tools = 1 ] && install_tools
+log "total ${BASH_SOURCE[0]##*/}: $((SECONDS - total))s"
