@@ -25,8 +25,11 @@ export function buildGoGzip(): GoGzip {
   const dir = mkdtempSync(join(tmpdir(), 'gogzip-'));
   const bin = join(dir, 'gogzip');
   const local = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
-  const env = { ...process.env, CGO_ENABLED: '0' };
-  env.GOTOOLCHAIN = local.startsWith('go1.26') ? 'local' : REFERENCE_TOOLCHAIN;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CGO_ENABLED: '0',
+    GOTOOLCHAIN: local.startsWith('go1.26') ? 'local' : REFERENCE_TOOLCHAIN,
+  };
   execFileSync('go', ['build', '-trimpath', '-o', bin, '.'], {
     cwd: SOURCE_DIR,
     env,
