@@ -17,8 +17,12 @@ function files(dir) {
 const fresh = mkdtempSync(join(tmpdir(), 'dist-check-'));
 try {
   await bundle(fresh);
-  const want = files(fresh).map((f) => relative(fresh, f)).sort();
-  const have = files('dist').map((f) => relative('dist', f)).sort();
+  const want = files(fresh)
+    .map((f) => relative(fresh, f))
+    .sort();
+  const have = files('dist')
+    .map((f) => relative('dist', f))
+    .sort();
   const problems = [];
   for (const f of new Set([...want, ...have])) {
     if (!want.includes(f)) problems.push(`extra file dist/${f}`);
@@ -27,7 +31,9 @@ try {
       problems.push(`stale dist/${f}`);
   }
   if (problems.length > 0) {
-    console.error(`dist/ is stale; run "npm run build" and commit dist/:\n  ${problems.join('\n  ')}`);
+    console.error(
+      `dist/ is stale; run "npm run build" and commit dist/:\n  ${problems.join('\n  ')}`,
+    );
     process.exit(1);
   }
   console.log(`dist/ is up to date (${have.length} files)`);

@@ -1,14 +1,8 @@
 import * as core from '@actions/core';
 import { getExecOutput } from '@actions/exec';
+import { isRFC3339, formatCreated as rfc3339 } from '../artifact/index.js';
 import { UserError } from '../util/errors.js';
 import type { Provenance } from './context.js';
-
-/** RFC 3339 in UTC with seconds, as Go's `time.RFC3339` prints a UTC time: `2026-01-02T03:04:05Z`. */
-export function rfc3339(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * Resolves the `created` input: `commit` (default: the commit's timestamp from the event payload or
@@ -34,7 +28,7 @@ export async function resolveCreated(
     );
     return rfc3339(now());
   }
-  if (!RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+  if (!isRFC3339(value)) {
     throw new UserError(
       `input created must be commit, now, epoch or an RFC 3339 time like 2026-01-02T03:04:05Z, got "${value}"`,
       'created',
@@ -52,7 +46,7 @@ async function commitTimeFromGit(sha: string, cwd: string): Promise<string | und
       ignoreReturnCode: true,
     });
     const text = r.stdout.trim();
-    return r.exitCode === 0 && RFC3339.test(text) ? rfc3339(new Date(text)) : undefined;
+    return r.exitCode === 0 && isRFC3339(text) ? rfc3339(new Date(text)) : undefined;
   } catch {
     return undefined;
   }

@@ -1,0 +1,96 @@
+import { resolve } from 'node:path';
+import * as core from '@actions/core';
+import {
+  CREATED_ANNOTATION,
+  extractLayer,
+  REVISION_ANNOTATION,
+  SOURCE_ANNOTATION,
+} from '../artifact/index.js';
+import { readRef } from '../github/artifact-ref.js';
+import { contextFromEnv } from '../github/context.js';
+import { createInputs } from '../github/inputs.js';
+import { setOutputs } from '../github/outputs.js';
+import { workspacePath } from '../github/publish.js';
+import { connect } from '../github/registry.js';
+import { run } from '../github/run.js';
+import { code, table, writeSummary } from '../github/summary.js';
+import { firstLayer } from '../pipeline/push.js';
+import { UserError } from '../util/errors.js';
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+/** `1GiB`, `500MB`, `1048576` → bytes. */
+export function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? UNITS[(m[2] ?? '').toLowerCase()] : undefined;
+  if (!m || unit === undefined) {
+    throw new UserError(
+      `input max-size "${text}" is not a size; use bytes or a unit like 500MiB or 2GiB`,
+      'max-size',
+    );
+  }
+  return Math.floor(Number(m[1]) * unit);
+}
+
+await run(async () => {
+  const inputs = createInputs();
+  const ctx = contextFromEnv();
+  const { repository, client } = connect(inputs);
+  const ref = readRef(inputs);
+  const output = workspacePath(inputs, ctx, 'output');
+  const maxBytes = parseSize(inputs.string('max-size') ?? '1GiB');
+  const target = `${repository.name}${ref.includes(':') ? '@' : ':'}${ref}`;
+  if ((await client.headManifest(ref)) === undefined) {
+    throw new UserError(`artifact ${target} not found; check repository and ref`, 'ref');
+  }
+  const manifest = await client.getManifest(ref);
+  const layer = firstLayer(manifest.bytes);
+  if (!layer)
+    throw new UserError(`artifact ${target} has no layers; it is not a Flux artifact`, 'ref');
+  core.info(`pulling artifact from ${target}`);
+  const result = await extractLayer(await client.fetchBlob(layer.digest), output, { maxBytes });
+  const a =
+    (
+      JSON.parse(Buffer.from(manifest.bytes).toString('utf8')) as {
+        annotations?: Record<string, string>;
+      }
+    ).annotations ?? {};
+  core.info(
+    `artifact content extracted to ${output} (${result.files} files, ${result.bytes} bytes)`,
+  );
+  if (result.skippedLinks > 0)
+    core.warning(`${result.skippedLinks} links in the artifact were not extracted`);
+  const digestUrl = `${repository.name}@${manifest.digest}`;
+  setOutputs({
+    digest: manifest.digest,
+    'digest-url': digestUrl,
+    url: `oci://${digestUrl}`,
+    repository: repository.name,
+    source: a[SOURCE_ANNOTATION],
+    revision: a[REVISION_ANNOTATION],
+    created: a[CREATED_ANNOTATION],
+    path: resolve(output),
+    files: result.files,
+  });
+  await writeSummary(
+    inputs.boolean('summary', true),
+    `## Flux OCI artifact pulled\n\n${table(
+      ['', ''],
+      [
+        ['Artifact', code(digestUrl)],
+        ['Source', a[SOURCE_ANNOTATION] ?? ''],
+        ['Revision', a[REVISION_ANNOTATION] ? code(a[REVISION_ANNOTATION]) : ''],
+        ['Extracted to', `${code(output)}: ${result.files} files, ${result.bytes} bytes`],
+      ],
+    )}`,
+  );
+});

@@ -1,0 +1,24 @@
+import { isDigest, parseTag } from '../oci/reference.js';
+import { UserError } from '../util/errors.js';
+import type { Inputs } from './inputs.js';
+
+/** Reads the `ref` input: a tag (default `latest`) or a `sha256:` digest. */
+export function readRef(inputs: Inputs, name = 'ref'): string {
+  const ref = inputs.string(name) ?? 'latest';
+  if (ref.includes(':') && !ref.startsWith('sha256:') && !ref.startsWith('sha512:')) {
+    throw new UserError(
+      `input ${name} "${ref}" must be a tag (e.g. v1.2.3) or a digest (sha256:…), not a full reference; put the repository in the repository input`,
+      name,
+    );
+  }
+  if (ref.includes(':')) {
+    if (!isDigest(ref)) {
+      throw new UserError(
+        `input ${name} "${ref}" is not a valid digest; expected sha256: and 64 hex digits`,
+        name,
+      );
+    }
+    return ref;
+  }
+  return parseTag(ref, { input: name });
+}

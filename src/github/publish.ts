@@ -1,0 +1,169 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import * as core from '@actions/core';
+import {
+  annotationsFrom,
+  buildLayer,
+  FLUX_DEFAULT_IGNORE,
+  REVISION_ANNOTATION,
+  SOURCE_ANNOTATION,
+} from '../artifact/index.js';
+import { parseTag } from '../oci/reference.js';
+import { findUnchanged, pushByDigest } from '../pipeline/push.js';
+import { applyTags, type ManifestRef } from '../pipeline/tags.js';
+import { UserError } from '../util/errors.js';
+import {
+  contextFromEnv,
+  defaultRevision,
+  defaultSource,
+  defaultTags,
+  expandTag,
+  provenance,
+  tagVariables,
+  type WorkflowContext,
+} from './context.js';
+import { resolveCreated } from './created.js';
+import type { Inputs } from './inputs.js';
+import { setOutputs } from './outputs.js';
+import { connect } from './registry.js';
+import { code, table, writeSummary } from './summary.js';
+
+/** What signing reports back to the publish flow (see src/signing). */
+export interface SignOutcome {
+  formats: string[];
+  certificateIdentity?: string;
+  certificateOidcIssuer?: string;
+  publicKey?: string;
+  /** Extra markdown for the summary (e.g. a ready-to-paste OCIRepository). */
+  summary?: string;
+}
+
+/** Signs a pushed digest; runs after the push and before any tag moves. */
+export type SignStep = (digest: string, conn: ReturnType<typeof connect>) => Promise<SignOutcome>;
+
+/** Resolves `path` inside the workspace; a path outside it is refused. */
+export function workspacePath(inputs: Inputs, ctx: WorkflowContext, name = 'path'): string {
+  const given = inputs.string(name) ?? '.';
+  const workspace = resolve(ctx.workspace);
+  const abs = resolve(workspace, given);
+  const rel = relative(workspace, abs);
+  if (rel.startsWith('..') || isAbsolute(rel)) {
+    throw new UserError(
+      `input ${name} "${given}" is outside the workspace ${workspace}; give a path inside the repository`,
+      name,
+    );
+  }
+  return abs;
+}
+
+/** Flux's default ignore patterns (unless turned off) followed by the user's. */
+export function ignorePatterns(inputs: Inputs): string[] {
+  const defaults = inputs.boolean('ignore-defaults', true) ? [...FLUX_DEFAULT_IGNORE] : [];
+  return [...defaults, ...(inputs.list('ignore-paths') ?? [])];
+}
+
+/** build → (skip if unchanged) → push by digest → sign → tags; the body of publish and push. */
+export async function publish(inputs: Inputs, sign?: SignStep): Promise<void> {
+  const ctx = contextFromEnv();
+  const prov = provenance(ctx);
+  const conn = connect(inputs);
+  const { repository, client } = conn;
+  const summaryOn = inputs.boolean('summary', true);
+
+  const source = inputs.string('source') ?? defaultSource(ctx);
+  if (!source)
+    throw new UserError('input source is required outside GitHub Actions; set source', 'source');
+  const revision = inputs.string('revision') ?? defaultRevision(prov);
+  if (!revision) {
+    throw new UserError(
+      'cannot derive the revision from the workflow context; set the revision input',
+      'revision',
+    );
+  }
+  const vars = tagVariables(prov);
+  const tagInput = inputs.list('tags');
+  const tags = (tagInput ?? defaultTags(ctx.eventName, prov)).map((t) =>
+    parseTag(expandTag(t, vars), { input: 'tags' }),
+  );
+  const diffTag = inputs.string('diff-tag');
+  if (diffTag) parseTag(diffTag, { input: 'diff-tag' });
+  const created = await resolveCreated(inputs.string('created'), prov, ctx.workspace);
+  const annotations = annotationsFrom({
+    created,
+    source,
+    revision,
+    extra: inputs.pairs('annotations'),
+  });
+
+  const path = workspacePath(inputs, ctx);
+  core.info(`building artifact from ${relative(ctx.workspace, path) || '.'}`);
+  const layer = await buildLayer({
+    path,
+    ignorePaths: ignorePatterns(inputs),
+    resolveSymlinks: inputs.boolean('resolve-symlinks', false),
+    workspace: ctx.workspace,
+    tmpDir: process.env.RUNNER_TEMP,
+  });
+  try {
+    let manifest: ManifestRef | undefined;
+    let pushed = false;
+    if (diffTag) {
+      manifest = await findUnchanged(client, diffTag, layer);
+      if (manifest)
+        core.info(`layer unchanged since ${repository.name}:${diffTag}; nothing pushed`);
+    }
+    if (!manifest) {
+      core.info(`pushing ${layer.digest} (${layer.size} bytes) to ${repository.name}`);
+      manifest = await pushByDigest(client, layer, annotations);
+      pushed = true;
+    }
+    const signed = sign ? await sign(manifest.digest, conn) : undefined;
+    const tagged = await applyTags(client, manifest, tags);
+    for (const t of tagged.tags) core.info(`tagged ${repository.name}:${t}`);
+
+    // When unchanged, report the annotations of the artifact the tags point at.
+    const doc = JSON.parse(Buffer.from(manifest.bytes).toString('utf8')) as {
+      annotations?: Record<string, string>;
+    };
+    const digestUrl = `${repository.name}@${manifest.digest}`;
+    const outputs = {
+      digest: manifest.digest,
+      'digest-url': digestUrl,
+      url: `oci://${digestUrl}`,
+      repository: repository.name,
+      tags: tagged.tags,
+      pushed,
+      signed: sign ? signed !== undefined : undefined,
+      source: doc.annotations?.[SOURCE_ANNOTATION] ?? source,
+      revision: doc.annotations?.[REVISION_ANNOTATION] ?? revision,
+      'layer-digest': layer.digest,
+      'certificate-identity': signed?.certificateIdentity,
+      'certificate-oidc-issuer': signed?.certificateOidcIssuer,
+      'public-key': signed?.publicKey,
+    };
+    // `tag` mirrors `flux push artifact -o json` (the first tag).
+    setOutputs(outputs, { tag: tagged.tags[0] });
+
+    const rows = [
+      ['Repository', code(repository.name)],
+      ['Digest', code(manifest.digest)],
+      ['Tags', tagged.tags.map(code).join(' ')],
+      ['Pushed', pushed ? 'yes' : `no, unchanged since ${code(diffTag ?? '')}`],
+      ['Source', outputs.source],
+      ['Revision', code(outputs.revision)],
+      ['Layer', `${code(layer.digest)} (${layer.size} bytes, ${layer.entries} entries)`],
+    ];
+    if (tagged.moved.length > 0) {
+      rows.push([
+        'Moved tags',
+        tagged.moved.map((m) => `${code(m.tag)} from ${code(m.from)}`).join('<br>'),
+      ]);
+    }
+    if (signed) rows.push(['Signature', signed.formats.join(', ')]);
+    await writeSummary(
+      summaryOn,
+      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${signed?.summary ?? ''}`,
+    );
+  } finally {
+    await layer.cleanup();
+  }
+}

@@ -1,0 +1,113 @@
+import semver from 'semver';
+import type { RegistryClient } from '../oci/client.js';
+import { UserError } from '../util/errors.js';
+
+export interface ListedArtifact {
+  tag: string;
+  digest: string;
+  source?: string;
+  revision?: string;
+  created?: string;
+}
+
+export interface ListFilters {
+  semver?: string;
+  regex?: string;
+}
+
+const COSIGN_SUFFIXES = ['.sig', '.att', '.sbom'];
+
+/** `flux list artifacts` drops cosign's signature, attestation and SBOM tags. */
+function isCosignTag(tag: string): boolean {
+  return COSIGN_SUFFIXES.some((s) => tag.endsWith(s));
+}
+
+/**
+ * Flux parses tags with fluxcd/pkg/version: at least `major.minor.patch` (a `v` prefix is fine),
+ * then Masterminds semver. Returns undefined for tags that are not versions.
+ */
+export function parseVersionTag(tag: string): semver.SemVer | undefined {
+  if (tag.split('.').length < 3) return undefined;
+  return semver.parse(tag, { loose: true }) ?? undefined;
+}
+
+/** Translates a Masterminds constraint (commas mean AND) into node-semver's range syntax. */
+export function parseConstraint(constraint: string): semver.Range {
+  const normalised = constraint
+    .split('||')
+    .map((part) => part.replace(/,/g, ' ').trim())
+    .join(' || ');
+  try {
+    return new semver.Range(normalised, { loose: true });
+  } catch {
+    throw new UserError(
+      `input filter-semver: "${constraint}" is not a semver constraint; use e.g. ">=1.0.0" or "1.x"`,
+      'filter-semver',
+    );
+  }
+}
+
+function compileRegex(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch {
+    throw new UserError(
+      `input filter-regex: "${pattern}" is not a valid regular expression`,
+      'filter-regex',
+    );
+  }
+}
+
+/** Tags in `flux list artifacts` order (descending), filtered. */
+export function selectTags(tags: string[], filters: ListFilters): string[] {
+  let out = tags.filter((t) => !isCosignTag(t)).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+  if (filters.semver) {
+    const range = parseConstraint(filters.semver);
+    out = out.filter((t) => {
+      const v = parseVersionTag(t);
+      return v !== undefined && range.test(v);
+    });
+  }
+  if (filters.regex) {
+    const re = compileRegex(filters.regex);
+    out = out.filter((t) => re.test(t));
+  }
+  return out;
+}
+
+const ANNOTATION = {
+  source: 'org.opencontainers.image.source',
+  revision: 'org.opencontainers.image.revision',
+  created: 'org.opencontainers.image.created',
+};
+
+/** Lists a repository like `flux list artifacts`, reading each tag's manifest annotations. */
+export async function listArtifacts(
+  client: RegistryClient,
+  filters: ListFilters = {},
+  concurrency = 8,
+): Promise<ListedArtifact[]> {
+  const tags = selectTags(await client.listTags(), filters);
+  const results: ListedArtifact[] = new Array(tags.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tags.length) {
+      const i = next++;
+      const tag = tags[i] as string;
+      const m = await client.getManifest(tag);
+      const doc = JSON.parse(Buffer.from(m.bytes).toString('utf8')) as {
+        annotations?: Record<string, string>;
+      };
+      const a = doc.annotations ?? {};
+      results[i] = {
+        tag,
+        digest: m.digest,
+        source: a[ANNOTATION.source],
+        revision: a[ANNOTATION.revision],
+        created: a[ANNOTATION.created],
+      };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, tags.length) }, worker));
+  return results;
+}
