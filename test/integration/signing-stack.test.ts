@@ -158,7 +158,7 @@ describe('sigstore test stack', () => {
 
     const entry = bundle.verificationMaterial.tlogEntries[0];
     assert.ok(entry?.inclusionPromise?.signedEntryTimestamp);
-    assert.equal(entry.kindVersion.kind, 'hashedrekord');
+    assert.equal(entry.kindVersion?.kind, 'hashedrekord');
     // The SET is Rekor's signature over the canonical {body, integratedTime, logID, logIndex}.
     const setPayload = JSON.stringify({
       body: entry.canonicalizedBody,

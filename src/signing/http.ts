@@ -1,0 +1,122 @@
+/**
+ * Small JSON-over-HTTP helper for the Sigstore services we call ourselves (Fulcio): per-attempt
+ * timeout, bounded retries with exponential backoff honouring `Retry-After` on 408/429/5xx and
+ * network errors, never on other 4xx.
+ */
+
+export interface RetryOptions {
+  /** Per-attempt timeout in milliseconds (default 30 s). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 3). */
+  retries?: number;
+  /** First backoff delay in milliseconds, doubled each retry (default 1 s, capped at 10 s). */
+  retryBaseMs?: number;
+}
+
+export class HttpStatusError extends Error {
+  override readonly name = 'HttpStatusError';
+  constructor(
+    readonly status: number,
+    /** Server-provided message (JSON `message` or the status text), one line, bounded. */
+    readonly detail: string,
+  ) {
+    super(`HTTP ${status}${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+export class NetworkError extends Error {
+  override readonly name = 'NetworkError';
+}
+
+const MAX_BACKOFF_MS = 10_000;
+
+export async function postJSON(
+  url: string,
+  body: unknown,
+  options: RetryOptions = {},
+): Promise<unknown> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const retries = options.retries ?? 3;
+  const base = options.retryBaseMs ?? 1000;
+  let lastError: Error = new NetworkError('no attempt made');
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    let retryAfterMs: number | undefined;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'follow',
+      });
+      const text = await res.text();
+      if (res.ok) {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          throw new HttpStatusError(res.status, 'response is not JSON');
+        }
+      }
+      const err = new HttpStatusError(res.status, serverMessage(text, res.statusText));
+      if (!retryable(res.status)) throw err;
+      lastError = err;
+      retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+    } catch (err) {
+      if (err instanceof HttpStatusError && !retryable(err.status)) throw err;
+      if (!(err instanceof HttpStatusError)) {
+        lastError = new NetworkError(networkMessage(err, timeoutMs));
+      }
+    }
+    if (attempt < retries) {
+      const backoff = Math.min(base * 2 ** attempt, MAX_BACKOFF_MS);
+      await sleep(Math.min(Math.max(retryAfterMs ?? 0, backoff), MAX_BACKOFF_MS * 3));
+    }
+  }
+  throw lastError;
+}
+
+function retryable(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** A one-line, bounded message from an error body, with anything JWT-like removed. */
+export function serverMessage(text: string, fallback: string): string {
+  let msg = fallback;
+  try {
+    const json = JSON.parse(text) as { message?: unknown };
+    if (typeof json.message === 'string') msg = json.message;
+  } catch {
+    if (text.trim() && text.length < 300) msg = text;
+  }
+  return redactTokens(msg.split('\n')[0] ?? '').slice(0, 200);
+}
+
+/** Removes JWT-shaped strings (an OIDC token must never reach a message or log). */
+export function redactTokens(s: string): string {
+  return s.replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, '<redacted>');
+}
+
+function networkMessage(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const cause =
+    err instanceof Error
+      ? (err.cause as { code?: string; message?: string } | undefined)
+      : undefined;
+  return redactTokens(
+    cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)),
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,232 @@
+/**
+ * Keyless signing: one ephemeral ECDSA P-256 key per run, a Fulcio certificate for it bound to the
+ * OIDC identity (kept with its chain, which sigstore-js' FulcioSigner drops), Rekor (v1) entries and
+ * optional RFC 3161 timestamps through @sigstore/sign's bundle builders.
+ *
+ * The OIDC token comes from `identityProvider.getToken()` (the entry point's business); a
+ * certificate is reused for every signature of the run while it has more than a minute left.
+ */
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import type { Signature } from '@sigstore/sign';
+import { describeError, UserError } from '../util/errors.js';
+import { certificateIdentity, certificateNotAfter, normalizePEM, splitPEM } from './certificate.js';
+import {
+  HttpStatusError,
+  NetworkError,
+  postJSON,
+  type RetryOptions,
+  redactTokens,
+} from './http.js';
+import {
+  BundleSigner,
+  DEFAULT_FULCIO_URL,
+  DEFAULT_REKOR_URL,
+  type KeyHolder,
+  trimSlash,
+} from './signer.js';
+import type { CertificateIdentity, IdentityProvider } from './types.js';
+
+export interface KeylessSignerOptions extends RetryOptions {
+  identityProvider: IdentityProvider;
+  /** Default https://fulcio.sigstore.dev */
+  fulcioURL?: string;
+  /** Default https://rekor.sigstore.dev (Rekor v1 API: cosign v2 signatures need its SET). */
+  rekorURL?: string;
+  /** Optional RFC 3161 timestamp authority. */
+  tsaURL?: string;
+}
+
+/** Minimum remaining validity for reusing a certificate. */
+const CERT_REUSE_MARGIN_MS = 60_000;
+
+export class KeylessSigner extends BundleSigner {
+  readonly kind = 'keyless' as const;
+  private readonly fulcio: FulcioKeyHolder;
+
+  constructor(options: KeylessSignerOptions) {
+    const fulcio = new FulcioKeyHolder(options);
+    super(fulcio, { ...options, rekorURL: options.rekorURL || DEFAULT_REKOR_URL });
+    this.fulcio = fulcio;
+  }
+
+  identity(): CertificateIdentity | undefined {
+    return this.fulcio.identity;
+  }
+
+  publicKeyPEM(): string | undefined {
+    return undefined;
+  }
+}
+
+interface FulcioCertificate {
+  leafPEM: string;
+  chainPEM: string[];
+  notAfter: Date;
+  identity: CertificateIdentity;
+}
+
+/** The ephemeral key and its Fulcio certificate. */
+export class FulcioKeyHolder implements KeyHolder {
+  private readonly privateKey: KeyObject;
+  private readonly publicKeyPEM: string;
+  private readonly fulcioURL: string;
+  private cert: FulcioCertificate | undefined;
+  private pending: Promise<FulcioCertificate> | undefined;
+
+  constructor(private readonly options: KeylessSignerOptions) {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    this.privateKey = privateKey;
+    this.publicKeyPEM = publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    this.fulcioURL = trimSlash(options.fulcioURL || DEFAULT_FULCIO_URL);
+  }
+
+  get identity(): CertificateIdentity | undefined {
+    return this.cert?.identity;
+  }
+
+  async sign(data: Buffer): Promise<Signature & { chainPEM: string[] }> {
+    const cert = await this.certificate();
+    const signature = sign('sha256', data, this.privateKey);
+    return {
+      signature,
+      key: { $case: 'x509Certificate', certificate: cert.leafPEM },
+      chainPEM: cert.chainPEM,
+    };
+  }
+
+  /** The current certificate, requested once and shared by concurrent signers. */
+  async certificate(): Promise<FulcioCertificate> {
+    if (this.cert && this.cert.notAfter.getTime() - Date.now() > CERT_REUSE_MARGIN_MS)
+      return this.cert;
+    if (!this.pending) {
+      this.pending = this.requestCertificate().finally(() => {
+        this.pending = undefined;
+      });
+    }
+    this.cert = await this.pending;
+    return this.cert;
+  }
+
+  private async requestCertificate(): Promise<FulcioCertificate> {
+    const token = await this.token();
+    const challenge = tokenChallenge(token);
+    const proofOfPossession = sign('sha256', Buffer.from(challenge), this.privateKey).toString(
+      'base64',
+    );
+    const url = `${this.fulcioURL}/api/v2/signingCert`;
+    let response: unknown;
+    try {
+      response = await postJSON(
+        url,
+        {
+          credentials: { oidcIdentityToken: token },
+          publicKeyRequest: {
+            publicKey: { algorithm: 'ECDSA', content: this.publicKeyPEM },
+            proofOfPossession,
+          },
+        },
+        this.options,
+      );
+    } catch (err) {
+      throw fulcioError(err, this.fulcioURL);
+    }
+    const body = response as {
+      signedCertificateEmbeddedSct?: { chain?: { certificates?: string[] } };
+      signedCertificateDetachedSct?: unknown;
+    };
+    const pems =
+      body.signedCertificateEmbeddedSct?.chain?.certificates?.flatMap(splitPEM).map(normalizePEM) ??
+      [];
+    const leafPEM = pems[0];
+    if (!leafPEM) {
+      throw new UserError(
+        body.signedCertificateDetachedSct
+          ? `Fulcio at ${this.fulcioURL} issued a certificate without an embedded SCT, which Flux and cosign reject; use a Fulcio that embeds SCTs (\`fulcio-url\`)`
+          : `Fulcio at ${this.fulcioURL} answered without a certificate; check the \`fulcio-url\` input`,
+        'fulcio-url',
+      );
+    }
+    return {
+      leafPEM,
+      chainPEM: pems.slice(1),
+      notAfter: certificateNotAfter(leafPEM),
+      identity: certificateIdentity(leafPEM),
+    };
+  }
+
+  private async token(): Promise<string> {
+    let token: string;
+    try {
+      token = await this.options.identityProvider.getToken();
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      throw new UserError(
+        `could not get an OIDC identity token for keyless signing (${redactTokens(describeError(err))}); grant the job \`permissions: id-token: write\`, or sign with a key (\`cosign-key\`)`,
+        undefined,
+        { cause: err },
+      );
+    }
+    if (!token) {
+      throw new UserError(
+        'no OIDC identity token is available for keyless signing; grant the job `permissions: id-token: write`, or sign with a key (`cosign-key`)',
+      );
+    }
+    return token;
+  }
+}
+
+/** The proof-of-possession challenge Fulcio expects: the token's `email` claim, else `sub`. */
+function tokenChallenge(token: string): string {
+  const part = token.split('.')[1];
+  let claims: { email?: unknown; sub?: unknown } = {};
+  try {
+    claims = JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as typeof claims;
+  } catch {
+    throw new UserError(
+      'the OIDC identity token for keyless signing is not a JWT; check how the token is obtained',
+    );
+  }
+  const challenge = typeof claims.email === 'string' ? claims.email : claims.sub;
+  if (typeof challenge !== 'string' || !challenge) {
+    throw new UserError('the OIDC identity token for keyless signing has no `sub` claim');
+  }
+  return challenge;
+}
+
+function fulcioError(err: unknown, fulcioURL: string): UserError {
+  if (err instanceof NetworkError) {
+    return new UserError(
+      `cannot reach Fulcio at ${fulcioURL} (${err.message}); check the \`fulcio-url\` input and the network`,
+      'fulcio-url',
+      { cause: err },
+    );
+  }
+  if (err instanceof HttpStatusError) {
+    if (err.status === 401 || err.status === 403) {
+      return new UserError(
+        `Fulcio at ${fulcioURL} rejected the OIDC identity token (${err.message}); the token must be a fresh token with audience "sigstore" from an issuer that Fulcio trusts`,
+        undefined,
+        { cause: err },
+      );
+    }
+    if (err.status === 404) {
+      return new UserError(
+        `${fulcioURL} has no Fulcio API (/api/v2/signingCert answered 404); check the \`fulcio-url\` input`,
+        'fulcio-url',
+        { cause: err },
+      );
+    }
+    return new UserError(
+      `Fulcio at ${fulcioURL} refused the certificate request (${err.message}); check the \`fulcio-url\` input`,
+      'fulcio-url',
+      { cause: err },
+    );
+  }
+  return new UserError(
+    `certificate request to Fulcio at ${fulcioURL} failed (${describeError(err)})`,
+    'fulcio-url',
+    {
+      cause: err,
+    },
+  );
+}

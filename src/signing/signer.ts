@@ -1,0 +1,162 @@
+/**
+ * The signer contract used by the format writers (cosign v2 `.sig`, cosign v3 bundle referrer), and
+ * the common machinery: sigstore-js bundle builders over our own key holder (so the Fulcio chain is
+ * kept), with witness failures turned into `UserError`s naming the URL input at fault.
+ */
+import { bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
+import {
+  DSSEBundleBuilder,
+  InternalError,
+  MessageSignatureBundleBuilder,
+  RekorWitness,
+  type Signature,
+  type Signer,
+  TSAWitness,
+  type Witness,
+} from '@sigstore/sign';
+import { describeError, UserError } from '../util/errors.js';
+import { type RetryOptions, redactTokens } from './http.js';
+import type { CertificateIdentity } from './types.js';
+
+export const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
+export const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
+
+/** A message signature (for cosign v2): the sigstore-js bundle plus what the bundle drops. */
+export interface MessageSignature {
+  /** Message-signature bundle as sigstore-js builds it (v0.2, `x509CertificateChain` = leaf). */
+  bundle: SerializedBundle;
+  /** DER ECDSA signature over the payload. */
+  signature: Buffer;
+  /** Leaf certificate PEM (keyless). */
+  certificatePEM?: string;
+  /** Intermediates and root PEMs from Fulcio (keyless; leaf excluded). */
+  chainPEM: string[];
+}
+
+export interface ArtifactSigner {
+  readonly kind: 'keyless' | 'key';
+  /** Sign `payload` bytes (cosign v2 simple-signing payload). */
+  signMessage(payload: Buffer): Promise<MessageSignature>;
+  /** Sign `payload` in a DSSE envelope; returns a v0.3 bundle (cosign v3). */
+  signDSSE(payload: Buffer, payloadType: string): Promise<SerializedBundle>;
+  /** Identity of the last signature (keyless), for `matchOIDCIdentity`. */
+  identity(): CertificateIdentity | undefined;
+  /** Public key PEM (key-based signing), what `cosign public-key` prints. */
+  publicKeyPEM(): string | undefined;
+}
+
+/** A sigstore-js `Signer` that also reports the certificate chain. */
+export interface KeyHolder {
+  sign(data: Buffer): Promise<Signature & { chainPEM: string[] }>;
+}
+
+export interface WitnessOptions extends RetryOptions {
+  /** Rekor (v1 API) base URL; omitted = no transparency log entry. */
+  rekorURL?: string;
+  /** RFC 3161 TSA URL (base, or ending in `/api/v1/timestamp` as cosign takes it). */
+  tsaURL?: string;
+}
+
+export abstract class BundleSigner implements ArtifactSigner {
+  abstract readonly kind: 'keyless' | 'key';
+  private readonly witnesses: Witness[];
+
+  protected constructor(
+    private readonly holder: KeyHolder,
+    private readonly urls: WitnessOptions,
+  ) {
+    const retry = {
+      retries: urls.retries ?? 3,
+      factor: 2,
+      minTimeout: urls.retryBaseMs ?? 1000,
+      maxTimeout: 10_000,
+    };
+    const timeout = urls.timeoutMs ?? 30_000;
+    this.witnesses = [];
+    if (urls.rekorURL) {
+      this.witnesses.push(
+        new RekorWitness({
+          rekorBaseURL: trimSlash(urls.rekorURL),
+          fetchOnConflict: true,
+          timeout,
+          retry,
+        }),
+      );
+    }
+    if (urls.tsaURL) {
+      const tsaBaseURL = trimSlash(urls.tsaURL).replace(/\/api\/v1\/timestamp$/, '');
+      this.witnesses.push(new TSAWitness({ tsaBaseURL, timeout, retry }));
+    }
+  }
+
+  abstract identity(): CertificateIdentity | undefined;
+  abstract publicKeyPEM(): string | undefined;
+
+  async signMessage(payload: Buffer): Promise<MessageSignature> {
+    let captured: (Signature & { chainPEM: string[] }) | undefined;
+    const signer: Signer = {
+      sign: async (data) => {
+        captured = await this.holder.sign(data);
+        return { signature: captured.signature, key: captured.key };
+      },
+    };
+    const builder = new MessageSignatureBundleBuilder({ signer, witnesses: this.witnesses });
+    const bundle = await this.run(() => builder.create({ data: payload }));
+    if (!captured) throw new Error('signer was not called');
+    return {
+      bundle: bundleToJSON(bundle),
+      signature: captured.signature,
+      ...(captured.key.$case === 'x509Certificate'
+        ? { certificatePEM: captured.key.certificate }
+        : {}),
+      chainPEM: captured.chainPEM,
+    };
+  }
+
+  async signDSSE(payload: Buffer, payloadType: string): Promise<SerializedBundle> {
+    const signer: Signer = {
+      sign: async (data) => {
+        const s = await this.holder.sign(data);
+        return { signature: s.signature, key: s.key };
+      },
+    };
+    const builder = new DSSEBundleBuilder({
+      signer,
+      witnesses: this.witnesses,
+      certificateChain: false,
+    });
+    const bundle = await this.run(() => builder.create({ data: payload, type: payloadType }));
+    return bundleToJSON(bundle);
+  }
+
+  /** Runs a bundle build, mapping witness failures to `UserError`s that name the URL input. */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof UserError) throw err;
+      if (err instanceof InternalError) {
+        const detail = redactTokens(describeError(err.cause ?? err));
+        if (err.code.startsWith('TLOG_')) {
+          throw new UserError(
+            `could not record the signature in the Rekor transparency log at ${this.urls.rekorURL} (${detail}); check the \`rekor-url\` input and that the log is reachable`,
+            'rekor-url',
+            { cause: err },
+          );
+        }
+        if (err.code.startsWith('TSA_')) {
+          throw new UserError(
+            `could not get an RFC 3161 timestamp from ${this.urls.tsaURL} (${detail}); check the \`tsa-url\` input or leave it empty`,
+            'tsa-url',
+            { cause: err },
+          );
+        }
+      }
+      throw err;
+    }
+  }
+}
+
+export function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
