@@ -230,7 +230,8 @@ function grant(scope: string, max: Access | 'none') {
   const type = scope.slice(0, first);
   const name = scope.slice(first + 1, last);
   const requested = scope.slice(last + 1).split(',');
-  const allowed = max === 'push' ? ['pull', 'push'] : max === 'pull' ? ['pull'] : [];
+  // `delete` and `*` (what ggcr asks for to delete) come with push rights in this test policy.
+  const allowed = max === 'push' ? ['pull', 'push', 'delete', '*'] : max === 'pull' ? ['pull'] : [];
   const actions = requested.filter((a) => allowed.includes(a));
   return type === 'repository' && actions.length > 0 ? [{ type, name, actions }] : [];
 }

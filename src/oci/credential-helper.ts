@@ -1,0 +1,76 @@
+// docker-credential-helpers protocol: `docker-credential-<name> get`, server URL on stdin,
+// `{"ServerURL","Username","Secret"}` on stdout; Username `<token>` marks an identity token.
+import { spawn } from 'node:child_process';
+import { UserError } from '../util/errors.js';
+import type { ExecFn } from './credentials.js';
+
+export interface HelperCredentials {
+  username: string;
+  secret: string;
+  /** True when the secret is an identity (refresh) token rather than a password. */
+  identityToken: boolean;
+}
+
+const HELPER_TIMEOUT_MS = 30_000;
+
+/** `undefined` when the helper has no credentials for that server. */
+export async function getFromHelper(
+  helper: string,
+  serverUrl: string,
+  exec: ExecFn = spawnExec,
+): Promise<HelperCredentials | undefined> {
+  const program = `docker-credential-${helper}`;
+  let result: Awaited<ReturnType<ExecFn>>;
+  try {
+    result = await exec(program, ['get'], serverUrl);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new UserError(
+        `the Docker config names credential helper ${program}, which is not on PATH: install it, or set username/password`,
+        undefined,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+  if (result.code !== 0) {
+    // The protocol's "not found" answer; everything else is a helper failure.
+    if (/credentials not found/i.test(result.stdout + result.stderr)) return undefined;
+    throw new UserError(
+      `credential helper ${program} failed for ${serverUrl} (exit code ${result.code}): check it works with \`echo ${serverUrl} | ${program} get\`, or set username/password`,
+    );
+  }
+  let parsed: { Username?: unknown; Secret?: unknown };
+  try {
+    parsed = JSON.parse(result.stdout) as typeof parsed;
+  } catch {
+    throw new UserError(
+      `credential helper ${program} printed something that is not JSON for ${serverUrl}`,
+    );
+  }
+  const username = typeof parsed.Username === 'string' ? parsed.Username : '';
+  const secret = typeof parsed.Secret === 'string' ? parsed.Secret : '';
+  if (secret === '') return undefined;
+  return { username, secret, identityToken: username === '<token>' };
+}
+
+/** Runs a program found on PATH with `input` on stdin; rejects with ENOENT when it is missing. */
+export const spawnExec: ExecFn = (file, args, input) =>
+  new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: HELPER_TIMEOUT_MS,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.on('error', () => {}); // the helper may exit before reading stdin
+    child.stdin.end(input);
+  });

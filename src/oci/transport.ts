@@ -1,0 +1,514 @@
+// HTTP transport for one registry, layered like ggcr's `transport`: scheme choice, User-Agent,
+// proxies (undici EnvHttpProxyAgent), retries with backoff, and the auth challenge dance
+// (Basic, or Bearer tokens fetched from the realm and cached per scope).
+import type { Readable } from 'node:stream';
+import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { UserError } from '../util/errors.js';
+import { ANONYMOUS, type Credentials, type MaskFn } from './credentials.js';
+import { authError, parseErrorBody, RegistryError } from './errors.js';
+import { isLoopback } from './reference.js';
+import {
+  backoffDelay,
+  errorCode,
+  isRetryableNetworkError,
+  parseRetryAfter,
+  RETRY_STATUSES,
+  type RetryOptions,
+  sleep,
+} from './retry.js';
+import { USER_AGENT } from './version.js';
+import { type Challenge, parseWwwAuthenticate } from './www-authenticate.js';
+
+export interface TransportOptions {
+  /** `host[:port]`. */
+  registry: string;
+  /** Resolved lazily on the first challenge, so anonymous registries never run a helper. */
+  credentials?: Credentials | (() => Promise<Credentials>);
+  /** Allow plain HTTP for a non-loopback registry. */
+  insecure?: boolean;
+  userAgent?: string;
+  retry?: RetryOptions;
+  /** Default: one EnvHttpProxyAgent per transport (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). */
+  dispatcher?: Dispatcher;
+  mask?: MaskFn;
+}
+
+export type Body = Buffer | string | (() => Readable | Buffer);
+
+export interface TransportRequest {
+  method: string;
+  /** A path such as `/v2/org/app/manifests/latest`, or an absolute URL (upload `Location`). */
+  url: string;
+  headers?: Record<string, string>;
+  /** Stream bodies must come from a factory so a retry can re-create them. */
+  body?: Body;
+  /** Token scopes, e.g. `repository:org/app:pull,push`. */
+  scopes?: string[];
+  signal?: AbortSignal;
+  /** Safe to repeat after a mid-flight network error. Default: GET, HEAD, PUT, DELETE. */
+  idempotent?: boolean;
+  /** Follow redirects (blob downloads go to storage), dropping Authorization across hosts. */
+  followRedirects?: boolean;
+  /** Statuses to hand back instead of retrying (e.g. a PATCH the caller resumes itself). */
+  noRetry?: boolean;
+}
+
+export interface TransportResponse {
+  status: number;
+  /** Final URL (after redirects). */
+  url: string;
+  header(name: string): string | undefined;
+  body: Readable;
+  text(): Promise<string>;
+  bytes(): Promise<Buffer>;
+  dump(): Promise<void>;
+}
+
+type AuthScheme =
+  | { kind: 'unknown' }
+  | { kind: 'none' }
+  | { kind: 'basic' }
+  | { kind: 'bearer'; realm: string; service?: string };
+
+interface CachedToken {
+  token: string;
+  scopes: string[];
+  expiresAt: number;
+}
+
+const MAX_REDIRECTS = 5;
+const TOKEN_EXPIRY_MARGIN_MS = 10_000;
+const DEFAULT_TOKEN_LIFETIME_S = 60;
+const MAX_ERROR_BODY = 64 * 1024;
+
+export class Transport {
+  readonly registry: string;
+  readonly baseUrl: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly userAgent: string;
+  private readonly retry: RetryOptions;
+  private readonly mask: MaskFn;
+  private credentials: Credentials | undefined;
+  private credentialsPromise: Promise<Credentials> | undefined;
+  private readonly credentialSource: TransportOptions['credentials'];
+  private scheme: AuthScheme = { kind: 'unknown' };
+  private tokens: CachedToken[] = [];
+
+  constructor(options: TransportOptions) {
+    this.registry = options.registry;
+    const plain = options.insecure === true || isLoopback(options.registry);
+    this.baseUrl = `${plain ? 'http' : 'https'}://${options.registry}`;
+    this.dispatcher = options.dispatcher ?? new EnvHttpProxyAgent();
+    this.userAgent = options.userAgent ?? USER_AGENT;
+    this.retry = options.retry ?? {};
+    this.mask = options.mask ?? (() => {});
+    this.credentialSource = options.credentials;
+  }
+
+  /** Sends a request, retrying and authenticating as needed; throws `UserError` on 401/403. */
+  async request(req: TransportRequest): Promise<TransportResponse> {
+    const idempotent = req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
+    const maxAttempts = Math.max(1, this.retry.maxAttempts ?? 5);
+    const scopes = req.scopes ?? [];
+    let reauthenticated = false;
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      let res: TransportResponse;
+      try {
+        const auth = await this.authorization(scopes, req.signal);
+        res = await this.send(req, auth);
+      } catch (err) {
+        if (err instanceof UserError || err instanceof RegistryError) throw err;
+        if (req.signal?.aborted) throw this.abortError(req.signal, err);
+        if (!req.noRetry && attempt < maxAttempts && isRetryableNetworkError(err, idempotent)) {
+          await sleep(backoffDelay(attempt, this.retry), req.signal).catch((e) => {
+            throw this.abortError(req.signal!, e);
+          });
+          continue;
+        }
+        throw this.networkError(err);
+      }
+
+      if (res.status === 401) {
+        const challenges = parseWwwAuthenticate(res.header('www-authenticate'));
+        await res.dump();
+        const challenge = pickChallenge(challenges);
+        if (!reauthenticated && challenge) {
+          reauthenticated = true;
+          attempt--; // the re-send after obtaining credentials is not a retry
+          await this.handleChallenge(challenge, scopes, req.signal);
+          continue;
+        }
+        throw await this.authFailure(scopes, req.method, challenge);
+      }
+      if (res.status === 403) {
+        const { code } = parseErrorBody(await readLimited(res));
+        throw authError(
+          {
+            registry: this.registry,
+            repository: repositoryOf(scopes, this.registry),
+            source: (await this.getCredentials()).source,
+            push: needsPush(scopes, req.method),
+            kind: 'denied',
+          },
+          new RegistryError(`${req.method} ${res.url}: 403 ${code ?? ''}`.trim(), 403, code),
+        );
+      }
+      if (!req.noRetry && RETRY_STATUSES.has(res.status) && attempt < maxAttempts) {
+        const retryAfter = parseRetryAfter(res.header('retry-after'), this.retry);
+        await res.dump();
+        const delay = retryAfter ?? backoffDelay(attempt, this.retry);
+        await sleep(delay, req.signal).catch((e) => {
+          throw this.abortError(req.signal!, e);
+        });
+        continue;
+      }
+      return res;
+    }
+  }
+
+  /** Absolute URL for a registry path. */
+  url(pathOrUrl: string): string {
+    return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
+  }
+
+  private async send(req: TransportRequest, auth: string | undefined): Promise<TransportResponse> {
+    let url = this.url(req.url);
+    let method = req.method;
+    let body: Readable | Buffer | string | undefined =
+      typeof req.body === 'function' ? req.body() : req.body;
+    const authOrigin = new URL(this.baseUrl).origin;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': this.userAgent, ...req.headers };
+      // Never send registry credentials to another host (storage redirects, foreign Locations).
+      if (auth && new URL(url).origin === authOrigin) headers.authorization = auth;
+      const res = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: body ?? null,
+        dispatcher: this.dispatcher,
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
+      const location = res.headers.location;
+      if (
+        req.followRedirects &&
+        [301, 302, 303, 307, 308].includes(res.statusCode) &&
+        typeof location === 'string' &&
+        hop < MAX_REDIRECTS
+      ) {
+        await res.body.dump();
+        url = new URL(location, url).toString();
+        if (res.statusCode === 303) {
+          method = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      return wrap(res, url);
+    }
+  }
+
+  private async getCredentials(): Promise<Credentials> {
+    if (this.credentials) return this.credentials;
+    const src = this.credentialSource;
+    if (src === undefined) this.credentials = ANONYMOUS;
+    else if (typeof src === 'function') {
+      this.credentialsPromise ??= src();
+      this.credentials = await this.credentialsPromise;
+    } else this.credentials = src;
+    return this.credentials;
+  }
+
+  /** The Authorization header to send up front, from what earlier challenges taught us. */
+  private async authorization(scopes: string[], signal?: AbortSignal): Promise<string | undefined> {
+    switch (this.scheme.kind) {
+      case 'unknown':
+      case 'none':
+        return undefined;
+      case 'basic': {
+        const c = await this.getCredentials();
+        return c.kind === 'basic' ? basicHeader(c.username, c.password) : undefined;
+      }
+      case 'bearer': {
+        const c = await this.getCredentials();
+        if (c.kind === 'registry-token') return `Bearer ${c.token}`;
+        const cached = this.cachedToken(scopes);
+        if (cached) return `Bearer ${cached}`;
+        return `Bearer ${await this.fetchToken(this.scheme, scopes, signal)}`;
+      }
+    }
+  }
+
+  private async handleChallenge(challenge: Challenge, scopes: string[], signal?: AbortSignal) {
+    if (challenge.scheme === 'basic') {
+      this.scheme = { kind: 'basic' };
+      return;
+    }
+    const realm = challenge.params.realm;
+    if (!realm)
+      throw new RegistryError(
+        `registry ${this.registry} sent a Bearer challenge without realm`,
+        401,
+      );
+    const scheme: AuthScheme = { kind: 'bearer', realm };
+    if (challenge.params.service !== undefined) scheme.service = challenge.params.service;
+    this.scheme = scheme;
+    // The registry may ask for more than we guessed (e.g. a mount source); merge its scope in.
+    const wanted = mergeScopes(scopes, challenge.params.scope?.split(' ').filter(Boolean) ?? []);
+    this.tokens = this.tokens.filter((t) => !covers(t.scopes, wanted));
+    const c = await this.getCredentials();
+    if (c.kind !== 'registry-token') await this.fetchToken(scheme, wanted, signal);
+  }
+
+  private cachedToken(scopes: string[]): string | undefined {
+    const now = Date.now();
+    this.tokens = this.tokens.filter((t) => t.expiresAt > now);
+    return this.tokens.find((t) => covers(t.scopes, scopes))?.token;
+  }
+
+  /** Exchanges credentials for a bearer token (distribution's token auth spec). */
+  private async fetchToken(
+    scheme: Extract<AuthScheme, { kind: 'bearer' }>,
+    scopes: string[],
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const creds = await this.getCredentials();
+    const url = new URL(scheme.realm);
+    let res: Awaited<ReturnType<typeof request>>;
+    const headers: Record<string, string> = { 'user-agent': this.userAgent };
+    const maxAttempts = Math.max(1, this.retry.maxAttempts ?? 5);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (creds.kind === 'identity-token') {
+          // Like docker: the identity token is an OAuth2 refresh token, exchanged with a POST.
+          const form = new URLSearchParams({
+            grant_type: 'refresh_token',
+            refresh_token: creds.token,
+            client_id: 'flux-oci-action',
+          });
+          if (scheme.service !== undefined) form.set('service', scheme.service);
+          if (scopes.length > 0) form.set('scope', scopes.join(' '));
+          res = await request(url, {
+            method: 'POST',
+            headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+            body: form.toString(),
+            dispatcher: this.dispatcher,
+            ...(signal ? { signal } : {}),
+          });
+        } else {
+          if (scheme.service !== undefined) url.searchParams.set('service', scheme.service);
+          url.searchParams.delete('scope');
+          for (const s of scopes) url.searchParams.append('scope', s);
+          const h = { ...headers };
+          if (creds.kind === 'basic') h.authorization = basicHeader(creds.username, creds.password);
+          res = await request(url, {
+            method: 'GET',
+            headers: h,
+            dispatcher: this.dispatcher,
+            ...(signal ? { signal } : {}),
+          });
+        }
+      } catch (err) {
+        if (signal?.aborted) throw this.abortError(signal, err);
+        if (attempt < maxAttempts && isRetryableNetworkError(err, true)) {
+          await sleep(backoffDelay(attempt, this.retry), signal);
+          continue;
+        }
+        throw this.networkError(err, `token service ${url.host}`);
+      }
+      if (RETRY_STATUSES.has(res.statusCode) && attempt < maxAttempts) {
+        const wait = parseRetryAfter(header(res.headers, 'retry-after'), this.retry);
+        await res.body.dump();
+        await sleep(wait ?? backoffDelay(attempt, this.retry), signal);
+        continue;
+      }
+      break;
+    }
+    if (res.statusCode === 401 || res.statusCode === 403) {
+      await res.body.dump();
+      throw authError({
+        registry: this.registry,
+        repository: repositoryOf(scopes, this.registry),
+        source: creds.source,
+        push: scopes.some((s) => s.endsWith('push') || s.includes(',push')),
+        kind: 'unauthorized',
+      });
+    }
+    const text = await res.body.text();
+    if (res.statusCode !== 200) {
+      throw new RegistryError(
+        `token service ${url.host} answered ${res.statusCode} for ${this.registry}`,
+        res.statusCode,
+        parseErrorBody(text).code,
+      );
+    }
+    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown };
+    try {
+      parsed = JSON.parse(text) as typeof parsed;
+    } catch {
+      throw new RegistryError(
+        `token service ${url.host} answered with something that is not JSON`,
+        200,
+      );
+    }
+    const token =
+      typeof parsed.token === 'string' && parsed.token
+        ? parsed.token
+        : typeof parsed.access_token === 'string'
+          ? parsed.access_token
+          : '';
+    if (!token) throw new RegistryError(`token service ${url.host} answered without a token`, 200);
+    this.mask(token);
+    const lifetime =
+      typeof parsed.expires_in === 'number' && parsed.expires_in > 0
+        ? parsed.expires_in
+        : DEFAULT_TOKEN_LIFETIME_S;
+    this.tokens.push({
+      token,
+      scopes,
+      expiresAt: Date.now() + Math.max(0, lifetime * 1000 - TOKEN_EXPIRY_MARGIN_MS),
+    });
+    return token;
+  }
+
+  private async authFailure(scopes: string[], method: string, challenge?: Challenge) {
+    const creds = await this.getCredentials();
+    // A token was issued but does not allow this: the credentials are fine, the rights are not.
+    const insufficient =
+      challenge?.params.error === 'insufficient_scope' && this.scheme.kind === 'bearer';
+    return authError({
+      registry: this.registry,
+      repository: repositoryOf(scopes, this.registry),
+      source: creds.source,
+      push: needsPush(scopes, method),
+      kind: insufficient && creds.kind !== 'anonymous' ? 'denied' : 'unauthorized',
+    });
+  }
+
+  private abortError(signal: AbortSignal, cause: unknown): Error {
+    const reason = signal.reason as { name?: string } | undefined;
+    if (reason?.name === 'TimeoutError') {
+      return new Error(`timed out talking to registry ${this.registry}`, { cause });
+    }
+    return reason instanceof Error ? reason : new Error('aborted', { cause });
+  }
+
+  private networkError(err: unknown, what = `registry ${this.registry}`): Error {
+    const code = errorCode(err);
+    const message = err instanceof Error ? err.message : String(err);
+    if (code === 'ENOTFOUND') {
+      return new UserError(
+        `${what} not found (DNS): check the repository's registry host`,
+        'repository',
+        {
+          cause: err,
+        },
+      );
+    }
+    if (/wrong version number|ERR_SSL_/i.test(`${code} ${message}`)) {
+      return new UserError(
+        `${what} does not speak HTTPS: set insecure: true to use plain HTTP`,
+        'insecure',
+        { cause: err },
+      );
+    }
+    return new Error(`cannot reach ${what}: ${code ?? message}`, { cause: err });
+  }
+}
+
+function wrap(res: Dispatcher.ResponseData, url: string): TransportResponse {
+  return {
+    status: res.statusCode,
+    url,
+    header: (name) => header(res.headers, name),
+    body: res.body,
+    text: () => res.body.text(),
+    bytes: async () => Buffer.from(await res.body.arrayBuffer()),
+    dump: () => res.body.dump(),
+  };
+}
+
+function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Reads at most 64 KiB of an error body, for its OCI error code. */
+export async function readLimited(res: TransportResponse): Promise<string> {
+  let text = '';
+  for await (const chunk of res.body) {
+    text += (chunk as Buffer).toString();
+    if (text.length >= MAX_ERROR_BODY) {
+      res.body.destroy();
+      break;
+    }
+  }
+  return text;
+}
+
+/** Turns an unexpected response into a RegistryError carrying the OCI error code. */
+export async function unexpected(res: TransportResponse, what: string): Promise<RegistryError> {
+  const { code, message } = parseErrorBody(await readLimited(res));
+  const detail = [code, message].filter(Boolean).join(': ');
+  return new RegistryError(
+    `${what}: registry answered ${res.status}${detail ? ` (${detail})` : ''}`,
+    res.status,
+    code,
+  );
+}
+
+/** Bearer preferred over Basic when a registry offers both. */
+function pickChallenge(challenges: Challenge[]): Challenge | undefined {
+  return (
+    challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic')
+  );
+}
+
+function basicHeader(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+function parseScope(scope: string): { resource: string; actions: string[] } {
+  const last = scope.lastIndexOf(':');
+  return { resource: scope.slice(0, last), actions: scope.slice(last + 1).split(',') };
+}
+
+/** True when a token granted for `have` serves a request needing `need`. */
+function covers(have: string[], need: string[]): boolean {
+  const granted = new Map<string, Set<string>>();
+  for (const s of have) {
+    const { resource, actions } = parseScope(s);
+    const set = granted.get(resource) ?? new Set<string>();
+    for (const a of actions) set.add(a);
+    granted.set(resource, set);
+  }
+  return need.every((s) => {
+    const { resource, actions } = parseScope(s);
+    const set = granted.get(resource);
+    return set !== undefined && actions.every((a) => set.has(a) || set.has('*'));
+  });
+}
+
+function mergeScopes(a: string[], b: string[]): string[] {
+  const merged = new Map<string, Set<string>>();
+  for (const s of [...a, ...b]) {
+    const { resource, actions } = parseScope(s);
+    const set = merged.get(resource) ?? new Set<string>();
+    for (const x of actions) set.add(x);
+    merged.set(resource, set);
+  }
+  return [...merged].map(([r, actions]) => `${r}:${[...actions].sort().join(',')}`);
+}
+
+function repositoryOf(scopes: string[], registry: string): string {
+  const s = scopes.find((x) => x.startsWith('repository:'));
+  return s ? `${registry}/${parseScope(s).resource.slice('repository:'.length)}` : registry;
+}
+
+function needsPush(scopes: string[], method: string): boolean {
+  return (
+    !['GET', 'HEAD'].includes(method) ||
+    scopes.some((s) => parseScope(s).actions.some((a) => a === 'push' || a === 'delete'))
+  );
+}
