@@ -49,9 +49,6 @@ await run(async () => {
   const output = workspacePath(inputs, ctx, 'output');
   const maxBytes = parseSize(inputs.string('max-size') ?? '1GiB');
   const target = `${repository.name}${ref.includes(':') ? '@' : ':'}${ref}`;
-  if ((await client.headManifest(ref)) === undefined) {
-    throw new UserError(`artifact ${target} not found; check repository and ref`, 'ref');
-  }
   const manifest = await client.getManifest(ref);
   const layer = firstLayer(manifest.bytes);
   if (!layer)

@@ -1,6 +1,5 @@
 import * as core from '@actions/core';
 import { getExecOutput } from '@actions/exec';
-import { resolveCredentials } from '../oci/auth.js';
 import { RegistryClient } from '../oci/client.js';
 import type { ExecFn } from '../oci/credentials.js';
 import { parseRepository, type Repository } from '../oci/reference.js';
@@ -31,20 +30,14 @@ export function connect(inputs: Inputs, repositoryInput = 'repository'): Connect
   const password = inputs.secret('password');
   const githubToken = inputs.secret('github-token');
   const insecure = inputs.boolean('insecure', false);
-  const credentials = () =>
-    resolveCredentials(repository, {
-      username,
-      password,
-      githubToken,
-      githubActor: process.env.GITHUB_ACTOR,
-      exec: execHelper,
-      mask: core.setSecret,
-    });
-  const client = new RegistryClient({
-    repository,
-    credentials,
-    insecure,
+  const client = new RegistryClient(repository, {
+    username,
+    password,
+    githubToken,
+    githubActor: process.env.GITHUB_ACTOR,
+    exec: execHelper,
     mask: core.setSecret,
+    insecure,
   });
   return { repository, client };
 }
