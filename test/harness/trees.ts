@@ -140,7 +140,8 @@ export async function makeRandomTree(
   };
 
   const fill = async (dir: string, rel: string, depth: number): Promise<void> => {
-    const n = Math.floor(r() * (maxEntries + 1));
+    // At least a few entries at the root, so that no case is trivially empty.
+    const n = Math.floor(r() * (maxEntries + 1)) + (depth === 0 ? 3 : 0);
     const used = new Set<string>();
     for (let i = 0; i < n; i++) {
       const nm = name(depth);

@@ -206,7 +206,9 @@ describe('artifact interop: flux build artifact vs buildLayer', requireTools('fl
       ['r'.repeat(50), 's'.repeat(50), 't'.repeat(100)], // > 200 bytes, splittable
       ['u'.repeat(200), 'v'.repeat(200)], // > 255 bytes → PAX
       ['ł'.repeat(70), 'ż'.repeat(70)], // non-ASCII, long → PAX with truncated ASCII name
-      ['w'.repeat(99), 'ü'.repeat(3)], // toASCII form ends with '/' after truncation
+      ['w'.repeat(99), 'ü'.repeat(3)], // toASCII form is exactly 100 bytes ending in '/'
+      ['w'.repeat(99), 'üxx'], // toASCII form cut at 100 bytes would end in '/'
+      ['a'.repeat(86), 'ü'], // PaxHeaders.0 name cut at 100 bytes ends in '/'
     ];
     for (const parts of cases) {
       await mkdir(join(root, ...parts.slice(0, -1)), { recursive: true });
