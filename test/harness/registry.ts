@@ -15,9 +15,10 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Access, startTokenServer, type TokenServer } from './token-server.js';
+import { TOOLS_BIN, toolPath } from './tools.js';
 
 export type RegistryAuth = 'none' | 'basic' | 'token';
 
@@ -64,7 +65,7 @@ async function startDistribution(
   auth: RegistryAuth,
   options: StartRegistryOptions,
 ): Promise<TestRegistry> {
-  const bin = findBinary('docker-registry', 'DOCKER_REGISTRY_BIN', ['/usr/bin/docker-registry']);
+  const bin = toolPath('docker-registry');
   const dir = mkdtempSync(join(tmpdir(), 'registry-'));
   const username = auth === 'none' ? undefined : 'tester';
   const password = auth === 'none' ? undefined : randomBytes(12).toString('base64url');
@@ -72,7 +73,7 @@ async function startDistribution(
   let authConfig = '';
   try {
     if (auth === 'basic') {
-      const htpasswd = findBinary('htpasswd', 'HTPASSWD_BIN', ['/usr/bin/htpasswd']);
+      const htpasswd = toolPath('htpasswd');
       // -B bcrypt (the only scheme distribution accepts), -b password from argv, -n to stdout.
       const line = execFileSync(htpasswd, ['-Bbn', username!, password!]).toString();
       writeFileSync(join(dir, 'htpasswd'), line, { mode: 0o600 });
@@ -167,30 +168,19 @@ async function startGoRegistry(auth: RegistryAuth): Promise<TestRegistry> {
 /** Builds test/tools/registry into .tools/bin on first use (or when its sources changed). */
 function buildGoRegistry(): string {
   const src = join(ROOT, 'test/tools/registry');
-  const binDir = join(ROOT, '.tools/bin');
+  const binDir = TOOLS_BIN;
   const bin = join(binDir, 'oci-test-registry');
   const newest = Math.max(
     ...['main.go', 'go.mod', 'go.sum'].map((f) => statSync(join(src, f)).mtimeMs),
   );
   if (existsSync(bin) && statSync(bin).mtimeMs >= newest) return bin;
   mkdirSync(binDir, { recursive: true });
-  const go = findBinary('go', 'GO_BIN', ['/usr/local/go/bin/go']);
+  const go = toolPath('go');
   // Build to a private name and rename, so parallel test files never run a half-written binary.
   const tmp = `${bin}.${process.pid}.${randomBytes(4).toString('hex')}`;
   execFileSync(go, ['build', '-o', tmp, '.'], { cwd: src, stdio: ['ignore', 'ignore', 'pipe'] });
   renameSync(tmp, bin);
   return bin;
-}
-
-function findBinary(name: string, envVar: string, fallbacks: string[]): string {
-  const fromEnv = process.env[envVar];
-  if (fromEnv) return fromEnv;
-  for (const dir of [join(ROOT, '.tools/bin'), ...(process.env.PATH ?? '').split(delimiter)]) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  const found = fallbacks.find((p) => existsSync(p));
-  if (found) return found;
-  throw new Error(`${name} not found: run scripts/install-tools.sh (or set ${envVar})`);
 }
 
 function capture(proc: ChildProcess): () => string {
