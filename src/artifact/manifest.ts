@@ -40,12 +40,13 @@ const HEX = '0123456789abcdef';
 
 /**
  * A JSON string exactly as Go's encoding/json (v1, HTML-escaping) writes it: `<`, `>`, `&`,
- * U+2028 and U+2029 as \u escapes, control characters as \b \f \n \r \t or \u00XX, invalid
- * UTF-8 (lone surrogates here) as \ufffd. Re-implemented from go/src/encoding/json/encode.go
+ * U+2028 and U+2029 as \u escapes, control characters as \b \f \n \r \t or \u00XX. (Go writes
+ * invalid UTF-8 as \ufffd; a JS string has none, and a lone surrogate becomes a literal U+FFFD
+ * when encoded.) Re-implemented from go/src/encoding/json/encode.go
  * (BSD-3-Clause, The Go Authors).
  */
 export function goJSONString(s: string): string {
-  const b = Buffer.from(s, 'utf8'); // lone surrogates become U+FFFD, as Go would print them
+  const b = Buffer.from(s, 'utf8');
   let out = '"';
   let start = 0;
   const flush = (i: number) => {
