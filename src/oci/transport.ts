@@ -134,7 +134,10 @@ export class Transport {
         const challenges = parseWwwAuthenticate(res.header('www-authenticate'));
         await res.dump();
         const challenge = pickChallenge(challenges);
-        if (!reauthenticated && challenge) {
+        // Re-sending only helps when the challenge tells us something we can act on.
+        const basicWithout =
+          challenge?.scheme === 'basic' && (await this.getCredentials()).kind !== 'basic';
+        if (!reauthenticated && challenge && !basicWithout) {
           reauthenticated = true;
           attempt--; // the re-send after obtaining credentials is not a retry
           await this.handleChallenge(challenge, scopes, req.signal);
