@@ -50,7 +50,7 @@ export interface Layer {
 }
 
 const BATCH = 64 * 1024;
-const READ_CHUNK = 1024 * 1024;
+const READ_CHUNK = 256 * 1024;
 
 /** The process umask without the deprecated no-argument `process.umask()` call. */
 export async function currentUmask(): Promise<number> {
@@ -128,7 +128,7 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
 
   try {
     await pipeline(
-      Readable.from(tar()),
+      Readable.from(tar(), { highWaterMark: 2 }), // items of ≤ 1 MiB: bounded buffering
       createGzip(options.gzip ?? 'go'),
       measure,
       createWriteStream(file, { mode: 0o600 }),
