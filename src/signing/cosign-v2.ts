@@ -1,0 +1,270 @@
+/**
+ * The cosign v2 signature format: a `sha256-<hex>.sig` image in the artifact's repository whose
+ * layers are simple-signing payloads, each carrying its signature, certificate, chain and Rekor
+ * bundle as annotations. Shapes follow cosign (Apache-2.0) pkg/oci/static, pkg/oci/mutate,
+ * pkg/cosign/bundle and sigstore/sigstore pkg/signature/payload, marshalled as Go would, so a
+ * signature we append looks exactly like one `cosign sign` (v2) appends.
+ */
+import { createHash } from 'node:crypto';
+import type { SerializedBundle } from '@sigstore/bundle';
+import { ManifestNotFoundError, type RegistryClient } from '../oci/client.js';
+import { goJSON, sortedMap } from './json.js';
+import type { ArtifactSigner, MessageSignature } from './signer.js';
+import {
+  COSIGN_ANNOTATION,
+  COSIGN_SIMPLESIGNING_MEDIA_TYPE,
+  COSIGN_SIMPLESIGNING_TYPE,
+  cosignSignatureTag,
+  type Descriptor,
+  OCI_IMAGE_CONFIG_MEDIA_TYPE,
+  OCI_MANIFEST_MEDIA_TYPE,
+  type RekorBundle,
+  type RFC3161TimestampAnnotation,
+} from './types.js';
+
+/**
+ * The simple-signing payload cosign signs: `payload.Cosign{Image, ClaimedIdentity, Annotations}`
+ * marshalled by Go. `dockerReference` is the repository name (registry/path, no tag or digest);
+ * `optional` is `null` without annotations, else the annotations with sorted keys.
+ */
+export function simpleSigningPayload(
+  dockerReference: string,
+  digest: string,
+  annotations?: Record<string, string>,
+): Buffer {
+  const hasAnnotations = annotations !== undefined && Object.keys(annotations).length > 0;
+  return Buffer.from(
+    goJSON({
+      critical: {
+        identity: { 'docker-reference': dockerReference },
+        image: { 'docker-manifest-digest': digest },
+        type: COSIGN_SIMPLESIGNING_TYPE,
+      },
+      optional: hasAnnotations ? sortedMap(annotations) : null,
+    }),
+  );
+}
+
+/** `dev.sigstore.cosign/bundle` value from a sigstore-js bundle's first (Rekor v1) tlog entry. */
+export function rekorBundleAnnotation(bundle: SerializedBundle): string | undefined {
+  const entry = bundle.verificationMaterial.tlogEntries?.[0];
+  const set = entry?.inclusionPromise?.signedEntryTimestamp;
+  if (!entry || !set) return undefined;
+  const value: RekorBundle = {
+    SignedEntryTimestamp: set,
+    Payload: {
+      body: entry.canonicalizedBody,
+      integratedTime: Number(entry.integratedTime),
+      logIndex: Number(entry.logIndex),
+      logID: Buffer.from(entry.logId.keyId, 'base64').toString('hex'),
+    },
+  };
+  return goJSON(value);
+}
+
+/** `dev.sigstore.cosign/rfc3161timestamp` value, when the bundle carries a TSA timestamp. */
+export function timestampAnnotation(bundle: SerializedBundle): string | undefined {
+  const ts =
+    bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps?.[0]?.signedTimestamp;
+  if (!ts) return undefined;
+  const value: RFC3161TimestampAnnotation = { SignedRFC3161Timestamp: ts };
+  return goJSON(value);
+}
+
+/** The layer descriptor of one signature (annotations in Go's sorted key order). */
+export function signatureLayer(payload: Buffer, sig: MessageSignature): Descriptor {
+  const annotations: Record<string, string> = {
+    [COSIGN_ANNOTATION.signature]: sig.signature.toString('base64'),
+  };
+  if (sig.certificatePEM) {
+    annotations[COSIGN_ANNOTATION.certificate] = sig.certificatePEM;
+    // cosign writes the chain key whenever it has a certificate (possibly empty).
+    annotations[COSIGN_ANNOTATION.chain] = sig.chainPEM.join('');
+  }
+  const rekor = rekorBundleAnnotation(sig.bundle);
+  if (rekor) annotations[COSIGN_ANNOTATION.bundle] = rekor;
+  const ts = timestampAnnotation(sig.bundle);
+  if (ts) annotations[COSIGN_ANNOTATION.rfc3161Timestamp] = ts;
+  return {
+    mediaType: COSIGN_SIMPLESIGNING_MEDIA_TYPE,
+    size: payload.length,
+    digest: sha256(payload),
+    annotations: sortedMap(annotations),
+  };
+}
+
+/**
+ * The config blob go-containerregistry's `mutate.Append` on an empty image gives: one history
+ * entry and one diff_id per layer (a signature layer's diff_id is its digest: it is not compressed).
+ */
+export function signatureConfig(layers: readonly Descriptor[]): Buffer {
+  return Buffer.from(
+    goJSON({
+      architecture: '',
+      created: '0001-01-01T00:00:00Z',
+      history: layers.map(() => ({ created: '0001-01-01T00:00:00Z' })),
+      os: '',
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+      config: {},
+    }),
+  );
+}
+
+/** The `.sig` image manifest (and its config) for `layers`. */
+export function signatureImage(layers: readonly Descriptor[]): {
+  manifest: Buffer;
+  config: Buffer;
+} {
+  const config = signatureConfig(layers);
+  const manifest = Buffer.from(
+    goJSON({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST_MEDIA_TYPE,
+      config: {
+        mediaType: OCI_IMAGE_CONFIG_MEDIA_TYPE,
+        size: config.length,
+        digest: sha256(config),
+      },
+      layers: layers.map(descriptorJSON),
+    }),
+  );
+  return { manifest, config };
+}
+
+/** `existing` plus `layer`, unless an identical signature (digest and annotations) is there. */
+export function appendSignature(
+  existing: readonly Descriptor[],
+  layer: Descriptor,
+): Descriptor[] | undefined {
+  if (existing.some((l) => sameSignature(l, layer))) return undefined;
+  return [...existing, layer];
+}
+
+function sameSignature(a: Descriptor, b: Descriptor): boolean {
+  if (a.digest !== b.digest || a.mediaType !== b.mediaType) return false;
+  const ka = Object.keys(a.annotations ?? {}).sort();
+  const kb = Object.keys(b.annotations ?? {}).sort();
+  return (
+    ka.length === kb.length &&
+    ka.every((k, i) => k === kb[i] && a.annotations?.[k] === b.annotations?.[k])
+  );
+}
+
+/** go-containerregistry `v1.Descriptor` field order. */
+function descriptorJSON(d: Descriptor): Record<string, unknown> {
+  const out: Record<string, unknown> = { mediaType: d.mediaType, size: d.size, digest: d.digest };
+  if (d.annotations && Object.keys(d.annotations).length > 0)
+    out.annotations = sortedMap(d.annotations);
+  if (d.artifactType) out.artifactType = d.artifactType;
+  return out;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+// ---- registry writer ---------------------------------------------------------------------------
+
+export interface CosignV2Options {
+  client: RegistryClient;
+  /** Artifact manifest digest (`sha256:<hex>`). */
+  digest: string;
+  signer: ArtifactSigner;
+  /** `-a key=value` annotations that go into the payload's `optional`. */
+  annotations?: Record<string, string>;
+  /** Attempts of the read-merge-write of the `.sig` tag (default 10). */
+  attempts?: number;
+}
+
+export interface CosignV2Result {
+  tag: string;
+  /** Digest of the `.sig` manifest as written. */
+  manifestDigest: string;
+  layer: Descriptor;
+}
+
+/** Writers of one client are serialised per digest (other clients/processes race and merge). */
+const locks = new WeakMap<RegistryClient, Map<string, Promise<unknown>>>();
+
+/**
+ * Signs the simple-signing payload of `digest` and appends the signature to the `sha256-<hex>.sig`
+ * image, keeping every other signature there. Concurrent writers (other jobs) are handled by
+ * read → merge → PUT → re-read until our layer is seen; writers in this process are serialised.
+ */
+export async function writeCosignV2Signature(options: CosignV2Options): Promise<CosignV2Result> {
+  const { client, digest } = options;
+  const payload = simpleSigningPayload(client.repository.name, digest, options.annotations);
+  const sig = await options.signer.signMessage(payload);
+  const layer = signatureLayer(payload, sig);
+  await client.uploadBlob({ bytes: payload }, layer.digest, payload.length);
+
+  let clientLocks = locks.get(client);
+  if (!clientLocks) {
+    clientLocks = new Map();
+    locks.set(client, clientLocks);
+  }
+  const previous = clientLocks.get(digest) ?? Promise.resolve();
+  const run = previous
+    .catch(() => {})
+    .then(() => mergeIntoSigTag(client, digest, layer, options.attempts ?? 10));
+  clientLocks.set(digest, run);
+  try {
+    return await run;
+  } finally {
+    if (clientLocks.get(digest) === run) clientLocks.delete(digest);
+  }
+}
+
+async function mergeIntoSigTag(
+  client: RegistryClient,
+  digest: string,
+  layer: Descriptor,
+  attempts: number,
+): Promise<CosignV2Result> {
+  const tag = cosignSignatureTag(digest);
+  let window = 0;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const started = Date.now();
+    const existing = await readSignatureLayers(client, tag);
+    const merged = appendSignature(existing.layers, layer);
+    let manifestDigest = existing.digest;
+    if (merged) {
+      const { manifest, config } = signatureImage(merged);
+      await client.uploadBlob({ bytes: config }, sha256(config), config.length);
+      manifestDigest = await client.putManifest(tag, manifest, OCI_MANIFEST_MEDIA_TYPE);
+      window = Math.max(window, Date.now() - started);
+      // Another writer that read before our PUT may overwrite it: wait longer than a
+      // read-merge-write takes, then check that our signature survived.
+      await sleep(Math.max(50, 2 * window) + Math.random() * 25);
+      const check = await readSignatureLayers(client, tag);
+      if (!check.layers.some((l) => sameSignature(l, layer))) {
+        await sleep(Math.random() * 50 * attempt);
+        continue;
+      }
+      manifestDigest = check.digest;
+    }
+    return { tag, manifestDigest: manifestDigest ?? '', layer };
+  }
+  throw new Error(
+    `could not add the signature to ${client.repository.name}:${tag} after ${attempts} attempts: too many concurrent writers`,
+  );
+}
+
+/** Layers of the `.sig` image at `tag` (empty when there is none). */
+export async function readSignatureLayers(
+  client: RegistryClient,
+  tag: string,
+): Promise<{ layers: Descriptor[]; digest?: string }> {
+  try {
+    const fetched = await client.getManifest(tag);
+    const manifest = JSON.parse(fetched.bytes.toString('utf8')) as { layers?: Descriptor[] };
+    return { layers: manifest.layers ?? [], digest: fetched.digest };
+  } catch (err) {
+    if (err instanceof ManifestNotFoundError) return { layers: [] };
+    throw err;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

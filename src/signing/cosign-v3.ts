@@ -1,0 +1,125 @@
+/**
+ * The cosign v3 signature format: a Sigstore bundle v0.3 over a DSSE envelope of the in-toto
+ * statement `cosign sign` (v3) creates, attached to the artifact as an OCI 1.1 referrer (or, on
+ * registries without the referrers API, listed in the `sha256-<hex>` referrers tag). Shapes follow
+ * cosign (Apache-2.0) cmd/cosign/cli/sign/sign.go `signDigestBundle` and pkg/oci/remote/write.go
+ * `WriteAttestationNewBundleFormat`/`WriteReferrer`.
+ */
+import type { RegistryClient } from '../oci/client.js';
+import { sha256 } from './cosign-v2.js';
+import { goJSON, sortedMap } from './json.js';
+import type { ArtifactSigner } from './signer.js';
+import {
+  BUNDLE_ANNOTATION,
+  COSIGN_SIGN_PREDICATE_TYPE,
+  type Descriptor,
+  IN_TOTO_PAYLOAD_TYPE,
+  IN_TOTO_STATEMENT_V1_TYPE,
+  OCI_EMPTY_CONFIG,
+  OCI_MANIFEST_MEDIA_TYPE,
+  SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
+} from './types.js';
+
+/**
+ * The in-toto v1 statement cosign v3 signs for `digest`: subject without a name, carrying the
+ * `-a` annotations (an empty object without them: protojson of an empty Struct), predicate `{}`.
+ */
+export function signStatement(digest: string, annotations: Record<string, string> = {}): Buffer {
+  const [algorithm, hex] = digest.split(':');
+  if (!algorithm || !hex) throw new Error(`not a digest: ${digest}`);
+  return Buffer.from(
+    goJSON({
+      _type: IN_TOTO_STATEMENT_V1_TYPE,
+      subject: [{ digest: { [algorithm]: hex }, annotations: sortedMap(annotations) }],
+      predicateType: COSIGN_SIGN_PREDICATE_TYPE,
+      predicate: {},
+    }),
+  );
+}
+
+/** Format of `org.opencontainers.image.created` (Go `time.RFC3339` in UTC, seconds). */
+export function rfc3339(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/**
+ * The referrer manifest: go-containerregistry `v1.Manifest` fields, then cosign's extra
+ * `artifactType`; the empty config descriptor carries the artifactType too, as cosign writes it.
+ */
+export function bundleReferrerManifest(options: {
+  bundle: Buffer;
+  subject: Descriptor;
+  created: Date;
+  predicateType?: string;
+}): Buffer {
+  return Buffer.from(
+    goJSON({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST_MEDIA_TYPE,
+      config: {
+        mediaType: OCI_EMPTY_CONFIG.mediaType,
+        size: OCI_EMPTY_CONFIG.size,
+        digest: OCI_EMPTY_CONFIG.digest,
+        artifactType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
+      },
+      layers: [
+        {
+          mediaType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
+          size: options.bundle.length,
+          digest: sha256(options.bundle),
+        },
+      ],
+      annotations: sortedMap({
+        [BUNDLE_ANNOTATION.content]: 'dsse-envelope',
+        [BUNDLE_ANNOTATION.predicateType]: options.predicateType ?? COSIGN_SIGN_PREDICATE_TYPE,
+        [BUNDLE_ANNOTATION.created]: rfc3339(options.created),
+      }),
+      subject: {
+        mediaType: options.subject.mediaType,
+        size: options.subject.size,
+        digest: options.subject.digest,
+      },
+      artifactType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
+    }),
+  );
+}
+
+export interface CosignV3Options {
+  client: RegistryClient;
+  /** Artifact manifest digest (`sha256:<hex>`). */
+  digest: string;
+  signer: ArtifactSigner;
+  annotations?: Record<string, string>;
+  /** Clock for the `created` annotation (tests). */
+  now?: () => Date;
+}
+
+export interface CosignV3Result {
+  /** Digest of the referrer manifest. */
+  referrerDigest: string;
+  /** The bundle JSON as stored. */
+  bundle: Buffer;
+}
+
+/** Signs the statement for `digest` and attaches the bundle as a referrer of the artifact. */
+export async function writeCosignV3Signature(options: CosignV3Options): Promise<CosignV3Result> {
+  const { client, digest } = options;
+  const subject = await client.headManifest(digest);
+  if (!subject) throw new Error(`${client.repository.name}@${digest} is not in the registry`);
+  const statement = signStatement(digest, options.annotations);
+  const bundleJSON = await options.signer.signDSSE(statement, IN_TOTO_PAYLOAD_TYPE);
+  const bundle = Buffer.from(JSON.stringify(bundleJSON));
+  await client.uploadBlob(
+    { bytes: Buffer.from('{}') },
+    OCI_EMPTY_CONFIG.digest,
+    OCI_EMPTY_CONFIG.size,
+  );
+  await client.uploadBlob({ bytes: bundle }, sha256(bundle), bundle.length);
+  const manifest = bundleReferrerManifest({
+    bundle,
+    subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },
+    created: (options.now ?? (() => new Date()))(),
+  });
+  const referrerDigest = await client.putReferrer(manifest, OCI_MANIFEST_MEDIA_TYPE);
+  return { referrerDigest, bundle };
+}
