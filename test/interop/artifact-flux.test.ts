@@ -256,6 +256,21 @@ describe('artifact interop: flux build artifact vs buildLayer', requireTools('fl
     }
   });
 
+  test('names that are not valid UTF-8 keep their bytes; the matcher works byte-wise like Go', async () => {
+    const root = Buffer.from(join(work, 'bytes'));
+    const p = (...parts: number[][]) =>
+      Buffer.concat([root, ...parts.map((x) => Buffer.concat([Buffer.from('/'), Buffer.from(x)]))]);
+    await mkdir(p([0x64, 0xff, 0xfe]), { recursive: true }); // "d\xff\xfe"
+    await writeFile(p([0x64, 0xff, 0xfe], [0x66, 0xc3, 0x28]), 'x'); // "f\xc3(" (bad sequence)
+    await writeFile(p([0x61, 0xe9, 0x62]), 'y'); // "a\xe9b" (Latin-1 é)
+    await writeFile(p([0x61, 0xc3, 0xa9, 0x62]), 'z'); // "aéb" (UTF-8 é)
+    const path = root.toString();
+    await assertSameAsFlux({ path });
+    // `*[^x]b`: Go's * steps byte by byte, so both spellings of é are excluded.
+    const names = tarNames(await assertSameAsFlux({ path, ignorePaths: ['*[^x]b'] }));
+    assert.equal(names.length, 3);
+  });
+
   test('large files stream through: 8 MiB random + 8 MiB compressible', async () => {
     const root = join(work, 'large');
     await mkdir(root);
