@@ -4,24 +4,25 @@
 // Go buffers bits in a 64-bit word; we use a 32-bit one, which yields the same byte stream.
 
 import { fixedLiteralEncoding, fixedOffsetEncoding, HuffmanEncoder } from './huffman-encoder.js';
-import {
-  BAD_CODE,
-  CODEGEN_CODE_COUNT,
-  CODEGEN_ORDER,
-  END_BLOCK_MARKER,
-  LENGTH_BASE,
-  LENGTH_CODES,
-  LENGTH_CODES_START,
-  LENGTH_EXTRA_BITS,
-  LENGTH_SHIFT,
-  MATCH_TYPE,
-  MAX_NUM_LIT,
-  OFFSET_BASE,
-  OFFSET_CODE_COUNT,
-  OFFSET_CODES,
-  OFFSET_EXTRA_BITS,
-  OFFSET_MASK,
-} from './tables.js';
+import * as T from './tables.js';
+
+// Module-local copies: some loaders turn imported bindings into getter calls in hot loops.
+const BAD_CODE = T.BAD_CODE;
+const CODEGEN_CODE_COUNT = T.CODEGEN_CODE_COUNT;
+const CODEGEN_ORDER = T.CODEGEN_ORDER;
+const END_BLOCK_MARKER = T.END_BLOCK_MARKER;
+const LENGTH_BASE = T.LENGTH_BASE;
+const LENGTH_CODES = T.LENGTH_CODES;
+const LENGTH_CODES_START = T.LENGTH_CODES_START;
+const LENGTH_EXTRA_BITS = T.LENGTH_EXTRA_BITS;
+const LENGTH_SHIFT = T.LENGTH_SHIFT;
+const MATCH_TYPE = T.MATCH_TYPE;
+const MAX_NUM_LIT = T.MAX_NUM_LIT;
+const OFFSET_BASE = T.OFFSET_BASE;
+const OFFSET_CODE_COUNT = T.OFFSET_CODE_COUNT;
+const OFFSET_CODES = T.OFFSET_CODES;
+const OFFSET_EXTRA_BITS = T.OFFSET_EXTRA_BITS;
+const OFFSET_MASK = T.OFFSET_MASK;
 
 const MAX_STORE_BLOCK_SIZE = 65535;
 const FIXED_LIT = fixedLiteralEncoding();

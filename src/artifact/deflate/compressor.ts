@@ -6,7 +6,11 @@
 // is split across write() calls.
 
 import { HuffmanBitWriter } from './bit-writer.js';
-import { LENGTH_SHIFT, MATCH_TYPE } from './tables.js';
+import { LENGTH_SHIFT as LENGTH_SHIFT_, MATCH_TYPE as MATCH_TYPE_ } from './tables.js';
+
+// Module-local copies: some loaders turn imported bindings into getter calls in hot loops.
+const LENGTH_SHIFT = LENGTH_SHIFT_;
+const MATCH_TYPE = MATCH_TYPE_;
 
 const WINDOW_SIZE = 1 << 15;
 const WINDOW_MASK = WINDOW_SIZE - 1;
@@ -17,7 +21,7 @@ const BASE_MATCH_OFFSET = 1;
 const MAX_FLATE_BLOCK_TOKENS = 1 << 14;
 const HASH_BITS = 17;
 const HASH_SIZE = 1 << HASH_BITS;
-const HASH_MASK = HASH_SIZE - 1;
+const HASH_SHIFT = 32 - HASH_BITS;
 const MAX_HASH_OFFSET = 1 << 24;
 const HASH_MUL = 0x1e35a7bd;
 const MAX_INT32 = 0x7fffffff;
@@ -32,6 +36,7 @@ export class GoDeflateCompressor {
   private readonly w = new HuffmanBitWriter();
   // Unprocessed input is window[index, windowEnd).
   private readonly window = new Uint8Array(2 * WINDOW_SIZE);
+  private readonly view = new DataView(this.window.buffer);
   private index = 0;
   private windowEnd = 0;
   /** Window index where the current block's tokens start; MAX_INT32 once shifted out. */
@@ -114,83 +119,46 @@ export class GoDeflateCompressor {
     }
   }
 
-  /** Go: findMatch, with prevLength fixed at 3 as deflate() always calls it. */
-  private findMatch(pos: number, prevHead: number, lookahead: number): boolean {
-    const win = this.window;
-    const hashPrev = this.hashPrev;
-    const hashOffset = this.hashOffset;
-    const minMatchLook = Math.min(lookahead, MAX_MATCH_LENGTH);
-    // Stop at a match this long.
-    const nice = Math.min(minMatchLook, NICE);
-    let length = MIN_MATCH_LENGTH - 1;
-    let tries = length >= GOOD ? CHAIN >> 2 : CHAIN;
-    let offset = 0;
-    let ok = false;
-    let wEnd = win[pos + length]!;
-    const minIndex = pos - WINDOW_SIZE;
-
-    for (let i = prevHead; tries > 0; tries--) {
-      if (wEnd === win[i + length]) {
-        let n = 0;
-        while (n < minMatchLook && win[i + n] === win[pos + n]) n++;
-        // Length-4 matches only pay off when close.
-        if (n > length && (n > MIN_MATCH_LENGTH || pos - i <= 4096)) {
-          length = n;
-          offset = pos - i;
-          ok = true;
-          if (n >= nice) break;
-          wEnd = win[pos + n]!;
-        }
-      }
-      if (i === minIndex) break; // hashPrev[i & WINDOW_MASK] was overwritten already
-      i = hashPrev[i & WINDOW_MASK]! - hashOffset;
-      if (i < minIndex || i < 0) break;
-    }
-    if (ok) {
-      this.length = length;
-      this.offset = offset;
-    }
-    return ok;
-  }
-
-  private insertHash(index: number): void {
-    const win = this.window;
-    const h =
-      Math.imul(
-        win[index + 3]! | (win[index + 2]! << 8) | (win[index + 1]! << 16) | (win[index]! << 24),
-        HASH_MUL,
-      ) >>>
-      (32 - HASH_BITS);
-    this.hashPrev[index & WINDOW_MASK] = this.hashHead[h & HASH_MASK]!;
-    this.hashHead[h & HASH_MASK] = index + this.hashOffset;
-  }
-
-  /** Go: compressor.deflate for levels 4–9 (lazy matching). */
+  /** Go: compressor.deflate for levels 4–9 (lazy matching). Hot state lives in locals. */
   private deflate(): void {
     if (this.windowEnd - this.index < MIN_MATCH_LENGTH + MAX_MATCH_LENGTH && !this.sync) return;
-    this.maxInsertIndex = this.windowEnd - (MIN_MATCH_LENGTH - 1);
     const win = this.window;
+    const dv = this.view;
     const tokens = this.tokens;
+    const hashHead = this.hashHead;
+    const hashPrev = this.hashPrev;
+    // hashOffset and windowEnd only change in fillDeflate, never during this call.
+    const hashOffset = this.hashOffset;
+    const windowEnd = this.windowEnd;
+    const sync = this.sync;
+    const maxInsertIndex = windowEnd - (MIN_MATCH_LENGTH - 1);
+    this.maxInsertIndex = maxInsertIndex;
+    let index = this.index;
+    let nTokens = this.nTokens;
+    let length = this.length;
+    let offset = this.offset;
+    let chainHead = this.chainHead;
+    let byteAvailable = this.byteAvailable;
 
     for (;;) {
-      const lookahead = this.windowEnd - this.index;
+      const lookahead = windowEnd - index;
       if (lookahead < MIN_MATCH_LENGTH + MAX_MATCH_LENGTH) {
-        if (!this.sync) break;
+        if (!sync) break;
         if (lookahead === 0) {
           // Flush the pending literal and the current block.
-          if (this.byteAvailable) {
-            tokens[this.nTokens++] = win[this.index - 1]!;
-            this.byteAvailable = false;
+          if (byteAvailable) {
+            tokens[nTokens++] = win[index - 1]!;
+            byteAvailable = false;
           }
-          if (this.nTokens > 0) {
-            this.writeBlock(this.index);
-            this.nTokens = 0;
+          if (nTokens > 0) {
+            this.nTokens = nTokens;
+            this.writeBlock(index);
+            nTokens = 0;
           }
           break;
         }
       }
-      if (this.index < this.maxInsertIndex) {
-        const index = this.index;
+      if (index < maxInsertIndex) {
         const h =
           Math.imul(
             win[index + 3]! |
@@ -198,59 +166,137 @@ export class GoDeflateCompressor {
               (win[index + 1]! << 16) |
               (win[index]! << 24),
             HASH_MUL,
-          ) >>>
-          (32 - HASH_BITS);
-        this.chainHead = this.hashHead[h & HASH_MASK]!;
-        this.hashPrev[index & WINDOW_MASK] = this.chainHead;
-        this.hashHead[h & HASH_MASK] = index + this.hashOffset;
+          ) >>> HASH_SHIFT;
+        chainHead = hashHead[h]!;
+        hashPrev[index & WINDOW_MASK] = chainHead;
+        hashHead[h] = index + hashOffset;
       }
-      const prevLength = this.length;
-      const prevOffset = this.offset;
-      this.length = MIN_MATCH_LENGTH - 1;
-      this.offset = 0;
-      let minIndex = this.index - WINDOW_SIZE;
-      if (minIndex < 0) minIndex = 0;
+      const prevLength = length;
+      const prevOffset = offset;
+      length = MIN_MATCH_LENGTH - 1;
+      offset = 0;
+      const minIndex = index > WINDOW_SIZE ? index - WINDOW_SIZE : 0;
 
-      if (
-        this.chainHead - this.hashOffset >= minIndex &&
-        lookahead > prevLength &&
-        prevLength < LAZY
-      ) {
-        this.findMatch(this.index, this.chainHead - this.hashOffset, lookahead);
+      if (chainHead - hashOffset >= minIndex && lookahead > prevLength && prevLength < LAZY) {
+        const m = findMatch(
+          win,
+          dv,
+          hashPrev,
+          hashOffset,
+          index,
+          chainHead - hashOffset,
+          lookahead,
+        );
+        if (m !== 0) {
+          length = m >>> 16;
+          offset = m & 0xffff;
+        }
       }
-      if (prevLength >= MIN_MATCH_LENGTH && this.length <= prevLength) {
+      if (prevLength >= MIN_MATCH_LENGTH && length <= prevLength) {
         // The previous match is at least as good as this one: emit it.
-        tokens[this.nTokens++] =
+        tokens[nTokens++] =
           MATCH_TYPE +
           ((prevLength - BASE_MATCH_LENGTH) << LENGTH_SHIFT) +
           (prevOffset - BASE_MATCH_OFFSET);
-        // Hash every position the match covers (index and index-1 are done already).
-        const newIndex = this.index + prevLength - 1;
-        let index = this.index + 1;
-        for (; index < newIndex; index++) {
-          if (index < this.maxInsertIndex) this.insertHash(index);
-        }
-        this.index = index;
-        this.byteAvailable = false;
-        this.length = MIN_MATCH_LENGTH - 1;
-        if (this.nTokens === MAX_FLATE_BLOCK_TOKENS) {
-          // The block includes the current character.
-          this.writeBlock(this.index);
-          this.nTokens = 0;
-        }
-      } else {
-        if (this.byteAvailable) {
-          tokens[this.nTokens++] = win[this.index - 1]!;
-          if (this.nTokens === MAX_FLATE_BLOCK_TOKENS) {
-            this.writeBlock(this.index);
-            this.nTokens = 0;
+        // Hash every position the match covers (index and index-1 are done already). The
+        // rolling 4-byte value gives the same hashes as hashing each position afresh.
+        const newIndex = index + prevLength - 1;
+        const end = newIndex < maxInsertIndex ? newIndex : maxInsertIndex;
+        let i = index + 1;
+        if (i < end) {
+          let hb = (win[i]! << 16) | (win[i + 1]! << 8) | win[i + 2]!;
+          for (; i < end; i++) {
+            hb = (hb << 8) | win[i + 3]!;
+            const h = Math.imul(hb, HASH_MUL) >>> HASH_SHIFT;
+            hashPrev[i & WINDOW_MASK] = hashHead[h]!;
+            hashHead[h] = i + hashOffset;
           }
         }
-        this.index++;
-        this.byteAvailable = true;
+        index = newIndex > index + 1 ? newIndex : index + 1;
+        byteAvailable = false;
+        length = MIN_MATCH_LENGTH - 1;
+        if (nTokens === MAX_FLATE_BLOCK_TOKENS) {
+          // The block includes the current character.
+          this.nTokens = nTokens;
+          this.writeBlock(index);
+          nTokens = 0;
+        }
+      } else {
+        if (byteAvailable) {
+          tokens[nTokens++] = win[index - 1]!;
+          if (nTokens === MAX_FLATE_BLOCK_TOKENS) {
+            this.nTokens = nTokens;
+            this.writeBlock(index);
+            nTokens = 0;
+          }
+        }
+        index++;
+        byteAvailable = true;
       }
     }
+    this.index = index;
+    this.nTokens = nTokens;
+    this.length = length;
+    this.offset = offset;
+    this.chainHead = chainHead;
+    this.byteAvailable = byteAvailable;
   }
+}
+
+/**
+ * Go: findMatch, with prevLength fixed at 3 as deflate() always calls it. Returns
+ * (length << 16 | distance) of the best match found, or 0 when none qualifies.
+ */
+function findMatch(
+  win: Uint8Array,
+  dv: DataView,
+  hashPrev: Int32Array,
+  hashOffset: number,
+  pos: number,
+  prevHead: number,
+  lookahead: number,
+): number {
+  const minMatchLook = lookahead < MAX_MATCH_LENGTH ? lookahead : MAX_MATCH_LENGTH;
+  // Stop at a match this long.
+  const nice = minMatchLook < NICE ? minMatchLook : NICE;
+  let length = MIN_MATCH_LENGTH - 1;
+  // Go: "only look in 1/4 the chain" once length >= good; never true for the initial length 3.
+  let tries = length >= GOOD ? CHAIN >> 2 : CHAIN;
+  let result = 0;
+  let wEnd = win[pos + length]!;
+  const minIndex = pos - WINDOW_SIZE;
+
+  for (let i = prevHead; tries > 0; tries--) {
+    if (wEnd === win[i + length]) {
+      // Go's matchLen, 4 bytes at a time: big-endian loads put the first differing byte in
+      // the most significant bits of the XOR.
+      let n = 0;
+      for (;;) {
+        if (n + 4 <= minMatchLook) {
+          const x = dv.getInt32(i + n) ^ dv.getInt32(pos + n);
+          if (x === 0) {
+            n += 4;
+            continue;
+          }
+          n += Math.clz32(x) >>> 3;
+          break;
+        }
+        while (n < minMatchLook && win[i + n] === win[pos + n]) n++;
+        break;
+      }
+      // Length-4 matches only pay off when close.
+      if (n > length && (n > MIN_MATCH_LENGTH || pos - i <= 4096)) {
+        length = n;
+        result = (n << 16) | (pos - i);
+        if (n >= nice) break;
+        wEnd = win[pos + n]!;
+      }
+    }
+    if (i === minIndex) break; // hashPrev[i & WINDOW_MASK] was overwritten already
+    i = hashPrev[i & WINDOW_MASK]! - hashOffset;
+    if (i < minIndex || i < 0) break;
+  }
+  return result;
 }
 
 function rebase(table: Int32Array, delta: number): void {

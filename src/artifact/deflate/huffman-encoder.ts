@@ -8,6 +8,8 @@ import { MAX_NUM_LIT, reverseBits } from './tables.js';
 const MAX_INT32 = 0x7fffffff;
 /** Go's maxBitsLimit: rows in the per-level tables. */
 const LEVELS = 16;
+/** Pair steps per bitCounts call are fewer than (2n - 2) items per level. */
+const MAX_NODES = 1 + LEVELS * 2 * (MAX_NUM_LIT + 1);
 
 /** Canonical Huffman code for one alphabet; `codes` are already bit-reversed for LSB-first output. */
 export class HuffmanEncoder {
@@ -23,7 +25,11 @@ export class HuffmanEncoder {
   private readonly nextCharFreq = new Int32Array(LEVELS + 1);
   private readonly nextPairFreq = new Int32Array(LEVELS + 1);
   private readonly needed = new Int32Array(LEVELS + 1);
-  private readonly leafCounts = new Int32Array(LEVELS * LEVELS);
+  // leafCounts as own counts plus immutable tail lists (see bitCounts).
+  private readonly own = new Int32Array(LEVELS + 1);
+  private readonly tail = new Int32Array(LEVELS + 1);
+  private readonly nodeCount = new Int32Array(MAX_NODES);
+  private readonly nodeNext = new Int32Array(MAX_NODES);
 
   constructor(size: number) {
     this.codes = new Uint16Array(size);
@@ -79,6 +85,11 @@ export class HuffmanEncoder {
   /**
    * Number of symbols per code length (Go: bitCounts), for `n` >= 3 leaves sorted by frequency
    * in listFreq. Returns the largest length used; counts are in this.bitCount[1..max].
+   *
+   * Go keeps leafCounts[level][0..level] per level and copies the row below into it (O(level))
+   * whenever a level takes a pair. We keep the same numbers as an immutable linked list instead:
+   * own[level] is leafCounts[level][level], and tail[level] points at a snapshot of the row below
+   * (its own count, then its tail), so taking a pair is O(1). The results are identical.
    */
   private bitCounts(n: number, maxBitsIn: number): number {
     const listFreq = this.listFreq;
@@ -86,22 +97,27 @@ export class HuffmanEncoder {
     const nextCharFreq = this.nextCharFreq;
     const nextPairFreq = this.nextPairFreq;
     const needed = this.needed;
-    const leaf = this.leafCounts;
+    const own = this.own;
+    const tail = this.tail;
+    const nodeCount = this.nodeCount;
+    const nodeNext = this.nodeNext;
+    let nodes = 1; // node 0 = the empty list (all counts zero)
     listFreq[n] = MAX_INT32; // sentinel leaf
     // The tree can't be deeper than n - 1.
     const maxBits = Math.min(maxBitsIn, n - 1);
 
-    leaf.fill(0);
     lastFreq.fill(0);
     nextCharFreq.fill(0);
     nextPairFreq.fill(0);
     needed.fill(0);
+    own.fill(0);
+    tail.fill(0);
     for (let level = 1; level <= maxBits; level++) {
       // Every level starts as if its first two items were the two rarest leaves.
       lastFreq[level] = listFreq[1]!;
       nextCharFreq[level] = listFreq[2]!;
       nextPairFreq[level] = level === 1 ? MAX_INT32 : listFreq[0]! + listFreq[1]!;
-      leaf[level * LEVELS + level] = 2;
+      own[level] = 2;
     }
     // 2n - 2 items are needed at the top level and two exist already.
     needed[maxBits] = 2 * n - 4;
@@ -116,17 +132,18 @@ export class HuffmanEncoder {
         continue;
       }
       const prevFreq = lastFreq[level]!;
-      const row = level * LEVELS;
       if (nextCharFreq[level]! < nextPairFreq[level]!) {
         // Next item on this row is a leaf.
-        const c = leaf[row + level]! + 1;
+        const c = own[level]! + 1;
         lastFreq[level] = nextCharFreq[level]!;
-        leaf[row + level] = c;
+        own[level] = c;
         nextCharFreq[level] = listFreq[c]!;
       } else {
-        // Next item is a pair from the row below; take its leaf counts except our own.
+        // Next item is a pair from the row below: snapshot that row's counts as our tail.
         lastFreq[level] = nextPairFreq[level]!;
-        leaf.copyWithin(row, row - LEVELS, row - LEVELS + level);
+        nodeCount[nodes] = own[level - 1]!;
+        nodeNext[nodes] = tail[level - 1]!;
+        tail[level] = nodes++;
         needed[level - 1] = 2;
       }
       needed[level] = needed[level]! - 1;
@@ -140,14 +157,19 @@ export class HuffmanEncoder {
         while (needed[level - 1]! > 0) level--;
       }
     }
-    if (leaf[maxBits * LEVELS + maxBits] !== n) {
+    if (own[maxBits] !== n) {
       throw new Error('deflate: internal error in Huffman bit counts');
     }
+    // counts[lv] = leafCounts[maxBits][lv], read off the list from the top level down.
     const bitCount = this.bitCount;
-    const top = maxBits * LEVELS;
+    let upper = own[maxBits]!;
+    let node = tail[maxBits]!;
     let bits = 1;
     for (let lv = maxBits; lv > 0; lv--) {
-      bitCount[bits++] = leaf[top + lv]! - leaf[top + lv - 1]!;
+      const lower = nodeCount[node]!; // leafCounts[maxBits][lv - 1]; node 0 reads as 0
+      bitCount[bits++] = upper - lower;
+      upper = lower;
+      node = nodeNext[node]!;
     }
     bitCount[0] = 0;
     return maxBits;

@@ -10,6 +10,7 @@
 //	-frames   batch mode: stdin is a sequence of (4-byte big-endian length, data) frames; each is
 //	          gzipped on its own and written to stdout as (4-byte big-endian length, gzip) frames
 //	-version  print the Go version this program was built with (the encoder changed in Go 1.27)
+//	-stats    after compressing, print {"cpu_s":…,"wall_s":…,"maxrss_kib":…} to stderr
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 	"math/rand"
 	"os"
 	"runtime"
+	"time"
 )
 
 func main() {
@@ -30,11 +32,13 @@ func main() {
 	seed := flag.Int64("seed", 0, "random piece sizes in [1, chunk] from this seed (0 = fixed)")
 	frames := flag.Bool("frames", false, "batch mode: length-prefixed frames in and out")
 	version := flag.Bool("version", false, "print the Go version")
+	stats := flag.Bool("stats", false, "print CPU time, wall time and peak RSS to stderr")
 	flag.Parse()
 	if *version {
 		fmt.Println(runtime.Version())
 		return
 	}
+	start := time.Now()
 	var err error
 	if *frames {
 		err = runFrames()
@@ -44,6 +48,11 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "gogzip:", err)
 		os.Exit(1)
+	}
+	if *stats {
+		cpu, rss := usage()
+		fmt.Fprintf(os.Stderr, "{\"cpu_s\":%.4f,\"wall_s\":%.4f,\"maxrss_kib\":%d}\n",
+			cpu, time.Since(start).Seconds(), rss)
 	}
 }
 
