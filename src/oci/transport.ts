@@ -370,7 +370,8 @@ export class Transport {
     this.tokens.push({
       token,
       scopes,
-      expiresAt: Date.now() + Math.max(0, lifetime * 1000 - TOKEN_EXPIRY_MARGIN_MS),
+      // Renew a little early, but never so early that a short-lived token is useless.
+      expiresAt: Date.now() + lifetime * 1000 - Math.min(TOKEN_EXPIRY_MARGIN_MS, lifetime * 500),
     });
     return token;
   }
