@@ -93,6 +93,7 @@ export class Transport {
   private readonly credentialSource: TransportOptions['credentials'];
   private scheme: AuthScheme = { kind: 'unknown' };
   private tokens: CachedToken[] = [];
+  private readonly inflight = new Map<string, Promise<string>>();
 
   constructor(options: TransportOptions) {
     this.registry = options.registry;
@@ -270,8 +271,22 @@ export class Transport {
     return this.tokens.find((t) => covers(t.scopes, scopes))?.token;
   }
 
+  /** One token request per scope set at a time: concurrent requests share its answer. */
+  private fetchToken(
+    scheme: Extract<AuthScheme, { kind: 'bearer' }>,
+    scopes: string[],
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const key = [...scopes].sort().join(' ');
+    const pending = this.inflight.get(key);
+    if (pending) return pending;
+    const p = this.requestToken(scheme, scopes, signal).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
   /** Exchanges credentials for a bearer token (distribution's token auth spec). */
-  private async fetchToken(
+  private async requestToken(
     scheme: Extract<AuthScheme, { kind: 'bearer' }>,
     scopes: string[],
     signal?: AbortSignal,
@@ -330,12 +345,14 @@ export class Transport {
     }
     if (res.statusCode === 401 || res.statusCode === 403) {
       await res.body.dump();
+      // 401: the credentials are wrong; 403 (GHCR, for a token without packages: write): the
+      // credentials are fine but may not do this.
       throw authError({
         registry: this.registry,
         repository: repositoryOf(scopes, this.registry),
         source: creds.source,
-        push: scopes.some((s) => s.endsWith('push') || s.includes(',push')),
-        kind: 'unauthorized',
+        push: scopes.some((s) => parseScope(s).actions.includes('push')),
+        kind: res.statusCode === 403 && creds.kind !== 'anonymous' ? 'denied' : 'unauthorized',
       });
     }
     const text = await res.body.text();

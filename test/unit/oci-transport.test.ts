@@ -314,3 +314,46 @@ test('User-Agent is flux-oci-action/<version>', async () => {
   await (await transport(host).request({ method: 'GET', url: '/v2/' })).dump();
   assert.match(ua, /^flux-oci-action\/\d+\.\d+\.\d+/);
 });
+
+test('concurrent requests share one token request; a 403 from the token service means no rights', async () => {
+  let issued = 0;
+  let deny = false;
+  const tokenServer = await serve((_req, res) => {
+    issued++;
+    if (deny) return res.writeHead(403).end();
+    setTimeout(() => res.writeHead(200).end(JSON.stringify({ token: 't', expires_in: 300 })), 50);
+  });
+  const { host } = await serve((req, res) => {
+    if (req.headers.authorization !== 'Bearer t') {
+      res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${tokenServer.host}/token"` });
+      return res.end();
+    }
+    res.writeHead(200).end();
+  });
+  const creds = {
+    kind: 'basic' as const,
+    username: 'u',
+    password: 'p',
+    source: 'github-token' as const,
+  };
+  const t = transport(host, { credentials: creds });
+  await (await t.request({ method: 'GET', url: '/v2/', scopes: ['repository:a/b:pull'] })).dump();
+  assert.equal(issued, 1);
+  const push = ['repository:a/b:pull,push'];
+  const all = await Promise.all(
+    Array.from({ length: 5 }, () =>
+      t.request({ method: 'HEAD', url: '/v2/a/b/blobs/x', scopes: push }),
+    ),
+  );
+  for (const r of all) await r.dump();
+  assert.equal(issued, 2);
+
+  deny = true;
+  const denied = transport(host, { credentials: creds });
+  await assert.rejects(
+    denied.request({ method: 'PUT', url: '/v2/a/b/manifests/v1', body: '{}', scopes: push }),
+    {
+      message: `registry ${host} denied access to push to ${host}/a/b: token lacks packages: write: add \`permissions: packages: write\` to the job`,
+    },
+  );
+});

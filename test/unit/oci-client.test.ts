@@ -1,0 +1,251 @@
+// RegistryClient paths that the real test registries do not exercise, against small node:http
+// servers: chunk resume after a failed PATCH, OCI-Chunk-Min-Length, digest mismatches, Link
+// pagination, OCI-Subject, and If-Match on the referrers tag.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import { nextLink, RegistryClient } from '../../src/oci/client.js';
+import { parseRepository } from '../../src/oci/reference.js';
+import { MEDIA_TYPE } from '../../src/oci/types.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
+const servers: Server[] = [];
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+async function fake(handler: Handler) {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      hits.push(`${req.method} ${req.url}`);
+      handler(req, res, Buffer.concat(chunks));
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = (opts: ConstructorParameters<typeof RegistryClient>[1] = {}) =>
+    new RegistryClient(parseRepository(`${host}/a/b`), {
+      retry: { baseDelayMs: 5, maxAttempts: 4 },
+      credentials: { kind: 'anonymous', source: 'anonymous' },
+      ...opts,
+    });
+  return { hits, client };
+}
+
+after(async () => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+test('Link header parsing', () => {
+  assert.equal(nextLink('</v2/a/tags/list?n=2&last=b>; rel="next"'), '/v2/a/tags/list?n=2&last=b');
+  assert.equal(nextLink('<https://x/p2>; rel=next'), 'https://x/p2');
+  assert.equal(nextLink('<https://x/p0>; rel="prev", <https://x/p2>; rel="next"'), 'https://x/p2');
+  assert.equal(nextLink('<https://x/p0>; rel="prev"'), undefined);
+  assert.equal(nextLink(undefined), undefined);
+});
+
+test('chunked upload honours OCI-Chunk-Min-Length and resumes after a failed PATCH', async () => {
+  const data = randomBytes(1000);
+  let received = Buffer.alloc(0);
+  let patches = 0;
+  const ranges: string[] = [];
+  const { client, hits } = await fake((req, res, body) => {
+    const url = new URL(req.url ?? '', 'http://x');
+    if (req.method === 'HEAD') return res.writeHead(404).end();
+    if (req.method === 'POST') {
+      return res
+        .writeHead(202, { location: '/upload/1?state=0', 'oci-chunk-min-length': '300' })
+        .end();
+    }
+    if (req.method === 'PATCH') {
+      patches++;
+      ranges.push(String(req.headers['content-range']));
+      const [start] = String(req.headers['content-range']).split('-').map(Number);
+      if (start !== received.length) return res.writeHead(416).end();
+      // the second PATCH is half-applied, then fails
+      if (patches === 2) {
+        received = Buffer.concat([received, body.subarray(0, 100)]);
+        return res.writeHead(503).end();
+      }
+      received = Buffer.concat([received, body]);
+      return res
+        .writeHead(202, {
+          location: `/upload/1?state=${received.length}`,
+          range: `0-${received.length - 1}`,
+        })
+        .end();
+    }
+    if (req.method === 'GET' && url.pathname === '/upload/1') {
+      return res
+        .writeHead(204, { location: '/upload/1?state=status', range: `0-${received.length - 1}` })
+        .end();
+    }
+    if (req.method === 'PUT') {
+      assert.equal(url.searchParams.get('digest'), sha256(data));
+      assert.equal(body.length, 0);
+      return res.writeHead(201, { 'docker-content-digest': sha256(received) }).end();
+    }
+    res.writeHead(500).end();
+  });
+  const c = client({ chunkThreshold: 10, chunkSize: 100 });
+  assert.equal(await c.uploadBlob({ bytes: data }, sha256(data), data.length), true);
+  assert.deepEqual(received, data);
+  // chunks of 300 (the registry's minimum), the second one resumed from byte 400
+  assert.deepEqual(ranges, ['0-299', '300-599', '400-699', '700-999']);
+  assert.ok(hits.includes('GET /upload/1?state=300'));
+});
+
+test('fetchBlob fails on a digest mismatch', async () => {
+  const { client } = await fake((_req, res) => res.writeHead(200).end('tampered'));
+  const stream = await client().fetchBlob(sha256(Buffer.from('original')));
+  await assert.rejects(
+    (async () => {
+      for await (const _ of stream) {
+        // drain
+      }
+    })(),
+    new RegExp(`from the registry has digest ${sha256(Buffer.from('tampered'))}`),
+  );
+});
+
+test('getManifest by digest verifies the bytes; by tag computes the digest', async () => {
+  const good = Buffer.from(
+    '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}',
+  );
+  const { client } = await fake((req, res) => {
+    res
+      .writeHead(200, { 'content-type': MEDIA_TYPE.ociManifest })
+      .end(req.url?.endsWith('bad') ? '{}' : good);
+  });
+  const c = client();
+  const byTag = await c.getManifest('v1');
+  assert.equal(byTag.digest, sha256(good));
+  assert.equal(byTag.mediaType, MEDIA_TYPE.ociManifest);
+  await assert.rejects(c.getManifest(sha256(Buffer.from('other'))), /from the registry has digest/);
+});
+
+test('putManifest checks Docker-Content-Digest', async () => {
+  const { client } = await fake((_req, res) => {
+    res.writeHead(201, { 'docker-content-digest': sha256(Buffer.from('x')) }).end();
+  });
+  await assert.rejects(
+    client().putManifest('v1', Buffer.from('{}'), MEDIA_TYPE.ociManifest),
+    /registry stored digest/,
+  );
+});
+
+test('tags and referrers follow Link pagination', async () => {
+  const d = (n: number) => ({
+    mediaType: MEDIA_TYPE.ociManifest,
+    digest: `sha256:${String(n).repeat(64)}`,
+    size: 1,
+    artifactType: 'x/y',
+  });
+  const { client, hits } = await fake((req, res) => {
+    const url = new URL(req.url ?? '', 'http://x');
+    if (url.pathname.endsWith('/tags/list')) {
+      const last = url.searchParams.get('last');
+      const page = last === null ? ['a', 'b'] : last === 'b' ? ['c', 'd'] : ['e'];
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (page.length === 2) headers.link = `</v2/a/b/tags/list?n=2&last=${page[1]}>; rel="next"`;
+      return res.writeHead(200, headers).end(JSON.stringify({ name: 'a/b', tags: page }));
+    }
+    if (url.pathname.includes('/referrers/')) {
+      const second = url.searchParams.get('page') === '2';
+      const headers: Record<string, string> = {
+        'content-type': MEDIA_TYPE.ociIndex,
+        'oci-filters-applied': 'artifactType',
+      };
+      if (!second) headers.link = `<${url.pathname}?artifactType=x%2Fy&page=2>; rel="next"`;
+      const manifests = second ? [d(3)] : [d(1), d(2)];
+      return res.writeHead(200, headers).end(JSON.stringify({ schemaVersion: 2, manifests }));
+    }
+    res.writeHead(404).end();
+  });
+  const c = client({ tagPageSize: 2 });
+  assert.deepEqual(await c.listTags(), ['a', 'b', 'c', 'd', 'e']);
+  const refs = await c.listReferrers(`sha256:${'f'.repeat(64)}`, 'x/y');
+  assert.deepEqual(
+    refs.map((r) => r.digest),
+    [d(1).digest, d(2).digest, d(3).digest],
+  );
+  assert.ok(hits.some((h) => h.includes(`/referrers/sha256:${'f'.repeat(64)}?artifactType=x%2Fy`)));
+});
+
+test('putReferrer: OCI-Subject means no fallback tag; otherwise If-Match guards the tag', async () => {
+  const subject = {
+    mediaType: MEDIA_TYPE.ociManifest,
+    digest: `sha256:${'1'.repeat(64)}`,
+    size: 10,
+  };
+  const referrer = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE.ociManifest,
+      artifactType: 'application/vnd.example',
+      config: { mediaType: MEDIA_TYPE.ociEmpty, digest: sha256(Buffer.from('{}')), size: 2 },
+      layers: [],
+      subject,
+    }),
+  );
+  const tagPath = `/v2/a/b/manifests/sha256-${'1'.repeat(64)}`;
+
+  const withSubject = await fake((req, res) => {
+    if (req.method === 'PUT') return res.writeHead(201, { 'oci-subject': subject.digest }).end();
+    res.writeHead(404).end();
+  });
+  assert.equal(await withSubject.client().putReferrer(referrer), sha256(referrer));
+  assert.ok(!withSubject.hits.some((h) => h.includes('sha256-')));
+
+  let stored = { schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: [] as unknown[] };
+  let version = 1;
+  let conflicts = 0;
+  const ifMatch: string[] = [];
+  const fallback = await fake((req, res, body) => {
+    if (req.url?.includes('/referrers/')) return res.writeHead(404).end();
+    if (req.method === 'PUT' && req.url === tagPath) {
+      ifMatch.push(String(req.headers['if-match']));
+      if (conflicts++ === 0) {
+        // another writer got in first
+        stored = {
+          ...stored,
+          manifests: [
+            { mediaType: MEDIA_TYPE.ociManifest, digest: `sha256:${'9'.repeat(64)}`, size: 5 },
+          ],
+        };
+        version++;
+        return res.writeHead(412).end();
+      }
+      if (req.headers['if-match'] !== `"v${version}"`) return res.writeHead(412).end();
+      stored = JSON.parse(body.toString());
+      version++;
+      return res.writeHead(201).end();
+    }
+    if (req.method === 'PUT') return res.writeHead(201).end();
+    if (req.method === 'GET' && req.url === tagPath) {
+      return res
+        .writeHead(200, { 'content-type': MEDIA_TYPE.ociIndex, etag: `"v${version}"` })
+        .end(JSON.stringify(stored));
+    }
+    res.writeHead(404).end();
+  });
+  await fallback.client().putReferrer(referrer);
+  assert.deepEqual(ifMatch, ['"v1"', '"v2"']);
+  assert.deepEqual(
+    (stored.manifests as Array<{ digest: string; artifactType?: string }>).map((m) => [
+      m.digest,
+      m.artifactType,
+    ]),
+    [
+      [`sha256:${'9'.repeat(64)}`, undefined],
+      [sha256(referrer), 'application/vnd.example'],
+    ],
+  );
+});
