@@ -1,2 +1,2 @@
 import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{l as m}from"./chunks/chunk-ISZJ2IVL.js";import"./chunks/chunk-JVLXUQUU.js";import{j as r,p as o}from"./chunks/chunk-7W3GWBS5.js";await o(()=>m(r()));
+import{m}from"./chunks/chunk-F64RYKC6.js";import"./chunks/chunk-4LDRBUWV.js";import{k as r,q as o}from"./chunks/chunk-IWLUHEOM.js";await o(()=>m(r()));

@@ -4,7 +4,7 @@ import { readRef } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
 import { createInputs } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
-import { ignorePatterns, workspacePath } from '../github/publish.js';
+import { ignorePatterns, reportSkipped, workspacePath } from '../github/publish.js';
 import { connect } from '../github/registry.js';
 import { run } from '../github/run.js';
 import { code, details, writeSummary } from '../github/summary.js';
@@ -27,6 +27,7 @@ await run(async () => {
   const failOnChange = inputs.boolean('fail-on-change', false);
   const layer = await buildLayer(options);
   await layer.cleanup();
+  reportSkipped(layer.skipped);
 
   const remote = (await client.headManifest(ref)) ? await client.getManifest(ref) : undefined;
   const remoteLayer = remote ? firstLayer(remote.bytes) : undefined;

@@ -4,6 +4,7 @@ import {
   annotationsFrom,
   buildLayer,
   FLUX_DEFAULT_IGNORE,
+  type Layer,
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
 } from '../artifact/index.js';
@@ -61,6 +62,22 @@ export function ignorePatterns(inputs: Inputs): string[] {
   return [...defaults, ...(inputs.list('ignore-paths') ?? [])];
 }
 
+/** Tells the user what the walk left out, the way Flux leaves it out silently. */
+export function reportSkipped(s: Layer['skipped']): void {
+  if (s.skippedSymlinks > 0) {
+    core.notice(
+      `${s.skippedSymlinks} symlinks were left out (as flux does); set resolve-symlinks: true to follow links inside the workspace`,
+    );
+  }
+  if (s.skippedUnresolved > 0) {
+    core.warning(
+      `${s.skippedUnresolved} symlinks were left out because they point outside the workspace or nowhere`,
+    );
+  }
+  if (s.skippedSpecial > 0)
+    core.info(`${s.skippedSpecial} sockets, FIFOs or devices were left out`);
+}
+
 /** build → (skip if unchanged) → push by digest → sign → tags; the body of publish and push. */
 export async function publish(inputs: Inputs, sign?: SignStep): Promise<void> {
   const ctx = contextFromEnv();
@@ -103,6 +120,7 @@ export async function publish(inputs: Inputs, sign?: SignStep): Promise<void> {
     workspace: ctx.workspace,
     tmpDir: process.env.RUNNER_TEMP,
   });
+  reportSkipped(layer.skipped);
   try {
     let manifest: ManifestRef | undefined;
     let pushed = false;
