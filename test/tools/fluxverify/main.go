@@ -24,6 +24,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto"
 	"encoding/json"
@@ -31,6 +32,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -68,7 +70,12 @@ func main() {
 		identities  identityFlags
 	)
 	flag.Var(&identities, "identity", "'issuer-regexp|subject-regexp' (Flux verify.matchOIDCIdentity entry); repeatable")
+	regexpCheck := flag.Bool("regexp-check", false, "read {pattern,input} JSON lines on stdin, answer {ok,match,error} per line (Go regexp.Compile + MatchString, as Flux)")
 	flag.Parse()
+
+	if *regexpCheck {
+		os.Exit(checkRegexps())
+	}
 
 	if *image == "" || (*trustedRoot == "" && *publicKey == "") {
 		fmt.Fprintln(os.Stderr, "usage: fluxverify --image REF@sha256:... (--trusted-root FILE | --public-key FILE) [--identity 'ISSUER|SUBJECT']... [--insecure]")
@@ -275,4 +282,29 @@ func (v *cosignVerifier) verify(ctx context.Context, ref name.Reference) (bool, 
 		return false, format, err
 	}
 	return len(signatures) > 0, format, nil
+}
+
+// checkRegexps answers, for each {"pattern","input"} line, what Go's regexp says: whether the
+// pattern compiles and whether MatchString matches. Used to test our RE2 → JS translation.
+func checkRegexps() int {
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 1024*1024), 1024*1024)
+	out := json.NewEncoder(os.Stdout)
+	for in.Scan() {
+		var q struct {
+			Pattern string `json:"pattern"`
+			Input   string `json:"input"`
+		}
+		if err := json.Unmarshal(in.Bytes(), &q); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		re, err := regexp.Compile(q.Pattern)
+		if err != nil {
+			_ = out.Encode(map[string]any{"ok": false, "match": false, "error": err.Error()})
+			continue
+		}
+		_ = out.Encode(map[string]any{"ok": true, "match": re.MatchString(q.Input), "error": ""})
+	}
+	return 0
 }
