@@ -57,20 +57,26 @@ export async function getFromHelper(
 /** Runs a program found on PATH with `input` on stdin; rejects with ENOENT when it is missing. */
 export const spawnExec: ExecFn = (file, args, input) =>
   new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: HELPER_TIMEOUT_MS,
-    });
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    // Our own timer (not spawn's `timeout`), so a helper that never started leaves nothing behind.
+    const timer = setTimeout(() => child.kill('SIGKILL'), HELPER_TIMEOUT_MS);
+    timer.unref();
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
     });
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
     });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
     child.stdin.on('error', () => {}); // the helper may exit before reading stdin
     child.stdin.end(input);
   });
