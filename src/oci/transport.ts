@@ -88,6 +88,7 @@ export class Transport {
   private readonly userAgent: string;
   private readonly retry: RetryOptions;
   private readonly mask: MaskFn;
+  private readonly insecure: boolean;
   private credentials: Credentials | undefined;
   private credentialsPromise: Promise<Credentials> | undefined;
   private readonly credentialSource: TransportOptions['credentials'];
@@ -97,7 +98,8 @@ export class Transport {
 
   constructor(options: TransportOptions) {
     this.registry = options.registry;
-    const plain = options.insecure === true || isLoopback(options.registry);
+    this.insecure = options.insecure === true;
+    const plain = this.insecure || isLoopback(options.registry);
     this.baseUrl = `${plain ? 'http' : 'https'}://${options.registry}`;
     this.dispatcher = options.dispatcher ?? new EnvHttpProxyAgent();
     this.userAgent = options.userAgent ?? USER_AGENT;
@@ -293,6 +295,17 @@ export class Transport {
   ): Promise<string> {
     const creds = await this.getCredentials();
     const url = new URL(scheme.realm);
+    if (
+      url.protocol !== 'https:' &&
+      !this.insecure &&
+      !isLoopback(url.host) &&
+      creds.kind !== 'anonymous'
+    ) {
+      throw new UserError(
+        `registry ${this.registry} sends credentials to the plain-HTTP token service ${url.host}; refusing: use HTTPS, or set insecure: true if that is intended`,
+        'insecure',
+      );
+    }
     let res: Awaited<ReturnType<typeof request>>;
     const headers: Record<string, string> = { 'user-agent': this.userAgent };
     const maxAttempts = Math.max(1, this.retry.maxAttempts ?? 5);

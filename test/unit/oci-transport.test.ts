@@ -357,3 +357,19 @@ test('concurrent requests share one token request; a 403 from the token service 
     },
   );
 });
+
+test('credentials are never sent to a plain-HTTP token realm on another host', async () => {
+  const { host } = await serve((_req, res) => {
+    res.writeHead(401, {
+      'www-authenticate': 'Bearer realm="http://auth.example.invalid/token",service="s"',
+    });
+    res.end();
+  });
+  const t = transport(host, {
+    credentials: { kind: 'basic', username: 'u', password: 'p', source: 'inputs' },
+  });
+  await assert.rejects(t.request({ method: 'GET', url: '/v2/' }), {
+    name: 'UserError',
+    message: `registry ${host} sends credentials to the plain-HTTP token service auth.example.invalid; refusing: use HTTPS, or set insecure: true if that is intended`,
+  });
+});
