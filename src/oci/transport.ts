@@ -447,7 +447,12 @@ export class Transport {
         { cause: err },
       );
     }
-    return new Error(`cannot reach ${what}: ${code ?? message}`, { cause: err });
+    // Refused, reset, timed out: the user's fix is the host/port or the network path to it.
+    return new UserError(
+      `cannot reach ${what} (${code ?? message}): check the registry host and port in repository, and any proxy settings`,
+      'repository',
+      { cause: err },
+    );
   }
 }
 
