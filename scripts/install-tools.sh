@@ -133,6 +133,14 @@ go_install() {
   rm -rf "$gobin"
 }
 
+# build_module NAME PKG: builds the tool PKG required by our module test/tools/NAME, whose
+# go.sum pins every dependency (for tools `go install PKG@VERSION` cannot fetch).
+build_module() {
+  local name=$1 pkg=$2
+  (cd "$REPO/test/tools/$name" && go build -trimpath -ldflags=-s -o "$BIN/$name.new" "$pkg")
+  mv -f "$BIN/$name.new" "$BIN/$name"
+}
+
 # flux2's go.mod has a replace directive, so `go install flux@version` is refused, and
 # cmd/flux embeds install manifests that releases generate and the module zip lacks.
 # So: copy our module (which repeats the replace and pins every dependency in go.sum),
@@ -229,6 +237,11 @@ reap() {
   unset "JOB_NAME[$pid]"
 }
 
+# inputs_hash NAME: short hash of our module test/tools/NAME, so editing it rebuilds the tool.
+inputs_hash() {
+  (cd "$REPO/test/tools/$1" && find . -type f | LC_ALL=C sort | xargs sha256sum) | sha256sum | cut -c1-16
+}
+
 install_tools() {
   local start=$SECONDS
   mkdir -p "$BIN" "$STAMPS" "$LOGS"
@@ -241,15 +254,16 @@ install_tools() {
 
   # flux first: it is the slowest build and others wait for it.
   v=$(pin FLUX_VERSION)
-  local flux_inputs
-  flux_inputs=$(cat "$REPO/test/tools/flux/go.mod" "$REPO/test/tools/flux/go.sum" \
-    "$REPO/test/tools/flux/embed/placeholder.yaml" | sha256sum | cut -c1-16)
-  run_job flux "$v" "flux $v $go_minor $flux_inputs" -- build_flux "$v"
+  grep -q "github.com/fluxcd/flux2/v2 v$v" "$REPO/test/tools/flux/go.mod" ||
+    die "FLUX_VERSION $v differs from test/tools/flux/go.mod (run: go get github.com/fluxcd/flux2/v2@v$v)"
+  run_job flux "$v" "flux $v $go_minor $(inputs_hash flux)" -- build_flux "$v"
 
   v=$(pin CRANE_VERSION)
   run_job crane "$v" "crane $v $go_minor" -- go_install crane github.com/google/go-containerregistry/cmd/crane "$v"
   v=$(pin ORAS_VERSION)
-  run_job oras "$v" "oras $v $go_minor" -- go_install oras oras.land/oras/cmd/oras "$v"
+  grep -q "oras.land/oras $v" "$REPO/test/tools/oras/go.mod" ||
+    die "ORAS_VERSION $v differs from test/tools/oras/go.mod (run: go get oras.land/oras@$v)"
+  run_job oras "$v" "oras $v $go_minor $(inputs_hash oras)" -- build_module oras oras.land/oras/cmd/oras
   v=$(pin COSIGN2_VERSION)
   run_job cosign2 "$v" "cosign2 $v $go_minor" -- go_install cosign2 github.com/sigstore/cosign/v2/cmd/cosign "$v"
   v=$(pin COSIGN3_VERSION)
