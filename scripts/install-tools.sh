@@ -193,7 +193,7 @@ install_node24() {
 
 # --- job runner --------------------------------------------------------------------
 
-declare -A JOB_NAME JOB_START
+declare -A JOB_NAME=() JOB_START=()
 FAILED=()
 
 # verify NAME VERSION: the installed tool runs and reports VERSION.
