@@ -37,7 +37,7 @@ const SAN = 'https://github.com/org/repo/.github/workflows/publish.yaml@refs/hea
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** Pushes a small Flux-like artifact; returns its digest. */
-export async function pushTestArtifact(
+async function pushTestArtifact(
   client: RegistryClient,
   content = `data-${Math.random()}`,
 ): Promise<string> {
