@@ -51,7 +51,6 @@ export class GoDeflateCompressor {
 
   private length = MIN_MATCH_LENGTH - 1;
   private offset = 0;
-  private maxInsertIndex = 0;
   private chainHead = -1;
   // hashHead[h] = latest position + hashOffset with hash h; hashPrev chains to older ones.
   private readonly hashHead = new Int32Array(HASH_SIZE);
@@ -132,7 +131,6 @@ export class GoDeflateCompressor {
     const windowEnd = this.windowEnd;
     const sync = this.sync;
     const maxInsertIndex = windowEnd - (MIN_MATCH_LENGTH - 1);
-    this.maxInsertIndex = maxInsertIndex;
     let index = this.index;
     let nTokens = this.nTokens;
     let length = this.length;
@@ -201,7 +199,7 @@ export class GoDeflateCompressor {
         // Hash every position the match covers (index and index-1 are done already). The
         // rolling 4-byte value gives the same hashes as hashing each position afresh.
         const newIndex = index + prevLength - 1;
-        const end = newIndex < maxInsertIndex ? newIndex : maxInsertIndex;
+        const end = Math.min(newIndex, maxInsertIndex);
         let i = index + 1;
         if (i < end) {
           let hb = (win[i]! << 16) | (win[i + 1]! << 8) | win[i + 2]!;
@@ -212,7 +210,7 @@ export class GoDeflateCompressor {
             hashHead[h] = i + hashOffset;
           }
         }
-        index = newIndex > index + 1 ? newIndex : index + 1;
+        index = Math.max(newIndex, index + 1);
         byteAvailable = false;
         length = MIN_MATCH_LENGTH - 1;
         if (nTokens === MAX_FLATE_BLOCK_TOKENS) {
@@ -256,9 +254,9 @@ function findMatch(
   prevHead: number,
   lookahead: number,
 ): number {
-  const minMatchLook = lookahead < MAX_MATCH_LENGTH ? lookahead : MAX_MATCH_LENGTH;
+  const minMatchLook = Math.min(lookahead, MAX_MATCH_LENGTH);
   // Stop at a match this long.
-  const nice = minMatchLook < NICE ? minMatchLook : NICE;
+  const nice = Math.min(minMatchLook, NICE);
   let length = MIN_MATCH_LENGTH - 1;
   // Go: "only look in 1/4 the chain" once length >= good; never true for the initial length 3.
   let tries = length >= GOOD ? CHAIN >> 2 : CHAIN;
