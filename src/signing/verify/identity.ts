@@ -102,7 +102,7 @@ export function certificateSans(cert: X509Certificate): CertificateSans {
   const ext = cert.extension(OID_SAN);
   if (!ext) return sans;
   const otherNames: string[] = [];
-  for (const gn of ext.valueObj.subs) {
+  for (const gn of ext.valueObj.subs[0]?.subs ?? []) {
     if (gn.tag.isContextSpecific(0x00)) {
       // OtherName ::= SEQUENCE { type-id OID, value [0] EXPLICIT UTF8String }
       const oid = gn.subs[0]?.toOID();

@@ -194,7 +194,7 @@ function verifyKeylessLayer(
 function hasCodeSigningEku(cert: X509Certificate): boolean {
   const ext = cert.extension('2.5.29.37');
   if (!ext) return true; // Go's x509 treats a missing EKU extension as "any"
-  return ext.valueObj.subs.some((o) => {
+  return (ext.valueObj.subs[0]?.subs ?? []).some((o) => {
     const oid = o.toOID();
     return oid === EKU_CODE_SIGNING || oid === '2.5.29.37.0';
   });

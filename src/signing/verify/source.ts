@@ -4,6 +4,7 @@
  * go-containerregistry checks what cosign reads.
  */
 import { createHash } from 'node:crypto';
+import { ManifestNotFoundError } from '../../oci/client.js';
 
 export interface OciDescriptor {
   mediaType: string;
@@ -120,7 +121,7 @@ export function signatureSourceFrom(client: RegistryClientLike): SignatureSource
       try {
         return await client.getManifest(ref);
       } catch (err) {
-        if (statusOf(err) === 404) return undefined;
+        if (err instanceof ManifestNotFoundError || statusOf(err) === 404) return undefined;
         throw err;
       }
     },
