@@ -123,7 +123,9 @@ export async function startSigstoreStack(
   };
   const calls: Record<SigstoreService, number> = { fulcio: 0, rekor: 0, tsa: 0 };
   const serviceOf = (path: string): SigstoreService | undefined =>
-    path.startsWith('/api/v2/signingCert') || path.startsWith('/api/v2/trustBundle')
+    path.startsWith('/api/v2/signingCert') ||
+    path.startsWith('/api/v1/signingCert') ||
+    path.startsWith('/api/v2/trustBundle')
       ? 'fulcio'
       : path.startsWith('/api/v1/log')
         ? 'rekor'
@@ -192,6 +194,39 @@ export async function startSigstoreStack(
     } catch {
       return { statusCode: 400, response: '{"code":400,"message":"invalid JSON"}' };
     }
+    return issueCertificate(request);
+  });
+  // The legacy v1 API the cosign CLI uses: token in `Authorization`, PEM public key in
+  // `publicKey.content` (base64), proof of possession in `signedEmailAddress`; the answer is the
+  // PEM chain (leaf first) with the SCT embedded (empty `SCT` header).
+  routes.set('POST /api/v1/signingCert', async (req, body) => {
+    let v1: { publicKey?: { content?: string }; signedEmailAddress?: string };
+    try {
+      v1 = JSON.parse(body) as typeof v1;
+    } catch {
+      return { statusCode: 400, response: '{"code":400,"message":"invalid JSON"}' };
+    }
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const reply = await issueCertificate({
+      credentials: { oidcIdentityToken: token },
+      publicKeyRequest: {
+        publicKey: { content: Buffer.from(v1.publicKey?.content ?? '', 'base64').toString('utf8') },
+        ...(v1.signedEmailAddress ? { proofOfPossession: v1.signedEmailAddress } : {}),
+      },
+    });
+    if (reply.statusCode !== 201) return reply;
+    const chain = JSON.parse(String(reply.response)) as {
+      signedCertificateEmbeddedSct: { chain: { certificates: string[] } };
+    };
+    return {
+      statusCode: 201,
+      response: chain.signedCertificateEmbeddedSct.chain.certificates
+        .map((c) => new X509Certificate(c).toString())
+        .join(''),
+      contentType: 'application/pem-certificate-chain',
+    };
+  });
+  const issueCertificate = async (request: FulcioRequest): Promise<Reply> => {
     const token = request.credentials?.oidcIdentityToken ?? '';
     const claims = checkToken(token, audience, options.trustedIssuers);
     if (typeof claims === 'string') {
@@ -234,7 +269,7 @@ export async function startSigstoreStack(
       response: reply.response,
       contentType: reply.contentType,
     };
-  });
+  };
   const rootPEM = new X509Certificate(bytes(ca.rootCertificate)).toString();
   routes.set('GET /api/v2/trustBundle', async () => ({
     statusCode: 200,

@@ -16,6 +16,13 @@ import { after, before, describe, it } from 'node:test';
 import { RegistryClient } from '../../src/oci/client.js';
 import { parseRepository } from '../../src/oci/reference.js';
 import { signArtifact } from '../../src/signing/attach.js';
+import {
+  readSignatureLayers,
+  signatureConfig,
+  signatureImage,
+  simpleSigningPayload,
+} from '../../src/signing/cosign-v2.js';
+import { bundleReferrerManifest, signStatement } from '../../src/signing/cosign-v3.js';
 import { KeySigner, loadCosignKey } from '../../src/signing/key.js';
 import { KeylessSigner } from '../../src/signing/keyless.js';
 import { cosignSignatureTag, referrersTag } from '../../src/signing/types.js';
@@ -219,6 +226,95 @@ describe('cosign CLIs verify our signatures', requireTools('cosign2', 'cosign3',
     } finally {
       oidc.setClaims({});
     }
+  });
+
+  it('writes what cosign sign writes (v2 .sig image, v3 referrer manifest and statement)', async () => {
+    const registry = await startRegistry({ referrers: false });
+    registries.push(registry);
+    const repo = `${registry.host}/org/app`;
+    const client = new RegistryClient(parseRepository(repo));
+    const sign = (bin: 'cosign2' | 'cosign3', digest: string, extra: string[]) =>
+      cosign(
+        bin,
+        [
+          'sign',
+          '--yes',
+          '--identity-token',
+          oidc.issueToken(),
+          '--fulcio-url',
+          stack.fulcioURL,
+          '--rekor-url',
+          stack.rekorURL,
+          ...extra,
+          '--allow-insecure-registry',
+          '--allow-http-registry',
+          `${repo}@${digest}`,
+        ],
+        // cosign v2 sign checks the Fulcio certificate's SCT and chain with these.
+        {
+          SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: join(home, 'ct.pem'),
+          SIGSTORE_ROOT_FILE: join(home, 'root.pem'),
+        },
+      );
+    const blob = async (digest: string) => {
+      const chunks: Buffer[] = [];
+      for await (const c of await client.fetchBlob(digest)) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    };
+    await writeFile(join(home, 'ct.pem'), stack.ctLogPublicKeyPEM);
+    await writeFile(join(home, 'root.pem'), stack.fulcioRootPEM);
+
+    // cosign v2: same payload bytes, config bytes and manifest serialisation; same annotation keys.
+    const d2 = await pushTestArtifact(client);
+    const s2 = await sign('cosign2', d2, []);
+    assert.equal(s2.code, 0, s2.out);
+    const theirs2 = await client.getManifest(cosignSignatureTag(d2)).catch(() => undefined);
+    assert.ok(theirs2, 'cosign2 sign wrote a .sig image');
+    const { layers } = await readSignatureLayers(client, cosignSignatureTag(d2));
+    const layer = layers[0];
+    assert.ok(layer?.annotations);
+    assert.deepEqual(await blob(layer.digest), simpleSigningPayload(repo, d2));
+    assert.equal(theirs2.bytes.toString(), signatureImage(layers).manifest.toString());
+    const config = JSON.parse(theirs2.bytes.toString()).config.digest as string;
+    assert.deepEqual(await blob(config), signatureConfig(layers));
+    assert.deepEqual(Object.keys(layer.annotations), [
+      'dev.cosignproject.cosign/signature',
+      'dev.sigstore.cosign/bundle',
+      'dev.sigstore.cosign/certificate',
+      'dev.sigstore.cosign/chain',
+    ]);
+    assert.equal(layer.annotations['dev.sigstore.cosign/chain'], stack.fulcioRootPEM);
+    // Our signature appended next to cosign's keeps it.
+    await signArtifact({ client, digest: d2, format: 'cosign-v2', signer: signer() });
+    const after = (await readSignatureLayers(client, cosignSignatureTag(d2))).layers;
+    assert.equal(after.length, 2);
+    assert.deepEqual(Object.keys(after[1]?.annotations ?? {}), Object.keys(layer.annotations));
+
+    // cosign v3: the referrer manifest we would write for its bundle is byte-identical.
+    const d3 = await pushTestArtifact(client);
+    const r3 = await sign('cosign3', d3, [
+      '--use-signing-config=false',
+      '--trusted-root',
+      stack.trustedRootPath,
+    ]);
+    assert.equal(r3.code, 0, r3.out);
+    const refs = await client.listReferrers(d3);
+    assert.equal(refs.length, 1);
+    const theirs3 = await client.getManifest(refs[0]?.digest ?? '');
+    const m3 = JSON.parse(theirs3.bytes.toString());
+    const bundle = await blob(m3.layers[0].digest);
+    const subject = await client.headManifest(d3);
+    assert.ok(subject);
+    const ours3 = bundleReferrerManifest({
+      bundle,
+      subject,
+      created: new Date(m3.annotations['org.opencontainers.image.created']),
+    });
+    assert.equal(theirs3.bytes.toString(), ours3.toString());
+    const statement = JSON.parse(
+      Buffer.from(JSON.parse(bundle.toString()).dsseEnvelope.payload, 'base64').toString(),
+    );
+    assert.deepEqual(statement, JSON.parse(signStatement(d3).toString()));
   });
 
   it('loads keys made by cosign generate-key-pair; cosign verify --key accepts what we sign', async () => {
