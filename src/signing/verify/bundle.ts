@@ -17,7 +17,7 @@
  * Behaviour re-implemented from sigstore/cosign pkg/cosign/verify.go, verify_bundle.go and
  * sigstore/sigstore-go pkg/verify (Apache-2.0).
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import { type SignedEntity, type TrustMaterial, toSignedEntity, Verifier } from '@sigstore/verify';
 import { IN_TOTO_PAYLOAD_TYPE } from '../types.js';
@@ -141,6 +141,70 @@ function statementHasDigest(payload: Buffer, digest: string): void {
   );
 }
 
+function sshString(b: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(b.length);
+  return Buffer.concat([len, b]);
+}
+
+function sshMpint(b: Buffer): Buffer {
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  const v = b.subarray(i);
+  return sshString((v[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.alloc(1), v]) : v);
+}
+
+/**
+ * go-securesystemslib's dsse.SHA256KeyID: the SSH SHA256 fingerprint of the key, or '' when
+ * golang.org/x/crypto/ssh cannot encode it.
+ */
+export function sshKeyId(key: KeyObject): string {
+  const jwk = key.export({ format: 'jwk' }) as {
+    kty?: string;
+    crv?: string;
+    x?: string;
+    y?: string;
+    n?: string;
+    e?: string;
+  };
+  const b = (s: string | undefined) => Buffer.from(s ?? '', 'base64url');
+  let wire: Buffer;
+  if (jwk.kty === 'EC' && (jwk.crv === 'P-256' || jwk.crv === 'P-384' || jwk.crv === 'P-521')) {
+    const curve = `nistp${jwk.crv.slice(2)}`;
+    const point = Buffer.concat([Buffer.from([4]), b(jwk.x), b(jwk.y)]);
+    wire = Buffer.concat([
+      sshString(Buffer.from(`ecdsa-sha2-${curve}`)),
+      sshString(Buffer.from(curve)),
+      sshString(point),
+    ]);
+  } else if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') {
+    wire = Buffer.concat([sshString(Buffer.from('ssh-ed25519')), sshString(b(jwk.x))]);
+  } else if (jwk.kty === 'RSA') {
+    wire = Buffer.concat([
+      sshString(Buffer.from('ssh-rsa')),
+      sshMpint(b(jwk.e)),
+      sshMpint(b(jwk.n)),
+    ]);
+  } else {
+    return '';
+  }
+  return `SHA256:${createHash('sha256').update(wire).digest('base64').replace(/=+$/, '')}`;
+}
+
+/**
+ * go-securesystemslib's envelope verifier skips a key whose ID differs from a non-empty `keyid`
+ * on the signature, so such a signature never counts ("accepted signatures do not match
+ * threshold, Found: 0").
+ */
+function checkKeyId(keyid: string, key: KeyObject): void {
+  const id = sshKeyId(key);
+  if (keyid !== '' && id !== '' && keyid !== id) {
+    throw new Error(
+      `could not verify envelope: the DSSE signature's keyid ${JSON.stringify(keyid)} is not the verifying key's (${id}); Flux counts no signature`,
+    );
+  }
+}
+
 /** Verifies one bundle; returns the matched identity (keyless) or throws with the reason. */
 function verifyOneBundle(
   bundle: Bundle,
@@ -179,6 +243,7 @@ function verifyOneBundle(
     new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(
       entity,
     );
+    checkKeyId(envelope.signatures[0]?.keyid ?? '', mode.key);
     statementHasDigest(envelope.payload, digest);
     return undefined;
   }
@@ -206,6 +271,10 @@ function verifyOneBundle(
   const cert = entity.key.certificate;
   new Verifier(mode.trust, { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 }).verify(
     entity,
+  );
+  checkKeyId(
+    envelope.signatures[0]?.keyid ?? '',
+    createPublicKey({ key: cert.publicKey, format: 'der', type: 'spki' }),
   );
   statementHasDigest(envelope.payload, digest);
   const identity = mode.identities[0] as CompiledIdentity;
