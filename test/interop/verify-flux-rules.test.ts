@@ -9,8 +9,6 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -54,68 +52,6 @@ const IDENTITY: Record<string, Identity[]> = {
     { issuer: ISSUER, subject: PUBLISH },
   ],
 };
-
-/**
- * Fulcio's v1 API (what cosign's client calls: POST /api/v1/signingCert, PEM chain answer) in
- * front of the stack's v2-only Fulcio.
- */
-async function fulcioV1Proxy(fulcioURL: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        if (req.method !== 'POST' || !req.url?.startsWith('/api/v1/signingCert')) {
-          res.writeHead(404).end();
-          return;
-        }
-        const v1 = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          publicKey: { content: string };
-          signedEmailAddress: string;
-        };
-        const r = await fetch(`${fulcioURL}/api/v2/signingCert`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            credentials: {
-              oidcIdentityToken: (req.headers.authorization ?? '').replace(/^Bearer /, ''),
-            },
-            publicKeyRequest: {
-              publicKey: {
-                algorithm: 'ECDSA',
-                content: Buffer.from(v1.publicKey.content, 'base64').toString('utf8'),
-              },
-              proofOfPossession: v1.signedEmailAddress,
-            },
-          }),
-        });
-        const text = await r.text();
-        if (!r.ok) {
-          res.writeHead(r.status, { 'content-type': 'application/json' }).end(text);
-          return;
-        }
-        const v2 = JSON.parse(text) as {
-          signedCertificateEmbeddedSct: { chain: { certificates: string[] } };
-        };
-        const pem = v2.signedCertificateEmbeddedSct.chain.certificates
-          .map((c) => (c.endsWith('\n') ? c : `${c}\n`))
-          .join('');
-        res
-          .writeHead(201, { 'content-type': 'application/pem-certificate-chain', SCT: '' })
-          .end(pem);
-      })().catch((err: unknown) => res.writeHead(500).end(String(err)));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 type RegistryKind = 'referrers-api' | 'tag-fallback';
 type SignerName =
@@ -167,7 +103,6 @@ describe(
   requireTools('flux', 'cosign2', 'cosign3'),
   () => {
     let stack: SigstoreStack;
-    let proxy: { url: string; stop(): Promise<void> };
     let oidc: FakeGitHubOIDC;
     const registries = {} as Record<RegistryKind, TestRegistry>;
     let dir: string;
@@ -219,7 +154,7 @@ describe(
           '--identity-token',
           oidc.issueToken(),
           '--fulcio-url',
-          proxy.url,
+          stack.fulcioURL,
           '--rekor-url',
           stack.rekorURL,
           '--trusted-root',
@@ -318,7 +253,6 @@ describe(
     before(async () => {
       dir = await mkdtemp(join(tmpdir(), 'verify-interop-'));
       stack = await startSigstoreStack();
-      proxy = await fulcioV1Proxy(stack.fulcioURL);
       oidc = await startGitHubOIDC({
         repository: 'org/app',
         workflowPath: '.github/workflows/publish.yaml',
@@ -343,7 +277,6 @@ describe(
 
     after(async () => {
       await Promise.allSettled([
-        proxy?.stop(),
         oidc?.stop(),
         stack?.stop(),
         registries['referrers-api']?.stop(),
