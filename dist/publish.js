@@ -1,2 +1,2 @@
 import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{m}from"./chunks/chunk-MP6MR3V4.js";import"./chunks/chunk-LUGU4V42.js";import{k as r,q as o}from"./chunks/chunk-QL5EWBIC.js";await o(()=>m(r()));
+import{m as o}from"./chunks/chunk-J2BEY6TA.js";import{a as n,b as r}from"./chunks/chunk-AWZDAO5Z.js";import"./chunks/chunk-C2ACCBLN.js";import"./chunks/chunk-UDLZ6LLN.js";import"./chunks/chunk-2JWGI73T.js";import{k as i,r as s}from"./chunks/chunk-R4WNLAAH.js";import"./chunks/chunk-NDJNVI3F.js";await s(async()=>{let t=i();await o(t,async e=>{if(!t.boolean("sign",!0))return;let a=await n(t,e);return(u,p)=>r(u,p,a)})});

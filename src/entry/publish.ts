@@ -1,6 +1,14 @@
 import { createInputs } from '../github/inputs.js';
 import { publish } from '../github/publish.js';
 import { run } from '../github/run.js';
+import { signDigest, signingSetup } from '../github/signing.js';
 
-// Signing joins here (build → push by digest → sign → tags) when src/signing lands.
-await run(() => publish(createInputs()));
+// build → (skip if unchanged) → push by digest → sign → tags
+await run(async () => {
+  const inputs = createInputs();
+  await publish(inputs, async (ctx) => {
+    if (!inputs.boolean('sign', true)) return undefined;
+    const setup = await signingSetup(inputs, ctx);
+    return (client, digest) => signDigest(client, digest, setup);
+  });
+});

@@ -8,9 +8,11 @@ import {
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
 } from '../artifact/index.js';
+import type { RegistryClient } from '../oci/client.js';
 import { parseTag } from '../oci/reference.js';
 import { findUnchanged, pushByDigest } from '../pipeline/push.js';
 import { applyTags, type ManifestRef } from '../pipeline/tags.js';
+import type { SignArtifactResult } from '../signing/attach.js';
 import { UserError } from '../util/errors.js';
 import {
   contextFromEnv,
@@ -26,20 +28,11 @@ import { resolveCreated } from './created.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
 import { connect } from './registry.js';
+import { ociRepositoryYaml } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
 
-/** What signing reports back to the publish flow (see src/signing). */
-export interface SignOutcome {
-  formats: string[];
-  certificateIdentity?: string;
-  certificateOidcIssuer?: string;
-  publicKey?: string;
-  /** Extra markdown for the summary (e.g. a ready-to-paste OCIRepository). */
-  summary?: string;
-}
-
 /** Signs a pushed digest; runs after the push and before any tag moves. */
-export type SignStep = (digest: string, conn: ReturnType<typeof connect>) => Promise<SignOutcome>;
+export type SignStep = (client: RegistryClient, digest: string) => Promise<SignArtifactResult>;
 
 /** Resolves `path` inside the workspace; a path outside it is refused. */
 export function workspacePath(inputs: Inputs, ctx: WorkflowContext, name = 'path'): string {
@@ -79,11 +72,13 @@ export function reportSkipped(s: Layer['skipped']): void {
 }
 
 /** build → (skip if unchanged) → push by digest → sign → tags; the body of publish and push. */
-export async function publish(inputs: Inputs, sign?: SignStep): Promise<void> {
+export async function publish(
+  inputs: Inputs,
+  makeSigner?: (ctx: WorkflowContext) => Promise<SignStep | undefined>,
+): Promise<void> {
   const ctx = contextFromEnv();
   const prov = provenance(ctx);
-  const conn = connect(inputs);
-  const { repository, client } = conn;
+  const { repository, client } = connect(inputs);
   const summaryOn = inputs.boolean('summary', true);
 
   const source = inputs.string('source') ?? defaultSource(ctx);
@@ -112,6 +107,7 @@ export async function publish(inputs: Inputs, sign?: SignStep): Promise<void> {
   });
 
   const path = workspacePath(inputs, ctx);
+  const sign = await makeSigner?.(ctx);
   core.info(`building artifact from ${relative(ctx.workspace, path) || '.'}`);
   const layer = await buildLayer({
     path,
@@ -134,7 +130,8 @@ export async function publish(inputs: Inputs, sign?: SignStep): Promise<void> {
       manifest = await pushByDigest(client, layer, annotations);
       pushed = true;
     }
-    const signed = sign ? await sign(manifest.digest, conn) : undefined;
+    // Tags move only after the signature is stored.
+    const signed = sign ? await sign(client, manifest.digest) : undefined;
     const tagged = await applyTags(client, manifest, tags);
     for (const t of tagged.tags) core.info(`tagged ${repository.name}:${t}`);
 
@@ -150,7 +147,7 @@ export async function publish(inputs: Inputs, sign?: SignStep): Promise<void> {
       repository: repository.name,
       tags: tagged.tags,
       pushed,
-      signed: sign ? signed !== undefined : undefined,
+      signed: makeSigner ? signed !== undefined : undefined,
       source: doc.annotations?.[SOURCE_ANNOTATION] ?? source,
       revision: doc.annotations?.[REVISION_ANNOTATION] ?? revision,
       'layer-digest': layer.digest,
@@ -176,10 +173,13 @@ export async function publish(inputs: Inputs, sign?: SignStep): Promise<void> {
         tagged.moved.map((m) => `${code(m.tag)} from ${code(m.from)}`).join('<br>'),
       ]);
     }
-    if (signed) rows.push(['Signature', signed.formats.join(', ')]);
+    if (signed) {
+      rows.push(['Signature', signed.formats.map(code).join(' ')]);
+      if (signed.certificateIdentity) rows.push(['Signed by', code(signed.certificateIdentity)]);
+    }
     await writeSummary(
       summaryOn,
-      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${signed?.summary ?? ''}`,
+      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${signed ? ociRepositoryYaml(repository.name, tagged.tags[0], signed) : ''}`,
     );
   } finally {
     await layer.cleanup();

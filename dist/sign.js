@@ -1,0 +1,5 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{a as w,b as $,c as O}from"./chunks/chunk-AWZDAO5Z.js";import"./chunks/chunk-C2ACCBLN.js";import{a as u}from"./chunks/chunk-W7U7YXGV.js";import{a as p,h as g}from"./chunks/chunk-2JWGI73T.js";import{e as f,j as n,k as d,m as y,n as e,o as l,q as I,r as b}from"./chunks/chunk-R4WNLAAH.js";import"./chunks/chunk-NDJNVI3F.js";await b(async()=>{let r=d(),x=p(),{repository:s,client:a}=y(r),i=u(r),F=await w(r,x),o=await a.getManifest(i);n(i)||f(`${s.name}:${i} is ${o.digest}`);let t=await $(a,o.digest,F),m=`${s.name}@${o.digest}`;g({digest:o.digest,"digest-url":m,repository:s.name,signed:!0,"signature-format":t.formats,"certificate-identity":t.certificateIdentity,"certificate-oidc-issuer":t.certificateOidcIssuer,"public-key":t.publicKey});let c=[["Artifact",e(m)],["Formats",t.formats.map(e).join(" ")]];t.certificateIdentity&&c.push(["Identity",e(t.certificateIdentity)]),t.certificateOidcIssuer&&c.push(["Issuer",e(t.certificateOidcIssuer)]),await I(r.boolean("summary",!0),`## Flux OCI artifact signed
+
+${l(["",""],c)}
+${O(s.name,n(i)?void 0:i,t)}`)});

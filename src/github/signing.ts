@@ -1,0 +1,161 @@
+import * as core from '@actions/core';
+import type { RegistryClient } from '../oci/client.js';
+import { type SignArtifactResult, signArtifact } from '../signing/attach.js';
+import { KeySigner } from '../signing/key.js';
+import { KeylessSigner } from '../signing/keyless.js';
+import { type ArtifactSigner, DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL } from '../signing/signer.js';
+import { SIGNATURE_FORMATS, type SignatureFormat } from '../signing/types.js';
+import { UserError } from '../util/errors.js';
+import type { WorkflowContext } from './context.js';
+import type { Inputs } from './inputs.js';
+import { code } from './summary.js';
+
+export interface SigningSetup {
+  format: SignatureFormat;
+  signer: ArtifactSigner;
+  keyless: boolean;
+}
+
+function get(obj: unknown, ...path: string[]): unknown {
+  let cur = obj;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** A fork pull request gets no OIDC token (and no write token): say so instead of a 401. */
+function isForkPullRequest(ctx: WorkflowContext): boolean {
+  if (!ctx.eventName.startsWith('pull_request')) return false;
+  const head = get(ctx.event, 'pull_request', 'head', 'repo', 'full_name');
+  const base = get(ctx.event, 'pull_request', 'base', 'repo', 'full_name');
+  return typeof head === 'string' && typeof base === 'string' && head !== base;
+}
+
+function isPrivateRepository(ctx: WorkflowContext): boolean {
+  const repo = get(ctx.event, 'repository');
+  const visibility = get(repo, 'visibility');
+  return get(repo, 'private') === true || visibility === 'private' || visibility === 'internal';
+}
+
+/** The OIDC token the runner provides (audience `sigstore`), with messages for what is missing. */
+function githubIdentity(ctx: WorkflowContext) {
+  // Checked before anything is pushed, so a missing permission costs nothing.
+  if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+    if (isForkPullRequest(ctx)) {
+      throw new UserError(
+        'pull requests from forks get no OIDC token, so they cannot be signed keylessly; set sign: false for fork pull requests (e.g. sign: ${{ !github.event.pull_request.head.repo.fork }})',
+        'sign',
+      );
+    }
+    throw new UserError(
+      'keyless signing needs an OIDC token: add `permissions: id-token: write` to the job (or set sign: false, or sign with cosign-key)',
+      'sign',
+    );
+  }
+  return { getToken: () => core.getIDToken('sigstore') };
+}
+
+/** Reads the signing inputs shared by publish and sign and builds the signer. */
+export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promise<SigningSetup> {
+  const format = inputs.choice('signature-format', SIGNATURE_FORMATS, 'both');
+  const key = inputs.secret('cosign-key');
+  const password = inputs.secret('cosign-key-password');
+  const fulcioURL = inputs.string('fulcio-url') ?? DEFAULT_FULCIO_URL;
+  const rekorInput = inputs.string('rekor-url');
+  const tsaURL = inputs.string('tsa-url');
+  if (key) {
+    if (password === undefined && !process.env.COSIGN_PASSWORD) {
+      throw new UserError(
+        'cosign-key is set but cosign-key-password is empty; pass the key password from a secret',
+        'cosign-key-password',
+      );
+    }
+    // Flux's key-based verification ignores the transparency log, so a key signature is only
+    // logged when the user names a Rekor.
+    const signer = await KeySigner.fromPEM(key, password ?? process.env.COSIGN_PASSWORD ?? '', {
+      rekorURL: rekorInput,
+      tsaURL,
+    });
+    return { format, signer, keyless: false };
+  }
+  const rekorURL = rekorInput ?? DEFAULT_REKOR_URL;
+  if (
+    rekorURL.replace(/\/+$/, '') === DEFAULT_REKOR_URL &&
+    isPrivateRepository(ctx) &&
+    !inputs.boolean('allow-public-log-for-private-repo', false)
+  ) {
+    throw new UserError(
+      `this repository is private, and keyless signing would publish its name and workflow in the public Rekor transparency log; set allow-public-log-for-private-repo: true to accept that, or sign with cosign-key, or use a private Sigstore (fulcio-url, rekor-url)`,
+      'allow-public-log-for-private-repo',
+    );
+  }
+  const signer = new KeylessSigner({
+    identityProvider: githubIdentity(ctx),
+    fulcioURL,
+    rekorURL,
+    tsaURL,
+  });
+  return { format, signer, keyless: true };
+}
+
+export async function signDigest(
+  client: RegistryClient,
+  digest: string,
+  setup: SigningSetup,
+): Promise<SignArtifactResult> {
+  core.info(
+    `signing ${client.repository.name}@${digest} (${setup.format}, ${setup.keyless ? 'keyless' : 'key'})`,
+  );
+  const result = await signArtifact({ client, digest, format: setup.format, signer: setup.signer });
+  if (result.certificateIdentity)
+    core.info(`signed as ${result.certificateIdentity} (issuer ${result.certificateOidcIssuer})`);
+  return result;
+}
+
+/** Escapes a literal for a Go RE2 regular expression (what Flux's matchOIDCIdentity takes). */
+export function re2Literal(text: string): string {
+  return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+const FLUX_VERSIONS: Record<string, string> = {
+  'cosign-v2': 'every Flux version with OCIRepository verification',
+  'cosign-v3': 'Flux v2.8 and later (source-controller v1.8)',
+};
+
+/** A ready-to-paste OCIRepository whose verify block matches exactly this signature. */
+export function ociRepositoryYaml(
+  repository: string,
+  tag: string | undefined,
+  result: SignArtifactResult,
+): string {
+  const lines = [
+    'apiVersion: source.toolkit.fluxcd.io/v1',
+    'kind: OCIRepository',
+    'metadata:',
+    `  name: ${repository.split('/').pop() ?? 'artifact'}`,
+    '  namespace: flux-system',
+    'spec:',
+    '  interval: 5m',
+    `  url: oci://${repository}`,
+    `  ref:`,
+    `    tag: ${tag ?? 'latest'}`,
+    '  verify:',
+    '    provider: cosign',
+  ];
+  if (result.certificateIdentity && result.certificateOidcIssuer) {
+    lines.push(
+      '    matchOIDCIdentity:',
+      `      - issuer: ^${re2Literal(result.certificateOidcIssuer)}$`,
+      `        subject: ^${re2Literal(result.certificateIdentity)}$`,
+    );
+  } else {
+    lines.push(
+      '    secretRef:',
+      '      name: cosign-pub  # kubectl -n flux-system create secret generic cosign-pub --from-file=cosign.pub',
+    );
+  }
+  const formats = result.formats.map((f) => `- ${code(f)}: ${FLUX_VERSIONS[f]}`).join('\n');
+  return `### Verify it in your cluster\n\n\`\`\`yaml\n${lines.join('\n')}\n\`\`\`\n\nSignature formats stored:\n${formats}\n`;
+}
