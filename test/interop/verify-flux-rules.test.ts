@@ -46,6 +46,8 @@ const IDENTITY: Record<string, Identity[]> = {
     },
   ],
   'wrong issuer': [{ issuer: '^https://accounts\\.google\\.com$', subject: PUBLISH }],
+  // Flux checks no identity on the `.sig` path, and refuses an empty list on the bundle path.
+  'no identities': [],
   // Flux ORs these on the `.sig` path, and refuses more than one on the bundle path.
   'two identities': [
     { issuer: ISSUER, subject: 'release\\.yaml' },
@@ -332,7 +334,8 @@ describe(
     /** Flux's answer from its rules (what the judge must print). */
     function fluxExpects(s: Signed, idCase: string): boolean {
       if (idCase === 'right') return true;
-      if (idCase === 'two identities') return s.fluxFormat === 'cosign-v2';
+      if (idCase === 'two identities' || idCase === 'no identities')
+        return s.fluxFormat === 'cosign-v2';
       return false;
     }
 
@@ -433,6 +436,62 @@ describe(
       const s = signed.find((x) => x.signer === 'ours key both') as Signed;
       const judge = await fluxVerify({ image: s.image, publicKey: pubPath });
       assert.equal(judge.verified, true, judge.error);
+    });
+
+    it('a failing bundle referrer hides a valid `.sig`: Flux never falls back', async () => {
+      const host = registries['tag-fallback'].host;
+      const repo = 'hidden';
+      const digest = await pushArtifact(host, repo);
+      const c = client(host, repo);
+      const signerFor = (workflowPath: string) =>
+        new KeylessSigner({
+          identityProvider: {
+            getToken: async () =>
+              oidc.issueToken({
+                job_workflow_ref: `org/app/${workflowPath}@refs/heads/main`,
+                workflow_ref: `org/app/${workflowPath}@refs/heads/main`,
+              }),
+          },
+          fulcioURL: stack.fulcioURL,
+          rekorURL: stack.rekorURL,
+        });
+      await signArtifact({
+        client: c,
+        digest,
+        format: 'cosign-v2',
+        signer: signerFor('.github/workflows/publish.yaml'),
+      });
+      const image = `${host}/${repo}@${digest}`;
+      const before = await fluxVerify({
+        image,
+        trustedRoot: stack.trustedRootPath,
+        identities: IDENTITY.right,
+      });
+      assert.deepEqual([before.verified, before.format], [true, 'cosign-v2'], before.error);
+      // Another workflow attaches a bundle (as attest-build-provenance or cosign attest would).
+      await signArtifact({
+        client: c,
+        digest,
+        format: 'cosign-v3',
+        signer: signerFor('.github/workflows/other.yaml'),
+      });
+      const judge = await fluxVerify({
+        image,
+        trustedRoot: stack.trustedRootPath,
+        identities: IDENTITY.right,
+      });
+      const mine = await ours({ image, digest }, { identities: IDENTITY.right as Identity[] });
+      assert.deepEqual([judge.verified, judge.format], [false, 'cosign-v3']);
+      assert.deepEqual([mine.verified, mine.format], [false, 'cosign-v3']);
+      assert.match(mine.reason ?? '', /other\.yaml/);
+      assert.equal(
+        await cosignVerify('cosign3', image, { identity: IDENTITY.right?.[0] as Identity }),
+        false,
+      );
+      assert.equal(
+        await cosignVerify('cosign2', image, { identity: IDENTITY.right?.[0] as Identity }),
+        true,
+      );
     });
 
     it('no signature at all: rejected by all, on the `.sig` path', async () => {
