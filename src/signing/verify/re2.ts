@@ -74,6 +74,8 @@ class Translator {
   private out = '';
   private depth = 0;
   private canRepeat = false;
+  /** The last thing emitted was an anchor: Go lets it be repeated, JavaScript does not. */
+  private lastAnchor = false;
   private readonly flags: Flags = { i: false, m: false, s: false };
 
   constructor(private readonly src: string) {}
@@ -112,21 +114,25 @@ class Translator {
       case '\\': {
         const e = this.escape(false);
         this.out += e;
-        this.canRepeat = !(e === '^' || e === '$' || e === '\\b' || e === '\\B');
+        this.lastAnchor = e === '^' || e === '$' || e === '\\b' || e === '\\B';
+        this.canRepeat = !this.lastAnchor;
         return;
       }
       case '[':
         this.out += this.charClass();
         this.canRepeat = true;
+        this.lastAnchor = false;
         return;
       case '.':
         this.pos++;
         this.out += this.flags.s ? '[^]' : '[^\\n]';
         this.canRepeat = true;
+        this.lastAnchor = false;
         return;
       case '(':
         this.group();
         this.canRepeat = false;
+        this.lastAnchor = false;
         return;
       case ')':
         if (this.depth === 0) throw new RegexpSyntaxError('unexpected )');
@@ -134,6 +140,7 @@ class Translator {
         this.pos++;
         this.out += ')';
         this.canRepeat = true;
+        this.lastAnchor = false;
         return;
       case '{':
         this.repeat();
@@ -150,6 +157,7 @@ class Translator {
         this.out += ch;
         // Go accepts `^*`; JavaScript does not, and repeating an anchor means nothing.
         this.canRepeat = false;
+        this.lastAnchor = ch !== '|';
         return;
       default: {
         const cp = this.src.codePointAt(this.pos) as number;
@@ -157,13 +165,21 @@ class Translator {
         this.pos += s.length;
         this.out += literal(s, false);
         this.canRepeat = true;
+        this.lastAnchor = false;
       }
     }
   }
 
+  private noArgument(op: string): RegexpSyntaxError {
+    return this.lastAnchor
+      ? new RegexpSyntaxError(
+          `repeating an anchor (^, $, \\A, \\z, \\b, \\B) with ${op} is not supported; remove the repetition`,
+        )
+      : new RegexpSyntaxError(`missing argument to repetition operator: ${op}`);
+  }
+
   private quantifier(ch: string): void {
-    if (!this.canRepeat)
-      throw new RegexpSyntaxError(`missing argument to repetition operator: ${ch}`);
+    if (!this.canRepeat) throw this.noArgument(ch);
     this.pos++;
     this.out += ch;
     this.afterRepeat();
@@ -176,6 +192,7 @@ class Translator {
       this.out += '?';
     }
     this.canRepeat = false;
+    this.lastAnchor = false;
     const next = this.peek();
     if (
       next === '*' ||
@@ -194,6 +211,7 @@ class Translator {
       this.pos++;
       this.out += '\\{';
       this.canRepeat = true;
+      this.lastAnchor = false;
       return;
     }
     const min = Number(m[1]);
@@ -201,8 +219,7 @@ class Translator {
     if (min > 1000 || (max !== undefined && (max > 1000 || max < min))) {
       throw new RegexpSyntaxError(`invalid repeat count: ${m[0]}`);
     }
-    if (!this.canRepeat)
-      throw new RegexpSyntaxError(`missing argument to repetition operator: ${m[0]}`);
+    if (!this.canRepeat) throw this.noArgument(m[0]);
     this.pos += m[0].length;
     this.out += m[0];
     this.afterRepeat();
