@@ -15,7 +15,8 @@
  *           a certificate-bearing bundle is refused ("expected key signature, not certificate").
  *
  * Behaviour re-implemented from sigstore/cosign pkg/cosign/verify.go, verify_bundle.go and
- * sigstore/sigstore-go pkg/verify (Apache-2.0).
+ * sigstore/sigstore-go pkg/verify (Apache-2.0); the DSSE keyid rule from
+ * secure-systems-lab/go-securesystemslib dsse/verify.go (MIT).
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
