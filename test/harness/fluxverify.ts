@@ -9,7 +9,15 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, TOOLS_BIN } from './tools.js';
@@ -26,7 +34,8 @@ const LOCK_STALE_MS = BUILD_TIMEOUT_MS + 60_000;
 
 function sourceHash(): string {
   const h = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) h.update(f).update(readFileSync(join(SOURCE_DIR, f)));
+  for (const f of ['go.mod', 'go.sum', 'main.go'])
+    h.update(f).update(readFileSync(join(SOURCE_DIR, f)));
   return h.digest('hex');
 }
 
@@ -57,11 +66,13 @@ async function build(): Promise<string> {
     } catch {
       if (upToDate(hash)) return BINARY;
       try {
-        if (Date.now() - statSync(LOCK).mtimeMs > LOCK_STALE_MS) rmSync(LOCK, { recursive: true, force: true });
+        if (Date.now() - statSync(LOCK).mtimeMs > LOCK_STALE_MS)
+          rmSync(LOCK, { recursive: true, force: true });
       } catch {
         // lock vanished between calls: retry
       }
-      if (Date.now() > deadline) throw new Error(`fluxverify: timed out waiting for another build (${LOCK})`);
+      if (Date.now() > deadline)
+        throw new Error(`fluxverify: timed out waiting for another build (${LOCK})`);
       await sleep(1000);
     }
   }
@@ -114,7 +125,11 @@ export async function fluxVerify(opts: FluxVerifyOptions): Promise<FluxVerifyRes
   if (opts.publicKey) args.push('--public-key', opts.publicKey);
   for (const id of opts.identities ?? []) args.push('--identity', `${id.issuer}|${id.subject}`);
   if (opts.insecure) args.push('--insecure');
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_PROXY: '127.0.0.1,localhost',
+    no_proxy: '127.0.0.1,localhost',
+  };
   delete env.FLUXVERIFY_USERNAME;
   delete env.FLUXVERIFY_PASSWORD;
   if (opts.username !== undefined) env.FLUXVERIFY_USERNAME = opts.username;

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { re2ToRegExp } from '../../src/signing/verify/re2.js';
 import { fluxVerifyPath } from '../harness/fluxverify.js';
+import { requireTools } from '../harness/tools.js';
 
 /** mulberry32: small deterministic PRNG. */
 function rng(seed: number): () => number {
@@ -97,7 +98,7 @@ async function askGo(queries: Array<{ pattern: string; input: string }>): Promis
     .map((l) => JSON.parse(l) as GoAnswer);
 }
 
-describe('RE2 translation agrees with Go regexp', () => {
+describe('RE2 translation agrees with Go regexp', requireTools('go'), () => {
   it('on 3000 generated identity-style patterns and inputs', { timeout: 30 * 60_000 }, async () => {
     const next = rng(0x5eed);
     const queries: Array<{ pattern: string; input: string }> = [];

@@ -102,7 +102,7 @@ const BUNDLE_SIGNERS = new Set<SignerName>([
 
 describe(
   'verification: our verifier, the Go judge (Flux) and cosign agree',
-  requireTools('flux', 'cosign2', 'cosign3'),
+  requireTools('flux', 'crane', 'cosign2', 'cosign3', 'go'),
   () => {
     let stack: SigstoreStack;
     let oidc: FakeGitHubOIDC;
