@@ -42,7 +42,11 @@ while IFS= read -r line || [ -n "$line" ]; do
   [[ $line == *=* ]] || die "bad line in $PINS: $line"
   PIN[${line%%=*}]=${line#*=}
 done <"$PINS"
-pin() { [ -n "${PIN[$1]:-}" ] || die "$1 missing from $PINS"; printf '%s' "${PIN[$1]}"; }
+for key in GO_MINOR GO_TOOLCHAIN FLUX_VERSION CRANE_VERSION ORAS_VERSION COSIGN2_VERSION \
+  COSIGN3_VERSION NODE24_VERSION APT_PACKAGES; do
+  [ -n "${PIN[$key]:-}" ] || die "$key missing from $PINS"
+done
+pin() { printf '%s' "${PIN[$1]}"; }
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"
@@ -101,6 +105,9 @@ setup_go() {
   command -v go >/dev/null || die "go not found on PATH (install Go $(pin GO_MINOR).x)"
   local local_version
   local_version=$(GOTOOLCHAIN=local go env GOVERSION)
+  # Older Go cannot switch toolchains (GOTOOLCHAIN arrived in 1.21).
+  [[ $local_version =~ ^go1\.([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -ge 21 ] ||
+    die "go: $local_version is too old; install Go $(pin GO_MINOR).x (or any Go >= 1.21)"
   # Our GOFLAGS only: a developer's -mod=vendor or similar would break module builds.
   export GOFLAGS=-buildvcs=false GOWORK=off
   if [[ $local_version == "$(pin GO_MINOR)" || $local_version == "$(pin GO_MINOR)".* ]]; then
