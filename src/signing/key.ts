@@ -222,18 +222,15 @@ export class KeySigner extends BundleSigner {
 }
 
 class PrivateKeyHolder implements KeyHolder {
-  private readonly hint: string;
-
-  constructor(private readonly keyPair: CosignKeyPair) {
-    const spki = createPublicKey(keyPair.privateKey).export({ format: 'der', type: 'spki' });
-    this.hint = createHash('sha256').update(spki).digest('base64');
-  }
+  constructor(private readonly keyPair: CosignKeyPair) {}
 
   async sign(data: Buffer): Promise<Signature & { chainPEM: string[] }> {
     const alg = this.keyPair.privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256';
     return {
       signature: sign(alg, data, this.keyPair.privateKey),
-      key: { $case: 'publicKey', publicKey: this.keyPair.publicKeyPEM, hint: this.hint },
+      // An empty hint becomes the DSSE keyid "", as cosign writes it: go-securesystemslib (which
+      // Flux and cosign verify with) skips a key whose fingerprint differs from a non-empty keyid.
+      key: { $case: 'publicKey', publicKey: this.keyPair.publicKeyPEM, hint: '' },
       chainPEM: [],
     };
   }
