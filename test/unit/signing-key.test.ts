@@ -129,6 +129,6 @@ describe('KeySigner', () => {
     assert.equal(dsse.dsseEnvelope?.signatures.length, 1);
     // cosign writes an empty keyid; a non-empty one that is not the key's SSH fingerprint makes
     // go-securesystemslib (Flux, cosign verify) skip the key.
-    assert.equal(dsse.dsseEnvelope?.signatures[0]?.keyid, '');
+    assert.equal(dsse.dsseEnvelope?.signatures[0]?.keyid ?? '', '');
   });
 });
