@@ -1,0 +1,125 @@
+// The verify entry point (dist under Node 24) on artifacts signed by our publish step: it accepts
+// the identity the publish summary offers, rejects a wrong one, and decides the format as Flux does.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runAction } from '../harness/action.js';
+import {
+  type FakeGitHubOIDC,
+  GITHUB_OIDC_ISSUER,
+  startGitHubOIDC,
+} from '../harness/github-oidc.js';
+import { startRegistry, type TestRegistry } from '../harness/registry.js';
+import { type SigstoreStack, startSigstoreStack } from '../harness/sigstore-stack.js';
+import { requireTools } from '../harness/tools.js';
+
+describe('verify entry point', requireTools('node24'), () => {
+  let oidc: FakeGitHubOIDC;
+  let stack: SigstoreStack;
+  let registry: TestRegistry;
+  let ws: string;
+  let repo: string;
+
+  before(async () => {
+    ws = mkdtempSync(join(tmpdir(), 'ws-'));
+    mkdirSync(join(ws, 'deploy'));
+    writeFileSync(join(ws, 'deploy', 'app.yaml'), 'kind: ConfigMap\n');
+    oidc = await startGitHubOIDC({ repository: 'org/app', ref: 'refs/heads/main' });
+    stack = await startSigstoreStack({
+      trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
+    });
+    writeFileSync(join(ws, 'trusted_root.json'), JSON.stringify(stack.trustedRoot));
+    registry = await startRegistry({ referrers: true });
+    repo = `${registry.host}/org/app`;
+  });
+  after(async () => {
+    await registry?.stop();
+    await stack?.stop();
+    await oidc?.stop();
+    rmSync(ws, { recursive: true, force: true });
+  });
+
+  const publish = (format: string, tag: string) =>
+    runAction('publish', {
+      inputs: {
+        repository: repo,
+        path: 'deploy',
+        tags: tag,
+        'signature-format': format,
+        annotations: `fmt=${format}`,
+        'fulcio-url': stack.fulcioURL,
+        'rekor-url': stack.rekorURL,
+      },
+      env: oidc.env,
+      event: { ref: 'refs/heads/main' },
+      workspace: ws,
+    });
+  const verify = (ref: string, identity: string, extra: Record<string, string> = {}) =>
+    runAction('verify', {
+      inputs: {
+        repository: repo,
+        ref,
+        'match-oidc-identity': identity,
+        'trusted-root': 'trusted_root.json',
+        ...extra,
+      },
+      workspace: ws,
+    });
+
+  for (const [format, expected] of [
+    ['cosign-v2', 'cosign-v2'],
+    ['cosign-v3', 'cosign-v3'],
+    ['both', 'cosign-v3'],
+  ] as const) {
+    test(`signed as ${format}: verified on the ${expected} path with the summary's identity`, async () => {
+      const p = await publish(format, `t-${format}`);
+      assert.equal(p.exitCode, 0, p.stdout + p.stderr);
+      const block = /(- issuer: .+\n\s+subject: .+)/.exec(p.summary)?.[1];
+      assert.ok(block, p.summary);
+      const ok = await verify(`t-${format}`, block);
+      assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
+      assert.equal(ok.outputs.verified, 'true');
+      assert.equal(ok.outputs.format, expected);
+      assert.equal(
+        ok.outputs.identity,
+        'https://github.com/org/app/.github/workflows/publish.yaml@refs/heads/main',
+      );
+      assert.equal(ok.outputs.digest, p.outputs.digest);
+
+      const wrongBranch = block.replace('refs/heads/main', 'refs/tags/v1\\.0\\.0');
+      const bad = await verify(`t-${format}`, wrongBranch);
+      assert.equal(bad.exitCode, 1);
+      assert.match(bad.errors[0] ?? '', /not verified/);
+      const soft = await verify(`t-${format}`, wrongBranch, { 'fail-on-unverified': 'false' });
+      assert.equal(soft.exitCode, 0);
+      assert.equal(soft.outputs.verified, 'false');
+      assert.ok(soft.outputs.reason);
+    });
+  }
+
+  test('unsigned artifact: not verified; bad inputs are named', async () => {
+    const pushed = await runAction('push', {
+      inputs: { repository: repo, path: 'deploy', tags: 'unsigned', annotations: 'x=unsigned' },
+      event: { ref: 'refs/heads/main' },
+      workspace: ws,
+    });
+    assert.equal(pushed.exitCode, 0, pushed.stdout);
+    const r = await verify('unsigned', '- issuer: .*\n  subject: .*');
+    assert.equal(r.exitCode, 1);
+    assert.equal(r.outputs.verified, 'false');
+    const noIdentity = await runAction('verify', {
+      inputs: { repository: repo, ref: 'unsigned' },
+      workspace: ws,
+    });
+    assert.match(noIdentity.errors[0] ?? '', /match-oidc-identity/);
+    const badRegexp = await verify('unsigned', '- issuer: (?<=x)\n  subject: .*');
+    assert.equal(badRegexp.exitCode, 1);
+    assert.match(badRegexp.errors[0] ?? '', /match-oidc-identity/);
+    const badRoot = await verify('unsigned', '- issuer: .*\n  subject: .*', {
+      'trusted-root': 'missing.json',
+    });
+    assert.match(badRoot.errors[0] ?? '', /trusted-root/);
+  });
+});
