@@ -1,2 +1,2 @@
 import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{m}from"./chunks/chunk-HOZX4LHG.js";import"./chunks/chunk-6LRNUZEM.js";import"./chunks/chunk-C2ACCBLN.js";import"./chunks/chunk-UDLZ6LLN.js";import"./chunks/chunk-3HWK3VPS.js";import"./chunks/chunk-2JWGI73T.js";import{k as r,r as o}from"./chunks/chunk-R4WNLAAH.js";import"./chunks/chunk-NDJNVI3F.js";await o(()=>m(r()));
+import{m}from"./chunks/chunk-N5FRN2LD.js";import"./chunks/chunk-6Q6E3PED.js";import"./chunks/chunk-C2ACCBLN.js";import"./chunks/chunk-QEXNCMLG.js";import"./chunks/chunk-3HWK3VPS.js";import"./chunks/chunk-4GDOXYMY.js";import{k as r,r as o}from"./chunks/chunk-QHKGUMCC.js";import"./chunks/chunk-NDJNVI3F.js";await o(()=>m(r()));
