@@ -1,7 +1,7 @@
 // Side-by-side benchmark of building an artifact: our builder (under Node 24, as the runner runs
 // it) vs `flux build artifact` (v2.9.4), on generated trees of three sizes. Reports wall time,
 // throughput and peak RSS (GNU time's %M) and the ratios; checks both produce the same bytes.
-// Usage: npm run bench [-- --sizes small,medium,large --runs 3]
+// Usage: node --import tsx bench/build.ts [--sizes small,medium,large] [--runs 3]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

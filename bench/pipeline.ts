@@ -1,0 +1,132 @@
+// Side-by-side: the publish pipeline users run today (flux push artifact → cosign sign → flux tag
+// artifact) vs our publish step (dist/publish.js under Node 24), against the same local registry
+// and loopback Sigstore stack, on the same tree. The CLI side excludes the time its setup actions
+// spend downloading flux and cosign on every run, which favours the CLI.
+// Usage: node --import tsx bench/pipeline.ts [--files 500] [--runs 3]
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runAction } from '../test/harness/action.js';
+import { GITHUB_OIDC_ISSUER, startGitHubOIDC } from '../test/harness/github-oidc.js';
+import { startRegistry } from '../test/harness/registry.js';
+import { startSigstoreStack } from '../test/harness/sigstore-stack.js';
+import { toolPath } from '../test/harness/tools.js';
+
+const run = promisify(execFile);
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) =>
+  args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback;
+const files = Number(flag('--files', '500'));
+const runs = Number(flag('--runs', '3'));
+
+const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+const ws = mkdtempSync(join(tmpdir(), 'bench-pipeline-'));
+const home = mkdtempSync(join(tmpdir(), 'bench-home-'));
+const registry = await startRegistry({});
+const oidc = await startGitHubOIDC({ repository: 'org/app', ref: 'refs/heads/main' });
+const stack = await startSigstoreStack({
+  trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
+});
+try {
+  for (let i = 0; i < files; i++) {
+    const dir = join(ws, 'deploy', `app-${i % 25}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, `m-${i}.yaml`),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  k: "${'v'.repeat(200 + (i % 500))}"\n`,
+    );
+  }
+  const env = { PATH: process.env.PATH ?? '', HOME: home, TZ: 'UTC', NO_PROXY: '127.0.0.1' };
+  const ours: number[] = [];
+  const cli: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const repo = `${registry.host}/org/app`;
+    // Each run pushes a new revision so neither side can skip work.
+    writeFileSync(join(ws, 'deploy', 'run.yaml'), `run: ${r}\n`);
+
+    let t = performance.now();
+    const res = await runAction('publish', {
+      inputs: {
+        repository: `${repo}-ours`,
+        path: 'deploy',
+        'fulcio-url': stack.fulcioURL,
+        'rekor-url': stack.rekorURL,
+      },
+      env: oidc.env,
+      event: { ref: 'refs/heads/main' },
+      workspace: ws,
+    });
+    if (res.exitCode !== 0) throw new Error(`publish failed: ${res.stdout}`);
+    ours.push((performance.now() - t) / 1000);
+
+    t = performance.now();
+    const tag = `run-${r}`;
+    const { stdout } = await run(
+      toolPath('flux'),
+      [
+        'push',
+        'artifact',
+        `oci://${repo}-cli:${tag}`,
+        '--path',
+        join(ws, 'deploy'),
+        '--source',
+        'https://github.com/org/app',
+        '--revision',
+        `main@sha1:${'a'.repeat(40)}`,
+        '--output',
+        'json',
+      ],
+      { env },
+    );
+    const pushed = JSON.parse(stdout) as { repository: string; digest: string };
+    await run(
+      toolPath('cosign2'),
+      [
+        'sign',
+        '--yes',
+        '--allow-http-registry',
+        '--identity-token',
+        oidc.issueToken(),
+        '--fulcio-url',
+        stack.fulcioURL,
+        '--rekor-url',
+        stack.rekorURL,
+        '--trusted-root',
+        stack.trustedRootPath,
+        `${pushed.repository}@${pushed.digest}`,
+      ],
+      { env: { ...env, COSIGN_PASSWORD: '' } },
+    );
+    await run(
+      toolPath('flux'),
+      ['tag', 'artifact', `oci://${repo}-cli:${tag}`, '--tag', 'latest'],
+      { env },
+    );
+    cli.push((performance.now() - t) / 1000);
+    console.error(
+      `run ${r + 1}: ours ${ours.at(-1)?.toFixed(2)} s, flux+cosign+flux ${cli.at(-1)?.toFixed(2)} s`,
+    );
+  }
+  const o = median(ours);
+  const c = median(cli);
+  console.log(
+    `Publish pipeline, ${files} files, median of ${runs} runs (keyless signing against the loopback Sigstore stack)\n`,
+  );
+  console.log('| pipeline | seconds |');
+  console.log('| --- | --- |');
+  console.log(
+    `| ours: publish step (build, push, sign cosign-v2 + cosign-v3, 2 tags) | ${o.toFixed(2)} |`,
+  );
+  console.log(`| CLI: flux push + cosign sign (v2, .sig only) + flux tag | ${c.toFixed(2)} |`);
+  console.log(`| ratio ours/CLI | ${(o / c).toFixed(2)}x |`);
+} finally {
+  await registry.stop();
+  await stack.stop();
+  await oidc.stop();
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+}
