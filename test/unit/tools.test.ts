@@ -1,7 +1,7 @@
 // test/harness/tools.ts against a temporary TOOLS_DIR, so the answers do not depend on what
 // this machine has installed.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -78,5 +78,18 @@ describe('tools harness', () => {
     assert.match(p.COSIGN2_VERSION ?? '', /^v2\./);
     assert.match(p.COSIGN3_VERSION ?? '', /^v3\./);
     assert.match(p.NODE24_VERSION ?? '', /^24\./);
+  });
+
+  test('the Go modules in test/tools require the pinned versions', () => {
+    const p = tools.pins();
+    const esc = (v = '') => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const goMod = (name: string) =>
+      readFileSync(join(tools.REPO_ROOT, 'test', 'tools', name, 'go.mod'), 'utf8');
+    assert.match(
+      goMod('flux'),
+      new RegExp(`github\\.com/fluxcd/flux2/v2 v${esc(p.FLUX_VERSION)}\\b`),
+    );
+    assert.match(goMod('flux'), /replace gopkg\.in\/yaml\.v3 => gopkg\.in\/yaml\.v3 v3\.0\.1/);
+    assert.match(goMod('oras'), new RegExp(`oras\\.land/oras ${esc(p.ORAS_VERSION)}\\b`));
   });
 });
