@@ -1,57 +1,158 @@
+// Promotion: resolve ref → digest; verify on the source (verify: true); copy with its signatures
+// (copy-to); sign on the target (sign: true); then move the tags. Every input is read and checked
+// before the first registry request, and tags move last, so a failure at any step moves none.
 import * as core from '@actions/core';
 import { readRef } from '../github/artifact-ref.js';
 import { contextFromEnv, expandTag, provenance, tagVariables } from '../github/context.js';
 import { createInputs } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
-import { connect } from '../github/registry.js';
+import { type Connection, connect, connectOther } from '../github/registry.js';
 import { run } from '../github/run.js';
+import { ociRepositoryYaml, signDigest, signingSetup } from '../github/signing.js';
 import { code, table, writeSummary } from '../github/summary.js';
+import { readVerifyInputs, VERIFY_INPUT_NAMES } from '../github/verify-inputs.js';
 import { parseTag } from '../oci/reference.js';
+import { type CopyResult, copyArtifact } from '../pipeline/copy.js';
 import { applyTags } from '../pipeline/tags.js';
+import type { SignArtifactResult } from '../signing/attach.js';
+import { type VerifyResult, verifyArtifact } from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
 
 await run(async () => {
   const inputs = createInputs();
-  const { repository, client } = connect(inputs);
+  const ctx = contextFromEnv();
+  const source = connect(inputs);
   const ref = readRef(inputs);
-  const vars = tagVariables(provenance(contextFromEnv()));
+  const vars = tagVariables(provenance(ctx));
   const tags = inputs.list('tags')?.map((t) => parseTag(expandTag(t, vars), { input: 'tags' }));
   if (!tags || tags.length === 0)
     throw new UserError('input tags is required: list the tags to add', 'tags');
   const ifExists = inputs.choice('if-exists', ['overwrite', 'fail', 'skip'] as const, 'overwrite');
 
-  if ((await client.headManifest(ref)) === undefined) {
+  const verify = inputs.boolean('verify', false);
+  const verifyInputs = verify ? await readVerifyInputs(inputs, ctx.workspace) : undefined;
+  if (!verify && (inputs.string('match-oidc-identity') || inputs.string('public-key'))) {
+    core.warning(
+      'match-oidc-identity/public-key are set but verify is false, so the signature is not checked; set verify: true',
+    );
+  }
+  let copyTo: Connection | undefined;
+  if (inputs.string('copy-to')) {
+    copyTo = connectOther(inputs, 'copy-to', source.repository);
+    if (copyTo.repository.name === source.repository.name) {
+      throw new UserError(
+        `input copy-to names the source repository ${source.repository.name}; give another repository, or drop copy-to to tag in place`,
+        'copy-to',
+      );
+    }
+  }
+  // Checked now (OIDC permission, key password, private-repo consent): nothing has happened yet.
+  const setup = inputs.boolean('sign', false) ? await signingSetup(inputs, ctx) : undefined;
+
+  // 1. Everything below works on the digest the ref points at now; a tag may move meanwhile.
+  const found = await source.client.headManifest(ref);
+  if (!found) {
     throw new UserError(
-      `artifact ${repository.name}${ref.includes(':') ? '@' : ':'}${ref} not found; check repository and ref`,
+      `artifact ${source.repository.name}${ref.includes(':') ? '@' : ':'}${ref} not found; check repository and ref`,
       'ref',
     );
   }
-  const manifest = await client.getManifest(ref);
-  const result = await applyTags(client, manifest, tags, ifExists);
-  for (const t of result.tags) core.info(`artifact tagged as ${repository.name}:${t}`);
+  const digest = found.digest;
+  if (!ref.includes(':')) core.info(`${source.repository.name}:${ref} is ${digest}`);
+
+  // 2. Verify with Flux's rules, on the source, before anything is written.
+  let verified: VerifyResult | undefined;
+  if (verifyInputs) {
+    verified = await verifyArtifact({
+      client: source.client,
+      digest,
+      ...verifyInputs,
+      inputs: VERIFY_INPUT_NAMES,
+    });
+    for (const w of verified.warnings) core.warning(w);
+    if (!verified.verified) {
+      const input = verifyInputs.publicKey ? 'public-key' : 'match-oidc-identity';
+      const reason = (verified.reason ?? 'no matching signature').replace(/\s*\n\s*/g, ' ');
+      throw new UserError(
+        `${source.repository.name}@${digest} is not verified (${verified.format}): ${reason}; no tag was moved; check ${input} against the signer`,
+        input,
+      );
+    }
+    core.info(
+      `verified ${source.repository.name}@${digest} (${verified.format}${verified.identity ? `, ${verified.identity.subject}` : ''})`,
+    );
+  }
+
+  // 3. Copy (manifest by digest, then signatures); no tag yet.
+  let copied: CopyResult | undefined;
+  if (copyTo) {
+    copied = await copyArtifact(source.client, copyTo.client, digest, {
+      tmpDir: process.env.RUNNER_TEMP || undefined,
+      log: core.info,
+    });
+  }
+  const target = copyTo ?? source;
+
+  // 4. Sign on the target with this workflow's identity.
+  let signed: SignArtifactResult | undefined;
+  if (setup) signed = await signDigest(target.client, digest, setup);
+
+  // 5. Tags last.
+  const manifest = await target.client.getManifest(digest);
+  const result = await applyTags(target.client, manifest, tags, ifExists);
+  for (const t of result.tags) core.info(`artifact tagged as ${target.repository.name}:${t}`);
   for (const s of result.skipped) core.warning(`tag ${s.tag} left at ${s.at} (if-exists: skip)`);
 
-  const digestUrl = `${repository.name}@${manifest.digest}`;
+  const digestUrl = `${target.repository.name}@${digest}`;
   setOutputs({
-    digest: manifest.digest,
+    digest,
     'digest-url': digestUrl,
     url: `oci://${digestUrl}`,
-    repository: repository.name,
+    repository: target.repository.name,
     tags: result.tags,
     moved: result.moved.map((m) => m.tag),
     skipped: result.skipped.map((s) => s.tag),
+    verified: verified ? true : undefined,
+    'verified-identity': verified?.identity?.subject,
+    copied: copied !== undefined,
+    'source-digest-url': copied ? `${source.repository.name}@${digest}` : undefined,
+    signed: signed !== undefined,
+    'signature-format': signed?.formats,
+    'certificate-identity': signed?.certificateIdentity,
+    'certificate-oidc-issuer': signed?.certificateOidcIssuer,
   });
+
+  const facts = [['Artifact', code(digestUrl)]];
+  if (copied) {
+    facts.push([
+      'Copied from',
+      `${code(source.repository.name)} (${copied.blobs.copied} blobs copied, ${copied.blobs.skipped} present; signatures: ${copied.sigImage ? '.sig' : 'no .sig'}, ${copied.referrers.length} bundle(s))`,
+    ]);
+  }
+  if (verified) {
+    facts.push([
+      'Verified before promotion',
+      `${verified.format}${verified.identity ? ` as ${code(verified.identity.subject)}` : ' with the public key'}`,
+    ]);
+  }
+  if (signed) {
+    facts.push([
+      'Signed',
+      `${signed.formats.map(code).join(' ')}${signed.certificateIdentity ? ` as ${code(signed.certificateIdentity)}` : ' with the key'}`,
+    ]);
+  }
   const rows = [
-    ...result.tags.map((t) => [
-      code(t),
-      result.moved.find((m) => m.tag === t)
-        ? `moved from ${code(result.moved.find((m) => m.tag === t)!.from)}`
-        : 'points here',
-    ]),
+    ...result.tags.map((t) => {
+      const moved = result.moved.find((m) => m.tag === t);
+      return [code(t), moved ? `moved from ${code(moved.from)}` : 'points here'];
+    }),
     ...result.skipped.map((s) => [code(s.tag), `skipped, stays at ${code(s.at)}`]),
   ];
+  const yaml = signed
+    ? `\n${ociRepositoryYaml(target.repository.name, result.tags[0] ?? tags[0], signed)}`
+    : '';
   await writeSummary(
     inputs.boolean('summary', true),
-    `## Flux OCI artifact tagged\n\n${code(digestUrl)}\n\n${table(['Tag', 'Result'], rows)}`,
+    `## Flux OCI artifact ${copied ? 'promoted' : 'tagged'}\n\n${table(['', ''], facts)}\n${table(['Tag', 'Result'], rows)}${yaml}`,
   );
 });

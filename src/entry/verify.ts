@@ -1,14 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import * as core from '@actions/core';
 import { readRef } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
-import { parseIdentities } from '../github/identities.js';
 import { createInputs } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
 import { connect } from '../github/registry.js';
 import { run } from '../github/run.js';
 import { code, table, writeSummary } from '../github/summary.js';
+import { readVerifyInputs, VERIFY_INPUT_NAMES } from '../github/verify-inputs.js';
 import { verifyArtifact } from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
 
@@ -17,27 +15,7 @@ await run(async () => {
   const ctx = contextFromEnv();
   const { repository, client } = connect(inputs);
   const ref = readRef(inputs);
-  const publicKey = inputs.string('public-key');
-  const identityText = inputs.string('match-oidc-identity');
-  if (!publicKey && !identityText) {
-    throw new UserError(
-      'give match-oidc-identity (keyless, as in your OCIRepository) or public-key (cosign.pub) to verify against',
-      'match-oidc-identity',
-    );
-  }
-  const identities = identityText ? parseIdentities(identityText) : [];
-  const rootPath = inputs.string('trusted-root');
-  let trustedRoot: string | undefined;
-  if (rootPath) {
-    try {
-      trustedRoot = await readFile(resolve(ctx.workspace, rootPath), 'utf8');
-    } catch {
-      throw new UserError(
-        `input trusted-root: cannot read ${rootPath}; give the path of a trusted_root.json`,
-        'trusted-root',
-      );
-    }
-  }
+  const { identities, publicKey, trustedRoot } = await readVerifyInputs(inputs, ctx.workspace);
   const failOnUnverified = inputs.boolean('fail-on-unverified', true);
 
   // Flux verifies the digest the tag resolves to.
@@ -53,11 +31,7 @@ await run(async () => {
     identities,
     publicKey,
     trustedRoot,
-    inputs: {
-      identities: 'match-oidc-identity',
-      publicKey: 'public-key',
-      trustedRoot: 'trusted-root',
-    },
+    inputs: VERIFY_INPUT_NAMES,
   });
   for (const w of result.warnings) core.warning(w);
   const target = `${repository.name}@${manifest.digest}`;

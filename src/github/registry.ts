@@ -26,11 +26,27 @@ export interface Connection {
  */
 export function connect(inputs: Inputs, repositoryInput = 'repository'): Connection {
   const repository = parseRepository(inputs.required(repositoryInput), { input: repositoryInput });
-  const username = inputs.string('username');
-  const password = inputs.secret('password');
+  return { repository, client: clientFor(inputs, repository, true) };
+}
+
+/**
+ * A second repository (e.g. `copy-to`): `username`/`password` name credentials for the source's
+ * registry, so they apply here only on that same registry; elsewhere the Docker config,
+ * `github-token` or anonymous access resolve as usual.
+ */
+export function connectOther(inputs: Inputs, input: string, source: Repository): Connection {
+  const repository = parseRepository(inputs.required(input), { input });
+  const sameRegistry = repository.registry === source.registry;
+  return { repository, client: clientFor(inputs, repository, sameRegistry) };
+}
+
+function clientFor(inputs: Inputs, repository: Repository, explicit: boolean): RegistryClient {
+  const username = explicit ? inputs.string('username') : undefined;
+  const password = explicit ? inputs.secret('password') : undefined;
+  if (!explicit) inputs.secret('password'); // still masked in the log
   const githubToken = inputs.secret('github-token');
   const insecure = inputs.boolean('insecure', false);
-  const client = new RegistryClient(repository, {
+  return new RegistryClient(repository, {
     username,
     password,
     githubToken,
@@ -39,5 +55,4 @@ export function connect(inputs: Inputs, repositoryInput = 'repository'): Connect
     mask: core.setSecret,
     insecure,
   });
-  return { repository, client };
 }
