@@ -45,6 +45,7 @@ function githubIdentity(ctx: WorkflowContext) {
   if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
     if (isForkPullRequest(ctx)) {
       throw new UserError(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression for the user to paste
         'pull requests from forks get no OIDC token, so they cannot be signed keylessly; set sign: false for fork pull requests (e.g. sign: ${{ !github.event.pull_request.head.repo.fork }})',
         'sign',
       );

@@ -11,7 +11,6 @@
  * three sets that package accepts.
  */
 import {
-  createHash,
   createPrivateKey,
   createPublicKey,
   type KeyObject,
