@@ -86,20 +86,27 @@ await run(async () => {
   // 3. Copy (manifest by digest, then signatures); no tag yet.
   let copied: CopyResult | undefined;
   if (copyTo) {
-    copied = await copyArtifact(source.client, copyTo.client, digest, {
-      tmpDir: process.env.RUNNER_TEMP || undefined,
-      log: core.info,
-    });
+    const to = copyTo;
+    copied = await explainCopyAuth(source, to, () =>
+      copyArtifact(source.client, to.client, digest, {
+        tmpDir: process.env.RUNNER_TEMP || undefined,
+        log: core.info,
+      }),
+    );
   }
   const target = copyTo ?? source;
 
   // 4. Sign on the target with this workflow's identity.
   let signed: SignArtifactResult | undefined;
-  if (setup) signed = await signDigest(target.client, digest, setup);
+  if (setup) {
+    const s = setup;
+    signed = await explainCopyAuth(source, copyTo, () => signDigest(target.client, digest, s));
+  }
 
   // 5. Tags last.
-  const manifest = await target.client.getManifest(digest);
-  const result = await applyTags(target.client, manifest, tags, ifExists);
+  const result = await explainCopyAuth(source, copyTo, async () =>
+    applyTags(target.client, await target.client.getManifest(digest), tags, ifExists),
+  );
   for (const t of result.tags) core.info(`artifact tagged as ${target.repository.name}:${t}`);
   for (const s of result.skipped) core.warning(`tag ${s.tag} left at ${s.at} (if-exists: skip)`);
 
@@ -156,3 +163,33 @@ await run(async () => {
     `## Flux OCI artifact ${copied ? 'promoted' : 'tagged'}\n\n${table(['', ''], facts)}\n${table(['Tag', 'Result'], rows)}${yaml}`,
   );
 });
+
+/**
+ * On another registry, `username`/`password` are not used for copy-to, so the usual
+ * "set username/password" advice would mislead: say how to log in to it instead.
+ */
+async function explainCopyAuth<T>(
+  source: Connection,
+  copyTo: Connection | undefined,
+  step: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    const host = copyTo?.repository.registry;
+    if (
+      !host ||
+      host === source.repository.registry ||
+      !(err instanceof UserError) ||
+      (err.input !== 'username' && err.input !== 'password') ||
+      !err.message.startsWith(`registry ${host} `)
+    ) {
+      throw err;
+    }
+    throw new UserError(
+      `copy-to: ${err.message.replace(/: [^:]*$/, '')}; username/password apply to ${source.repository.registry} only, so log in to ${host} before this step (docker/login-action)`,
+      'copy-to',
+      { cause: err },
+    );
+  }
+}
