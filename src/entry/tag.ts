@@ -15,6 +15,7 @@ import { parseTag } from '../oci/reference.js';
 import { type CopyResult, copyArtifact } from '../pipeline/copy.js';
 import { applyTags } from '../pipeline/tags.js';
 import type { SignArtifactResult } from '../signing/attach.js';
+import { cosignSignatureTag } from '../signing/types.js';
 import { type VerifyResult, verifyArtifact } from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
 
@@ -100,6 +101,7 @@ await run(async () => {
   let signed: SignArtifactResult | undefined;
   if (setup) {
     const s = setup;
+    if (s.format !== 'cosign-v2') await warnBundleShadowsSig(target, digest);
     signed = await explainCopyAuth(source, copyTo, () => signDigest(target.client, digest, s));
   }
 
@@ -163,6 +165,20 @@ await run(async () => {
     `## Flux OCI artifact ${copied ? 'promoted' : 'tagged'}\n\n${table(['', ''], facts)}\n${table(['Tag', 'Result'], rows)}${yaml}`,
   );
 });
+
+/**
+ * Flux >= 2.8 decides on the bundle referrers alone once there is one, so the first bundle hides
+ * identities that only signed the `.sig` image (e.g. a publish step with signature-format cosign-v2).
+ */
+async function warnBundleShadowsSig(target: Connection, digest: string): Promise<void> {
+  const referrers = await target.client.listReferrers(digest);
+  if (referrers.some((d) => d.artifactType?.startsWith('application/vnd.dev.sigstore.bundle')))
+    return;
+  if (!(await target.client.headManifest(cosignSignatureTag(digest)))) return;
+  core.warning(
+    `${target.repository.name}@${digest} has only cosign v2 (.sig) signatures: after this cosign v3 bundle, Flux 2.8+ verifies the bundles only, so identities that signed just the .sig stop verifying there; set signature-format: cosign-v2 to keep them`,
+  );
+}
 
 /**
  * On another registry, `username`/`password` are not used for copy-to, so the usual

@@ -311,6 +311,41 @@ describe(
       }
     });
 
+    test('sign: warns when the first bundle would hide .sig-only identities from Flux', async () => {
+      const repo = `${plain.host}/org/v2-only`;
+      const r0 = await runAction('publish', {
+        inputs: {
+          repository: repo,
+          path: 'deploy',
+          'signature-format': 'cosign-v2',
+          annotations: 'x=v2',
+          ...sigstore(),
+        },
+        env: { ...publishOidc.env, GITHUB_SHA: SHA },
+        event: { ref: 'refs/heads/main' },
+        workspace: ws,
+      });
+      assert.equal(r0.exitCode, 0, r0.stdout);
+      const both = await tag(
+        { repository: repo, tags: 'v1.0.0', sign: 'true', ...sigstore() },
+        releaseOidc.env,
+      );
+      assert.equal(both.exitCode, 0, both.stdout);
+      assert.match(
+        both.stdout,
+        /::warning::.*only cosign v2 \(\.sig\) signatures.*signature-format: cosign-v2/,
+      );
+      // Flux now decides on the bundle: the publish identity (only in .sig) no longer verifies.
+      const v = await verifyEntry(repo, 'v1.0.0', PUBLISH_ID);
+      assert.equal(v.outputs.format, 'cosign-v3');
+      assert.equal(v.outputs.verified, 'false');
+      const again = await tag(
+        { repository: repo, tags: 'v1.0.1', sign: 'true', ...sigstore() },
+        releaseOidc.env,
+      );
+      assert.doesNotMatch(again.stdout, /only cosign v2/, 'no warning once a bundle exists');
+    });
+
     test('bad inputs: one line naming the input, nothing tagged', async () => {
       const repo = `${plain.host}/org/bad`;
       const client = new RegistryClient(parseRepository(repo));
