@@ -1,8 +1,8 @@
 // Builds the Flux content layer: walk → tar → gzip → temporary file, hashing as it streams,
 // so memory stays bounded whatever the size of the tree.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { closeSync, createWriteStream, openSync, readSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -105,7 +105,7 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
       entries++;
       emit(encodeHeader(e));
       if (e.type === 'file' && e.size > 0) {
-        for await (const chunk of readExactly(e)) {
+        for (const chunk of readExactly(e)) {
           emit(chunk);
           if (pendingBytes >= BATCH) yield flush();
         }
@@ -149,12 +149,16 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
   };
 }
 
-/** Streams exactly `size` bytes of a file; a file that changes size meanwhile is an error. */
-async function* readExactly(e: WalkEntry): AsyncGenerator<Buffer> {
-  let fh: Awaited<ReturnType<typeof open>>;
+/**
+ * Yields exactly `size` bytes of a file; a file that changes size meanwhile is an error.
+ * Reads are synchronous on purpose: the build is CPU-bound (deflate runs on this thread), and
+ * thousands of small async open/read/close round trips left the CPU idle ~20% of the time.
+ */
+function* readExactly(e: WalkEntry): Generator<Buffer> {
+  let fd: number;
   const name = e.name.toString('utf8');
   try {
-    fh = await open(e.source, 'r');
+    fd = openSync(e.source, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(
@@ -169,15 +173,14 @@ async function* readExactly(e: WalkEntry): AsyncGenerator<Buffer> {
     let left = e.size;
     while (left > 0) {
       const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, left));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      const bytesRead = readSync(fd, buf, 0, buf.length, null);
       if (bytesRead === 0) throw changed(name);
       left -= bytesRead;
       yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
     }
-    const probe = await fh.read(Buffer.alloc(1), 0, 1, null);
-    if (probe.bytesRead !== 0) throw changed(name);
+    if (readSync(fd, Buffer.alloc(1), 0, 1, null) !== 0) throw changed(name);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
