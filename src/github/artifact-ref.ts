@@ -1,10 +1,17 @@
 import { isDigest, parseTag } from '../oci/reference.js';
 import { UserError } from '../util/errors.js';
+import { contextFromEnv, expandTag, provenance, tagVariables } from './context.js';
 import type { Inputs } from './inputs.js';
 
-/** Reads the `ref` input: a tag (default `latest`) or a `sha256:` digest. */
+/**
+ * Reads the `ref` input: a tag (default `latest`) or a `sha256:` digest. Tags may use the same
+ * placeholders as `tags` (e.g. `main-{{short-sha}}`, what publish tagged this commit with).
+ */
 export function readRef(inputs: Inputs, name = 'ref'): string {
-  const ref = inputs.string(name) ?? 'latest';
+  const given = inputs.string(name) ?? 'latest';
+  const ref = given.includes('{{')
+    ? expandTag(given, tagVariables(provenance(contextFromEnv())), name)
+    : given;
   if (ref.includes(':') && !ref.startsWith('sha256:') && !ref.startsWith('sha512:')) {
     throw new UserError(
       `input ${name} "${ref}" must be a tag (e.g. v1.2.3) or a digest (sha256:…), not a full reference; put the repository in the repository input`,

@@ -172,13 +172,13 @@ export function defaultTags(eventName: string, p: Provenance): string[] {
  * Expands `{{name}}` placeholders (`branch`, `tag`, `sha`, `short-sha`, `pr`, `version`, `major`,
  * `minor`, `patch`) in user-given tags; a placeholder without a value in this event is an error.
  */
-export function expandTag(template: string, vars: TagVariables): string {
+export function expandTag(template: string, vars: TagVariables, input = 'tags'): string {
   const expanded = template.replace(/\{\{\s*([a-z-]+)\s*\}\}/g, (_, name: string) => {
     const value = (vars as unknown as Record<string, string | undefined>)[name];
     if (value === undefined) {
       throw new UserError(
-        `tag "${template}" uses {{${name}}}, which has no value for this event; use another tag`,
-        'tags',
+        `input ${input}: "${template}" uses {{${name}}}, which has no value for this event; use another value`,
+        input,
       );
     }
     return value;

@@ -164,6 +164,14 @@ describe('entry points end to end (dist under Node 24)', () => {
     assert.equal((await client.headManifest('v1.0.0'))?.digest, latest.digest);
     assert.equal((await client.headManifest('production'))?.digest, latest.digest);
 
+    // A ref with placeholders: the tag publish gave this commit on main.
+    r = await runAction('tag', {
+      inputs: { repository: repo, ref: 'main-{{short-sha}}', tags: 'from-placeholder', ...auth() },
+      workspace: ws,
+    });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.equal(r.outputs.digest, (await client.headManifest('main-9f2c4b1'))?.digest);
+
     // Point "other" at a different artifact, then try to move it.
     const other = await runAction('push', {
       inputs: { repository: repo, path: 'deploy/apps', tags: 'other', ...auth() },
