@@ -54,7 +54,8 @@ export interface Provenance {
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review']);
 const KNOWN_EVENTS = new Set(['push', 'release', 'workflow_dispatch', ...PR_EVENTS]);
 
-function get(obj: unknown, ...path: string[]): unknown {
+/** A field of the event payload (or any JSON object) by path; undefined when absent. */
+export function get(obj: unknown, ...path: string[]): unknown {
   let cur = obj;
   for (const key of path) {
     if (cur === null || typeof cur !== 'object') return undefined;

@@ -6,7 +6,7 @@ import { KeylessSigner } from '../signing/keyless.js';
 import { type ArtifactSigner, DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL } from '../signing/signer.js';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../signing/types.js';
 import { UserError } from '../util/errors.js';
-import type { WorkflowContext } from './context.js';
+import { get, type WorkflowContext } from './context.js';
 import type { Inputs } from './inputs.js';
 import { code } from './summary.js';
 
@@ -14,15 +14,6 @@ export interface SigningSetup {
   format: SignatureFormat;
   signer: ArtifactSigner;
   keyless: boolean;
-}
-
-function get(obj: unknown, ...path: string[]): unknown {
-  let cur = obj;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
 }
 
 /** A fork pull request gets no OIDC token (and no write token): say so instead of a 401. */

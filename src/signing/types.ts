@@ -4,6 +4,8 @@
  * pkg/cosign/bundle/rekor.go, pkg/types/predicate.go, and the Sigstore bundle spec.
  */
 
+import type { Descriptor as OciDescriptor } from '../oci/types.js';
+
 /** `signature-format` input: cosign v2 `.sig` tag, cosign v3 bundle referrer, or both (default). */
 export type SignatureFormat = 'cosign-v2' | 'cosign-v3' | 'both';
 export const SIGNATURE_FORMATS: readonly SignatureFormat[] = ['cosign-v2', 'cosign-v3', 'both'];
@@ -24,14 +26,8 @@ export interface CertificateIdentity {
   certificateOidcIssuer: string;
 }
 
-/** An OCI content descriptor, field order as go-containerregistry marshals it. */
-export interface Descriptor {
-  mediaType: string;
-  size: number;
-  digest: string;
-  annotations?: Record<string, string>;
-  artifactType?: string;
-}
+/** An OCI content descriptor (src/oci's); writers emit its keys in go-containerregistry's order. */
+export type Descriptor = OciDescriptor;
 
 // ---- media types -----------------------------------------------------------------------------
 

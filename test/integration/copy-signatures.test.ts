@@ -15,35 +15,10 @@ import { readSignatureLayers } from '../../src/signing/cosign-v2.js';
 import { encryptCosignKey, KeySigner } from '../../src/signing/key.js';
 import { cosignSignatureTag } from '../../src/signing/types.js';
 import { verifyArtifact } from '../../src/signing/verify/index.js';
+import { pushTestArtifact } from '../harness/artifacts.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-async function pushArtifact(client: RegistryClient, layer: Buffer): Promise<Buffer> {
-  const config = Buffer.from('{}');
-  await client.uploadBlob({ bytes: config }, sha(config), config.length);
-  await client.uploadBlob({ bytes: layer }, sha(layer), layer.length);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.cncf.flux.config.v1+json',
-        size: config.length,
-        digest: sha(config),
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.cncf.flux.content.v1.tar+gzip',
-          size: layer.length,
-          digest: sha(layer),
-        },
-      ],
-    }),
-  );
-  await client.putManifest(sha(manifest), manifest, 'application/vnd.oci.image.manifest.v1+json');
-  return manifest;
-}
 
 async function keySigner() {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -72,13 +47,12 @@ describe('copyArtifact with signatures', () => {
       const id = Math.random().toString(36).slice(2, 8);
       const from = new RegistryClient(parseRepository(`${fromReg().host}/src/${id}`));
       const to = new RegistryClient(parseRepository(`${toReg().host}/dst/${id}`));
-      const manifest = await pushArtifact(from, Buffer.from(`content ${id}`));
-      const digest = sha(manifest);
+      const { digest } = await pushTestArtifact(from, { layer: Buffer.from(`content ${id}`) });
       const a = await keySigner();
       const b = await keySigner();
       await signArtifact({ client: from, digest, format: 'both', signer: a });
       // The destination already has the artifact, signed by someone else.
-      await pushArtifact(to, Buffer.from(`content ${id}`));
+      await pushTestArtifact(to, { layer: Buffer.from(`content ${id}`) });
       await signArtifact({ client: to, digest, format: 'both', signer: b });
 
       const result = await copyArtifact(from, to, digest, { tmpDir: tmp });
@@ -106,10 +80,9 @@ describe('copyArtifact with signatures', () => {
     const to = new RegistryClient(parseRepository(`${withApi.host}/dst/large`));
     const layer = Buffer.alloc(33 * 1024 * 1024, 7);
     layer.write('unique header', 0);
-    const manifest = await pushArtifact(from, layer);
-    const digest = sha(manifest);
+    const { digest, bytes: manifest } = await pushTestArtifact(from, { layer });
     const result = await copyArtifact(from, to, digest, { tmpDir: tmp });
-    // The Go registry shares blobs across repositories: the `{}` config may already be there.
+    // The Go registry shares blobs across repositories: the config may already be there.
     assert.equal(result.blobs.copied + result.blobs.skipped, 2);
     assert.ok(result.blobs.copied >= 1, 'the large layer was uploaded');
     assert.equal(result.sigImage, undefined, 'unsigned: no .sig');

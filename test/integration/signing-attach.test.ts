@@ -24,6 +24,7 @@ import { readSignatureLayers } from '../../src/signing/cosign-v2.js';
 import { encryptCosignKey, KeySigner } from '../../src/signing/key.js';
 import { KeylessSigner } from '../../src/signing/keyless.js';
 import { cosignSignatureTag, type RekorBundle } from '../../src/signing/types.js';
+import { pushTestArtifact } from '../harness/artifacts.js';
 import {
   type FakeGitHubOIDC,
   GITHUB_OIDC_ISSUER,
@@ -37,35 +38,6 @@ const SAN = 'https://github.com/org/repo/.github/workflows/publish.yaml@refs/hea
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** Pushes a small Flux-like artifact; returns its digest. */
-async function pushTestArtifact(
-  client: RegistryClient,
-  content = `data-${Math.random()}`,
-): Promise<string> {
-  const config = Buffer.from('{}');
-  const layer = Buffer.from(content);
-  await client.uploadBlob({ bytes: config }, sha(config), config.length);
-  await client.uploadBlob({ bytes: layer }, sha(layer), layer.length);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.cncf.flux.config.v1+json',
-        size: config.length,
-        digest: sha(config),
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.cncf.flux.content.v1.tar+gzip',
-          size: layer.length,
-          digest: sha(layer),
-        },
-      ],
-      annotations: { 'org.opencontainers.image.source': 'https://github.com/org/repo' },
-    }),
-  );
-  return client.putManifest('latest', manifest, 'application/vnd.oci.image.manifest.v1+json');
-}
 
 async function readBlob(client: RegistryClient, digest: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -111,7 +83,7 @@ for (const referrers of [false, true]) {
       });
 
       it('stores a verifiable .sig image and bundle referrer', async () => {
-        const digest = await pushTestArtifact(client);
+        const digest = (await pushTestArtifact(client, { tag: 'latest' })).digest;
         const result = await signArtifact({ client, digest, format: 'both', signer: signer() });
         assert.deepEqual(result.formats, ['cosign-v2', 'cosign-v3']);
         assert.equal(result.certificateIdentity, SAN);
@@ -186,7 +158,7 @@ for (const referrers of [false, true]) {
       });
 
       it('keeps every signature when signers sign the same digest concurrently', async () => {
-        const digest = await pushTestArtifact(client);
+        const digest = (await pushTestArtifact(client, { tag: 'latest' })).digest;
         const clients = [0, 1, 2].map(
           () => new RegistryClient(parseRepository(`${registry.host}/org/app`)),
         );
@@ -213,7 +185,7 @@ for (const referrers of [false, true]) {
       it('signs with a cosign key: signature verifies with the public key', async () => {
         const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
         const keySigner = await KeySigner.fromPEM(await encryptCosignKey(privateKey, 'pw'), 'pw');
-        const digest = await pushTestArtifact(client);
+        const digest = (await pushTestArtifact(client, { tag: 'latest' })).digest;
         const result = await signArtifact({
           client,
           digest,

@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import { bundleReferrerManifest, signStatement } from '../../src/signing/cosign-
 import { KeySigner, loadCosignKey } from '../../src/signing/key.js';
 import { KeylessSigner } from '../../src/signing/keyless.js';
 import { cosignSignatureTag, referrersTag } from '../../src/signing/types.js';
+import { pushTestArtifact } from '../harness/artifacts.js';
 import {
   type FakeGitHubOIDC,
   GITHUB_OIDC_ISSUER,
@@ -39,34 +39,7 @@ const ISSUER_RE = '^https://token\\.actions\\.githubusercontent\\.com$';
 const identityRE = (workflow: string, ref: string) =>
   `^https://github\\.com/org/repo/\\.github/workflows/${workflow.replaceAll('.', '\\.')}@${ref}$`;
 
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
 /** Pushes a small Flux-like artifact; returns its digest. */
-async function pushTestArtifact(client: RegistryClient): Promise<string> {
-  const config = Buffer.from('{}');
-  const layer = Buffer.from(`data-${Math.random()}`);
-  await client.uploadBlob({ bytes: config }, sha(config), config.length);
-  await client.uploadBlob({ bytes: layer }, sha(layer), layer.length);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: {
-        mediaType: 'application/vnd.cncf.flux.config.v1+json',
-        size: config.length,
-        digest: sha(config),
-      },
-      layers: [
-        {
-          mediaType: 'application/vnd.cncf.flux.content.v1.tar+gzip',
-          size: layer.length,
-          digest: sha(layer),
-        },
-      ],
-    }),
-  );
-  return client.putManifest('latest', manifest, 'application/vnd.oci.image.manifest.v1+json');
-}
 
 interface Run {
   code: number;
@@ -145,7 +118,7 @@ describe('cosign CLIs verify our signatures', requireTools('cosign2', 'cosign3',
       const registry = await startRegistry({ referrers });
       registries.push(registry);
       const client = new RegistryClient(parseRepository(`${registry.host}/org/app`));
-      const digest = await pushTestArtifact(client);
+      const digest = (await pushTestArtifact(client, { tag: 'latest' })).digest;
       await signArtifact({ client, digest, format: 'both', signer: signer() });
       const ref = `${registry.host}/org/app@${digest}`;
       const good = identityRE('publish.yaml', 'refs/heads/main');
@@ -184,7 +157,7 @@ describe('cosign CLIs verify our signatures', requireTools('cosign2', 'cosign3',
       if (referrers) return;
 
       // Moving the signatures to another artifact must not make it verify.
-      const other = await pushTestArtifact(client);
+      const other = (await pushTestArtifact(client, { tag: 'latest' })).digest;
       const sig = await client.getManifest(cosignSignatureTag(digest));
       await client.putManifest(cosignSignatureTag(other), sig.bytes, sig.mediaType);
       const index = await client.getManifest(referrersTag(digest));
@@ -202,7 +175,7 @@ describe('cosign CLIs verify our signatures', requireTools('cosign2', 'cosign3',
     const registry = await startRegistry({ referrers: false });
     registries.push(registry);
     const client = new RegistryClient(parseRepository(`${registry.host}/org/app`));
-    const digest = await pushTestArtifact(client);
+    const digest = (await pushTestArtifact(client, { tag: 'latest' })).digest;
     await signArtifact({ client, digest, format: 'cosign-v2', signer: signer() });
     const ref = `${registry.host}/org/app@${digest}`;
     for (const bin of ['cosign2', 'cosign3'] as const) {
@@ -215,7 +188,7 @@ describe('cosign CLIs verify our signatures', requireTools('cosign2', 'cosign3',
       job_workflow_ref: 'org/repo/.github/workflows/publish.yaml@refs/tags/v1.2.3',
     });
     try {
-      const digest2 = await pushTestArtifact(client);
+      const digest2 = (await pushTestArtifact(client, { tag: 'latest' })).digest;
       await signArtifact({ client, digest: digest2, format: 'both', signer: signer() });
       const ok = await verifyKeyless(
         'cosign3',
@@ -265,7 +238,7 @@ describe('cosign CLIs verify our signatures', requireTools('cosign2', 'cosign3',
     await writeFile(join(home, 'root.pem'), stack.fulcioRootPEM);
 
     // cosign v2: same payload bytes, config bytes and manifest serialisation; same annotation keys.
-    const d2 = await pushTestArtifact(client);
+    const d2 = (await pushTestArtifact(client, { tag: 'latest' })).digest;
     const s2 = await sign('cosign2', d2, []);
     assert.equal(s2.code, 0, s2.out);
     const theirs2 = await client.getManifest(cosignSignatureTag(d2)).catch(() => undefined);
@@ -291,7 +264,7 @@ describe('cosign CLIs verify our signatures', requireTools('cosign2', 'cosign3',
     assert.deepEqual(Object.keys(after[1]?.annotations ?? {}), Object.keys(layer.annotations));
 
     // cosign v3: the referrer manifest we would write for its bundle is byte-identical.
-    const d3 = await pushTestArtifact(client);
+    const d3 = (await pushTestArtifact(client, { tag: 'latest' })).digest;
     const r3 = await sign('cosign3', d3, [
       '--use-signing-config=false',
       '--trusted-root',
@@ -341,7 +314,7 @@ describe('cosign CLIs verify our signatures', requireTools('cosign2', 'cosign3',
     const registry = await startRegistry({ referrers: false });
     registries.push(registry);
     const client = new RegistryClient(parseRepository(`${registry.host}/org/app`));
-    const digest = await pushTestArtifact(client);
+    const digest = (await pushTestArtifact(client, { tag: 'latest' })).digest;
     const keySigner = await KeySigner.fromPEM(pem, password);
     await signArtifact({ client, digest, format: 'cosign-v2', signer: keySigner });
     await writeFile(join(dir, 'ours.pub'), keySigner.publicKeyPEM());
