@@ -5,20 +5,10 @@
  *   const tree = await makeRandomTree(dir, seed);   // same seed → same tree, byte for byte
  *   // tree.ignorePaths: undefined (Flux defaults), [] (nothing), or patterns for --ignore-paths
  */
+
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-
-/** mulberry32: small, fast, good enough to drive a fuzzer, and reproducible from a seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './rng.js';
 
 export interface RandomTreeOptions {
   /** Maximum directory depth below the root (default 4). */

@@ -1,24 +1,14 @@
 // Our RE2 → JS translation against Go's regexp itself (the Go judge's --regexp-check mode, the
 // same regexp.Compile + MatchString Flux calls): thousands of generated identity-style patterns
 // and inputs, from a fixed seed, must get the same compile verdict and the same match answers.
+
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { re2ToRegExp } from '../../src/signing/verify/re2.js';
 import { fluxVerifyPath } from '../harness/fluxverify.js';
+import { rng } from '../harness/rng.js';
 import { requireTools } from '../harness/tools.js';
-
-/** mulberry32: small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SAN = 'https://github.com/org/app/.github/workflows/publish.yaml@refs/heads/main';
 const ATOMS = [

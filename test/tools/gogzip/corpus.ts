@@ -1,17 +1,9 @@
 // Seeded input generators for the gzip tests and benchmark: Kubernetes-like YAML, tar-like
 // archives, random bytes, runs, and random mixtures for differential fuzzing.
 
-/** mulberry32: a tiny seeded PRNG, deterministic across platforms. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../harness/rng.js';
+
+export { rng };
 
 export type Rng = () => number;
 const int = (r: Rng, n: number): number => Math.floor(r() * n);
