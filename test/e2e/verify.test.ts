@@ -1,10 +1,12 @@
 // The verify entry point (dist under Node 24) on artifacts signed by our publish step: it accepts
 // the identity the publish summary offers, rejects a wrong one, and decides the format as Flux does.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { runAction } from '../harness/action.js';
 import {
   type FakeGitHubOIDC,
@@ -13,7 +15,7 @@ import {
 } from '../harness/github-oidc.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { type SigstoreStack, startSigstoreStack } from '../harness/sigstore-stack.js';
-import { requireTools } from '../harness/tools.js';
+import { requireTools, toolPath } from '../harness/tools.js';
 
 describe('verify entry point', requireTools('node24'), () => {
   let oidc: FakeGitHubOIDC;
@@ -123,3 +125,141 @@ describe('verify entry point', requireTools('node24'), () => {
     assert.match(badRoot.errors[0] ?? '', /trusted-root/);
   });
 });
+
+describe(
+  'verify entry point on signatures made by the real cosign CLIs',
+  requireTools('node24', 'cosign2', 'cosign3'),
+  () => {
+    let oidc: FakeGitHubOIDC;
+    let stack: SigstoreStack;
+    let registry: TestRegistry;
+    let ws: string;
+    let repo: string;
+    const IDENTITY =
+      '- issuer: ^https://token\\.actions\\.githubusercontent\\.com$\n  subject: ^https://github\\.com/org/app/\\.github/workflows/publish\\.yaml@refs/heads/main$';
+
+    before(async () => {
+      ws = mkdtempSync(join(tmpdir(), 'ws-'));
+      mkdirSync(join(ws, 'deploy'));
+      writeFileSync(join(ws, 'deploy', 'app.yaml'), 'kind: ConfigMap\n');
+      oidc = await startGitHubOIDC({ repository: 'org/app', ref: 'refs/heads/main' });
+      stack = await startSigstoreStack({
+        trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
+      });
+      writeFileSync(join(ws, 'trusted_root.json'), JSON.stringify(stack.trustedRoot));
+      registry = await startRegistry({});
+      repo = `${registry.host}/org/cosigned`;
+    });
+    after(async () => {
+      await registry?.stop();
+      await stack?.stop();
+      await oidc?.stop();
+      rmSync(ws, { recursive: true, force: true });
+    });
+
+    const push = async (tag: string) => {
+      const r = await runAction('push', {
+        inputs: { repository: repo, path: 'deploy', tags: tag, annotations: `t=${tag}` },
+        event: { ref: 'refs/heads/main' },
+        workspace: ws,
+      });
+      assert.equal(r.exitCode, 0, r.stdout);
+      return r.outputs.digest ?? '';
+    };
+    const cosign = (bin: 'cosign2' | 'cosign3', args: string[]) =>
+      promisify(execFile)(toolPath(bin), args, {
+        cwd: ws,
+        timeout: 120_000,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: ws,
+          TUF_ROOT: join(ws, 'tuf'),
+          COSIGN_PASSWORD: 'pw',
+          NO_PROXY: '127.0.0.1',
+        },
+      });
+
+    for (const bin of ['cosign2', 'cosign3'] as const) {
+      test(`${bin} sign (keyless against the test stack): accepted with the right identity, rejected with a wrong one`, async () => {
+        const digest = await push(`kl-${bin}`);
+        const args = [
+          'sign',
+          '--yes',
+          '--allow-http-registry',
+          '--identity-token',
+          oidc.issueToken(),
+          '--fulcio-url',
+          stack.fulcioURL,
+          '--rekor-url',
+          stack.rekorURL,
+          '--trusted-root',
+          stack.trustedRootPath,
+        ];
+        if (bin === 'cosign3') args.push('--use-signing-config=false');
+        await cosign(bin, [...args, `${repo}@${digest}`]);
+        const ok = await runAction('verify', {
+          inputs: {
+            repository: repo,
+            ref: digest,
+            'match-oidc-identity': IDENTITY,
+            'trusted-root': 'trusted_root.json',
+          },
+          workspace: ws,
+        });
+        assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
+        assert.equal(ok.outputs.format, bin === 'cosign3' ? 'cosign-v3' : 'cosign-v2');
+        const bad = await runAction('verify', {
+          inputs: {
+            repository: repo,
+            ref: digest,
+            'match-oidc-identity': IDENTITY.replace('publish', 'release'),
+            'trusted-root': 'trusted_root.json',
+            'fail-on-unverified': 'false',
+          },
+          workspace: ws,
+        });
+        assert.equal(bad.outputs.verified, 'false');
+      });
+    }
+
+    test('cosign2 sign --key: accepted with cosign.pub, rejected with another key', async () => {
+      const digest = await push('keyed');
+      mkdirSync(join(ws, 'k1'));
+      mkdirSync(join(ws, 'k2'));
+      await promisify(execFile)(toolPath('cosign2'), ['generate-key-pair'], {
+        cwd: join(ws, 'k1'),
+        env: { PATH: process.env.PATH ?? '', HOME: ws, COSIGN_PASSWORD: 'pw' },
+      });
+      await promisify(execFile)(toolPath('cosign2'), ['generate-key-pair'], {
+        cwd: join(ws, 'k2'),
+        env: { PATH: process.env.PATH ?? '', HOME: ws, COSIGN_PASSWORD: 'pw' },
+      });
+      await cosign('cosign2', [
+        'sign',
+        '--yes',
+        '--allow-http-registry',
+        '--tlog-upload=false',
+        '--key',
+        join(ws, 'k1', 'cosign.key'),
+        `${repo}@${digest}`,
+      ]);
+      const key = (dir: string) => readFileSync(join(ws, dir, 'cosign.pub'), 'utf8');
+      const ok = await runAction('verify', {
+        inputs: { repository: repo, ref: 'keyed', 'public-key': key('k1') },
+        workspace: ws,
+      });
+      assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
+      assert.equal(ok.outputs.verified, 'true');
+      const bad = await runAction('verify', {
+        inputs: {
+          repository: repo,
+          ref: 'keyed',
+          'public-key': key('k2'),
+          'fail-on-unverified': 'false',
+        },
+        workspace: ws,
+      });
+      assert.equal(bad.outputs.verified, 'false');
+    });
+  },
+);
