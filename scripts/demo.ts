@@ -1,7 +1,8 @@
 // Runs the publish action end to end on this machine: a real registry on 127.0.0.1, a sample
-// tree, and the bundled dist/publish.js under Node 24 with exactly the environment the runner
-// gives an action (INPUT_*, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, an event payload). Prints the
-// log, the outputs and the job summary, then lists what the registry holds.
+// tree, a Sigstore stack on loopback (Fulcio, Rekor) with a GitHub-shaped OIDC token endpoint, and
+// the bundled dist/publish.js under Node 24 with exactly the environment the runner gives an
+// action (INPUT_*, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, ACTIONS_ID_TOKEN_REQUEST_*, an event
+// payload). Prints the log, the outputs and the job summary, then what the registry holds.
 // Usage: node --import tsx scripts/demo.ts   (scripts/demo.sh installs what it needs first)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +10,15 @@ import { join } from 'node:path';
 import { RegistryClient } from '../src/oci/client.js';
 import { parseRepository } from '../src/oci/reference.js';
 import { runAction } from '../test/harness/action.js';
+import { GITHUB_OIDC_ISSUER, startGitHubOIDC } from '../test/harness/github-oidc.js';
 import { startRegistry } from '../test/harness/registry.js';
+import { startSigstoreStack } from '../test/harness/sigstore-stack.js';
 
 const registry = await startRegistry({ auth: 'basic' });
+const oidc = await startGitHubOIDC({ repository: 'org/app-config', ref: 'refs/heads/main' });
+const sigstore = await startSigstoreStack({
+  trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
+});
 const ws = mkdtempSync(join(tmpdir(), 'demo-'));
 try {
   mkdirSync(join(ws, 'deploy', 'apps'), { recursive: true });
@@ -27,9 +34,11 @@ try {
     path: 'deploy',
     username: registry.username ?? '',
     password: registry.password ?? '',
-    sign: 'false',
+    'fulcio-url': sigstore.fulcioURL,
+    'rekor-url': sigstore.rekorURL,
   };
   console.log(`registry: http://${registry.host} (distribution, htpasswd auth)`);
+  console.log(`sigstore: Fulcio ${sigstore.fulcioURL}, Rekor ${sigstore.rekorURL} (test stack)`);
   console.log(`workspace: ${ws}`);
   console.log(`running dist/publish.js under Node 24 with inputs:`);
   for (const [k, v] of Object.entries(inputs))
@@ -39,7 +48,7 @@ try {
     workspace: ws,
     eventName: 'push',
     event: { ref: 'refs/heads/main', head_commit: { id: sha, timestamp: '2026-11-20T14:03:07Z' } },
-    env: { GITHUB_SHA: sha, GITHUB_REF: 'refs/heads/main' },
+    env: { GITHUB_SHA: sha, GITHUB_REF: 'refs/heads/main', ...oidc.env },
   });
   console.log(`\n--- action log (exit code ${r.exitCode}) ---\n${r.stdout}${r.stderr}`);
   console.log('--- outputs ($GITHUB_OUTPUT) ---');
@@ -57,5 +66,7 @@ try {
   process.exitCode = r.exitCode;
 } finally {
   await registry.stop();
+  await sigstore.stop();
+  await oidc.stop();
   rmSync(ws, { recursive: true, force: true });
 }
