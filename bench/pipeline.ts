@@ -129,6 +129,7 @@ try {
   console.log(
     `| ours: publish step (build, push, sign cosign-v2 + cosign-v3, 2 tags) | ${o.toFixed(2)} |`,
   );
+  console.log(`| ours: publish step, signature-format cosign-v2 | ${median(oursV2).toFixed(2)} |`);
   console.log(`| CLI: flux push + cosign sign (v2, .sig only) + flux tag | ${c.toFixed(2)} |`);
   console.log(`| ratio ours (both formats) / CLI | ${(o / c).toFixed(2)}x |`);
   console.log(`| ratio ours (cosign-v2) / CLI | ${(median(oursV2) / c).toFixed(2)}x |`);
