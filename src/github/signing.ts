@@ -5,15 +5,19 @@ import { KeySigner } from '../signing/key.js';
 import { KeylessSigner } from '../signing/keyless.js';
 import { type ArtifactSigner, DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL } from '../signing/signer.js';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../signing/types.js';
+import { verifyArtifact } from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
 import { get, type WorkflowContext } from './context.js';
 import type { Inputs } from './inputs.js';
 import { code } from './summary.js';
+import { readTrustedRoot, VERIFY_INPUT_NAMES } from './verify-inputs.js';
 
 export interface SigningSetup {
   format: SignatureFormat;
   signer: ArtifactSigner;
   keyless: boolean;
+  /** trusted_root.json contents: when set, each new signature is verified before tags move. */
+  trustedRoot?: string;
 }
 
 /** A fork pull request gets no OIDC token (and no write token): say so instead of a 401. */
@@ -52,6 +56,7 @@ function githubIdentity(ctx: WorkflowContext) {
 /** Reads the signing inputs shared by publish and sign and builds the signer. */
 export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promise<SigningSetup> {
   const format = inputs.choice('signature-format', SIGNATURE_FORMATS, 'both');
+  const trustedRoot = await readTrustedRoot(inputs, ctx.workspace);
   const key = inputs.secret('cosign-key');
   const password = inputs.secret('cosign-key-password');
   const fulcioURL = inputs.string('fulcio-url') ?? DEFAULT_FULCIO_URL;
@@ -70,7 +75,7 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
       rekorURL: rekorInput,
       tsaURL,
     });
-    return { format, signer, keyless: false };
+    return { format, signer, keyless: false, trustedRoot };
   }
   const rekorURL = rekorInput ?? DEFAULT_REKOR_URL;
   if (
@@ -89,7 +94,7 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
     rekorURL,
     tsaURL,
   });
-  return { format, signer, keyless: true };
+  return { format, signer, keyless: true, trustedRoot };
 }
 
 export async function signDigest(
@@ -101,9 +106,48 @@ export async function signDigest(
     `signing ${client.repository.name}@${digest} (${setup.format}, ${setup.keyless ? 'keyless' : 'key'})`,
   );
   const result = await signArtifact({ client, digest, format: setup.format, signer: setup.signer });
-  if (result.certificateIdentity)
+  if (result.certificateIdentity) {
     core.info(`signed as ${result.certificateIdentity} (issuer ${result.certificateOidcIssuer})`);
+  }
+  if (setup.trustedRoot) await checkSignature(client, digest, result, setup.trustedRoot);
   return result;
+}
+
+/**
+ * Verifies what was just stored, with Flux's rules and exactly this signature's identity, against
+ * the given trusted root: a private Sigstore that the cluster cannot verify fails here, before
+ * any tag moves, rather than in the cluster.
+ */
+async function checkSignature(
+  client: RegistryClient,
+  digest: string,
+  signed: SignArtifactResult,
+  trustedRoot: string,
+): Promise<void> {
+  const identities =
+    signed.certificateIdentity && signed.certificateOidcIssuer
+      ? [
+          {
+            issuer: `^${re2Literal(signed.certificateOidcIssuer)}$`,
+            subject: `^${re2Literal(signed.certificateIdentity)}$`,
+          },
+        ]
+      : [];
+  const result = await verifyArtifact({
+    client,
+    digest,
+    identities,
+    ...(signed.publicKey ? { publicKey: signed.publicKey } : {}),
+    trustedRoot,
+    inputs: VERIFY_INPUT_NAMES,
+  });
+  if (!result.verified) {
+    throw new UserError(
+      `the signature just stored does not verify against trusted-root (${result.reason ?? 'no matching signature'}); no tag was moved; check that fulcio-url, rekor-url and trusted-root belong to the same Sigstore`,
+      'trusted-root',
+    );
+  }
+  core.info(`signature verified against trusted-root (${result.format}, Flux's rules)`);
 }
 
 /** Escapes a literal for a Go RE2 regular expression (what Flux's matchOIDCIdentity takes). */

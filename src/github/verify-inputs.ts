@@ -33,21 +33,27 @@ export async function readVerifyInputs(inputs: Inputs, workspace: string): Promi
     );
   }
   const identities = identityText ? parseIdentities(identityText) : [];
-  const rootPath = inputs.string('trusted-root');
-  let trustedRoot: string | undefined;
-  if (rootPath) {
-    try {
-      trustedRoot = await readFile(resolve(workspace, rootPath), 'utf8');
-    } catch {
-      throw new UserError(
-        `input trusted-root: cannot read ${rootPath}; give the path of a trusted_root.json`,
-        'trusted-root',
-      );
-    }
-  }
+  const trustedRoot = await readTrustedRoot(inputs, workspace);
   return {
     identities,
     ...(publicKey ? { publicKey } : {}),
     ...(trustedRoot ? { trustedRoot } : {}),
   };
+}
+
+/** Reads the `trusted-root` input (a trusted_root.json path relative to the workspace), if set. */
+export async function readTrustedRoot(
+  inputs: Inputs,
+  workspace: string,
+): Promise<string | undefined> {
+  const rootPath = inputs.string('trusted-root');
+  if (!rootPath) return undefined;
+  try {
+    return await readFile(resolve(workspace, rootPath), 'utf8');
+  } catch {
+    throw new UserError(
+      `input trusted-root: cannot read ${rootPath}; give the path of a trusted_root.json`,
+      'trusted-root',
+    );
+  }
 }

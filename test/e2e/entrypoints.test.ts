@@ -100,14 +100,15 @@ describe('entry points end to end (dist under Node 24)', () => {
     assert.equal((await client.headManifest('stable'))?.digest, first.digest);
   });
 
-  test('the same tree pushed again gives the same digest (created from the commit)', async () => {
+  test('the same tree pushed again gives the same digest (created from the commit); summary: false writes none', async () => {
     const r = await runAction('push', {
-      inputs: { repository: repo, path: 'deploy', tags: 'again', ...auth() },
+      inputs: { repository: repo, path: 'deploy', tags: 'again', summary: 'false', ...auth() },
       event: pushEvent,
       workspace: ws,
     });
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
     assert.equal(r.outputs.digest, (await client.headManifest('latest'))?.digest);
+    assert.equal(r.summary, '');
   });
 
   test('diff: unchanged, then a file-level list after a change', async () => {

@@ -159,6 +159,32 @@ describe(
       });
     }
 
+    test('trusted-root: the new signature is checked before tags move; a foreign root fails and moves no tag', async () => {
+      const registry = await startRegistry({ referrers: true });
+      registries.push(registry);
+      const repo = `${registry.host}/org/checked`;
+      writeFileSync(join(ws, 'root.json'), JSON.stringify(stack.trustedRoot));
+      const ok = await publish(repo, { 'trusted-root': 'root.json' });
+      assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /verified against trusted-root/);
+
+      const other = await startSigstoreStack({});
+      try {
+        writeFileSync(join(ws, 'other-root.json'), JSON.stringify(other.trustedRoot));
+        const bad = await publish(repo, {
+          'trusted-root': 'other-root.json',
+          tags: 'never',
+          annotations: 'x=y',
+        });
+        assert.equal(bad.exitCode, 1, bad.stdout);
+        assert.match(bad.errors[0] ?? '', /trusted-root/);
+        const client = new RegistryClient(parseRepository(repo));
+        assert.equal(await client.headManifest('never'), undefined, 'no tag after a failed check');
+      } finally {
+        await other.stop();
+      }
+    });
+
     test('sign entry point: signs an existing artifact by tag, resolving it to the digest', async () => {
       const registry = await startRegistry({});
       registries.push(registry);
