@@ -8,7 +8,7 @@ import {
 } from '../artifact/index.js';
 import { readRef } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
-import { createInputs } from '../github/inputs.js';
+import { createInputs, parseSize } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
 import { workspacePath } from '../github/publish.js';
 import { connect } from '../github/registry.js';
@@ -16,30 +16,6 @@ import { run } from '../github/run.js';
 import { code, table, writeSummary } from '../github/summary.js';
 import { firstLayer } from '../pipeline/push.js';
 import { UserError } from '../util/errors.js';
-
-const UNITS: Record<string, number> = {
-  '': 1,
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-};
-
-/** `1GiB`, `500MB`, `1048576` → bytes. */
-export function parseSize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
-  const unit = m ? UNITS[(m[2] ?? '').toLowerCase()] : undefined;
-  if (!m || unit === undefined) {
-    throw new UserError(
-      `input max-size "${text}" is not a size; use bytes or a unit like 500MiB or 2GiB`,
-      'max-size',
-    );
-  }
-  return Math.floor(Number(m[1]) * unit);
-}
 
 await run(async () => {
   const inputs = createInputs();

@@ -92,3 +92,27 @@ export function createInputs(source: InputSource = (n) => core.getInput(n)): Inp
     },
   };
 }
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+/** `1GiB`, `500MB`, `1048576` → bytes, for size inputs such as pull's `max-size`. */
+export function parseSize(text: string, input = 'max-size'): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m ? UNITS[(m[2] ?? '').toLowerCase()] : undefined;
+  if (!m || unit === undefined) {
+    throw new UserError(
+      `input ${input} "${text}" is not a size; use bytes or a unit like 500MiB or 2GiB`,
+      input,
+    );
+  }
+  return Math.floor(Number(m[1]) * unit);
+}

@@ -61,3 +61,14 @@ describe('inputs', () => {
     );
   });
 });
+
+test('sizes with and without units', async () => {
+  const { parseSize } = await import('../../src/github/inputs.js');
+  assert.equal(parseSize('1048576'), 1048576);
+  assert.equal(parseSize('1GiB'), 1024 ** 3);
+  assert.equal(parseSize('500 MB'), 500e6);
+  assert.throws(
+    () => parseSize('lots'),
+    (e: unknown) => e instanceof UserError && e.input === 'max-size',
+  );
+});
