@@ -13,6 +13,7 @@ import { parseTag } from '../oci/reference.js';
 import { findUnchanged, pushByDigest } from '../pipeline/push.js';
 import { applyTags, type ManifestRef } from '../pipeline/tags.js';
 import type { SignArtifactResult } from '../signing/attach.js';
+import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
 import { UserError } from '../util/errors.js';
 import {
   contextFromEnv,
@@ -69,6 +70,12 @@ export function reportSkipped(s: Layer['skipped']): void {
   }
   if (s.skippedSpecial > 0)
     core.info(`${s.skippedSpecial} sockets, FIFOs or devices were left out`);
+}
+
+/** Whether the digest has a cosign `.sig` image or a Sigstore bundle referrer. */
+async function hasSignature(client: RegistryClient, digest: string): Promise<boolean> {
+  if (await client.headManifest(cosignSignatureTag(digest))) return true;
+  return (await client.listReferrers(digest, SIGSTORE_BUNDLE_V03_MEDIA_TYPE)).length > 0;
 }
 
 /** build → (skip if unchanged) → push by digest → sign → tags; the body of publish and push. */
@@ -130,8 +137,12 @@ export async function publish(
       manifest = await pushByDigest(client, layer, annotations);
       pushed = true;
     }
-    // Tags move only after the signature is stored.
-    const signed = sign ? await sign(client, manifest.digest) : undefined;
+    // Tags move only after the signature is stored. An unchanged artifact that is already signed
+    // is not signed again: every run would otherwise append one more signature to it.
+    const alreadySigned = !pushed && sign ? await hasSignature(client, manifest.digest) : false;
+    if (alreadySigned)
+      core.info(`${repository.name}@${manifest.digest} is already signed; not signing again`);
+    const signed = sign && !alreadySigned ? await sign(client, manifest.digest) : undefined;
     const tagged = await applyTags(client, manifest, tags);
     for (const t of tagged.tags) core.info(`tagged ${repository.name}:${t}`);
 
@@ -173,6 +184,7 @@ export async function publish(
         tagged.moved.map((m) => `${code(m.tag)} from ${code(m.from)}`).join('<br>'),
       ]);
     }
+    if (alreadySigned) rows.push(['Signature', 'already signed, not signed again']);
     if (signed) {
       rows.push(['Signature', signed.formats.map(code).join(' ')]);
       if (signed.certificateIdentity) rows.push(['Signed by', code(signed.certificateIdentity)]);

@@ -151,6 +151,18 @@ describe(
           );
           assert.notEqual(wrong.code, 0, `${bin} accepted a wrong ref`);
         }
+        // Unchanged since latest: nothing pushed, and an already signed artifact is not re-signed.
+        const again = await publish(repo, { 'diff-tag': 'latest' });
+        assert.equal(again.exitCode, 0, again.stdout);
+        assert.equal(again.outputs.pushed, 'false');
+        assert.equal(again.outputs.signed, 'false');
+        assert.equal(again.outputs.digest, r.outputs.digest);
+        const sig = new RegistryClient(parseRepository(repo));
+        const sigManifest = JSON.parse(
+          (await sig.getManifest(`sha256-${r.outputs.digest?.slice(7)}.sig`)).bytes.toString(),
+        );
+        assert.equal(sigManifest.layers.length, 1, 'still one .sig signature');
+
         // The tag-based reference verifies too: latest points at the signed digest.
         assert.equal((await verify('cosign2', `${repo}:latest`, issuer, subject)).code, 0);
         // No OIDC token or key password leaks into the log.
