@@ -166,7 +166,7 @@ async function startGoRegistry(auth: RegistryAuth): Promise<TestRegistry> {
 }
 
 /** Builds test/tools/registry into .tools/bin on first use (or when its sources changed). */
-function buildGoRegistry(): string {
+export function buildGoRegistry(): string {
   const src = join(ROOT, 'test/tools/registry');
   const binDir = TOOLS_BIN;
   const bin = join(binDir, 'oci-test-registry');
