@@ -9,9 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runAction } from '../test/harness/action.js';
-import { GITHUB_OIDC_ISSUER, startGitHubOIDC } from '../test/harness/github-oidc.js';
+import { startKeyless } from '../test/harness/keyless.js';
 import { startRegistry } from '../test/harness/registry.js';
-import { startSigstoreStack } from '../test/harness/sigstore-stack.js';
 import { toolPath } from '../test/harness/tools.js';
 
 const run = promisify(execFile);
@@ -27,10 +26,8 @@ const median = (xs: number[]) =>
 const ws = mkdtempSync(join(tmpdir(), 'bench-pipeline-'));
 const home = mkdtempSync(join(tmpdir(), 'bench-home-'));
 const registry = await startRegistry({});
-const oidc = await startGitHubOIDC({ repository: 'org/app', ref: 'refs/heads/main' });
-const stack = await startSigstoreStack({
-  trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
-});
+const keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/main' });
+const { oidc, stack } = keyless;
 try {
   for (let i = 0; i < files; i++) {
     const dir = join(ws, 'deploy', `app-${i % 25}`);
@@ -135,8 +132,7 @@ try {
   console.log(`| ratio ours (cosign-v2) / CLI | ${(median(oursV2) / c).toFixed(2)}x |`);
 } finally {
   await registry.stop();
-  await stack.stop();
-  await oidc.stop();
+  await keyless.stop();
   rmSync(ws, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
 }

@@ -10,15 +10,12 @@ import { join } from 'node:path';
 import { RegistryClient } from '../src/oci/client.js';
 import { parseRepository } from '../src/oci/reference.js';
 import { runAction } from '../test/harness/action.js';
-import { GITHUB_OIDC_ISSUER, startGitHubOIDC } from '../test/harness/github-oidc.js';
+import { startKeyless } from '../test/harness/keyless.js';
 import { startRegistry } from '../test/harness/registry.js';
-import { startSigstoreStack } from '../test/harness/sigstore-stack.js';
 
 const registry = await startRegistry({ auth: 'basic' });
-const oidc = await startGitHubOIDC({ repository: 'org/app-config', ref: 'refs/heads/main' });
-const sigstore = await startSigstoreStack({
-  trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
-});
+const keyless = await startKeyless({ repository: 'org/app-config', ref: 'refs/heads/main' });
+const { oidc, stack: sigstore } = keyless;
 const ws = mkdtempSync(join(tmpdir(), 'demo-'));
 try {
   mkdirSync(join(ws, 'deploy', 'apps'), { recursive: true });
@@ -66,7 +63,6 @@ try {
   process.exitCode = r.exitCode;
 } finally {
   await registry.stop();
-  await sigstore.stop();
-  await oidc.stop();
+  await keyless.stop();
   rmSync(ws, { recursive: true, force: true });
 }

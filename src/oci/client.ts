@@ -10,6 +10,7 @@ import { RegistryError } from './errors.js';
 import { isDigest, parseDigest, type Repository } from './reference.js';
 import type { RetryOptions } from './retry.js';
 import { sleep } from './retry.js';
+import { survivesConcurrentWriters } from './settle.js';
 import {
   Transport,
   type TransportOptions,
@@ -588,11 +589,11 @@ export class RegistryClient {
           continue;
         }
       }
-      // Another writer that read before our PUT may still overwrite it: wait longer than a
-      // read-merge-write takes, then check our entry survived.
-      await sleep(Math.max(50, 2 * window) + Math.random() * 25, this.signal());
-      const check = await this.readReferrersTag(subjectDigest);
-      if (check.index.manifests.some((d) => d.digest === add.digest)) return;
+      const present = async () =>
+        (await this.readReferrersTag(subjectDigest)).index.manifests.some(
+          (d) => d.digest === add.digest,
+        );
+      if (await survivesConcurrentWriters(present, window, this.signal())) return;
       await sleep(Math.random() * 50 * attempt, this.signal());
     }
     throw new Error(

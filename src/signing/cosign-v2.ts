@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { ManifestNotFoundError, type RegistryClient } from '../oci/client.js';
+import { survivesConcurrentWriters } from '../oci/settle.js';
 import { goJSON, sortedMap } from './json.js';
 import type { ArtifactSigner, MessageSignature } from './signer.js';
 import {
@@ -233,11 +234,12 @@ async function mergeIntoSigTag(
       await client.uploadBlob({ bytes: config }, sha256(config), config.length);
       manifestDigest = await client.putManifest(tag, manifest, OCI_MANIFEST_MEDIA_TYPE);
       window = Math.max(window, Date.now() - started);
-      // Another writer that read before our PUT may overwrite it: wait longer than a
-      // read-merge-write takes, then check that our signature survived.
-      await sleep(Math.max(50, 2 * window) + Math.random() * 25);
-      const check = await readSignatureLayers(client, tag);
-      if (!check.layers.some((l) => sameSignature(l, layer))) {
+      let check = existing;
+      const present = async () => {
+        check = await readSignatureLayers(client, tag);
+        return check.layers.some((l) => sameSignature(l, layer));
+      };
+      if (!(await survivesConcurrentWriters(present, window))) {
         await sleep(Math.random() * 50 * attempt);
         continue;
       }

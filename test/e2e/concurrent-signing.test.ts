@@ -9,18 +9,16 @@ import { RegistryClient } from '../../src/oci/client.js';
 import { parseRepository } from '../../src/oci/reference.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../../src/signing/types.js';
 import { runAction } from '../harness/action.js';
-import {
-  type FakeGitHubOIDC,
-  GITHUB_OIDC_ISSUER,
-  startGitHubOIDC,
-} from '../harness/github-oidc.js';
+import type { FakeGitHubOIDC } from '../harness/github-oidc.js';
+import { type Keyless, startKeyless } from '../harness/keyless.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
-import { type SigstoreStack, startSigstoreStack } from '../harness/sigstore-stack.js';
+import type { SigstoreStack } from '../harness/sigstore-stack.js';
 import { requireTools } from '../harness/tools.js';
 
 describe("concurrent signers keep each other's signatures", requireTools('node24'), () => {
   let oidc: FakeGitHubOIDC;
   let stack: SigstoreStack;
+  let keyless: Keyless | undefined;
   let ws: string;
   const registries: TestRegistry[] = [];
 
@@ -29,15 +27,12 @@ describe("concurrent signers keep each other's signatures", requireTools('node24
     mkdirSync(join(ws, 'deploy'));
     writeFileSync(join(ws, 'deploy', 'app.yaml'), 'kind: ConfigMap\n');
     // Each job has its own ephemeral key and Fulcio certificate, so the signatures differ.
-    oidc = await startGitHubOIDC({ repository: 'org/app', ref: 'refs/heads/main' });
-    stack = await startSigstoreStack({
-      trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
-    });
+    keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/main' });
+    ({ oidc, stack } = keyless);
   });
   after(async () => {
     for (const r of registries) await r.stop();
-    await stack?.stop();
-    await oidc?.stop();
+    await keyless?.stop();
     rmSync(ws, { recursive: true, force: true });
   });
 

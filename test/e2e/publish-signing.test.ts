@@ -11,11 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { RegistryClient } from '../../src/oci/client.js';
 import { parseRepository } from '../../src/oci/reference.js';
 import { type RunResult, runAction } from '../harness/action.js';
-import {
-  type FakeGitHubOIDC,
-  GITHUB_OIDC_ISSUER,
-  startGitHubOIDC,
-} from '../harness/github-oidc.js';
+import { type FakeGitHubOIDC, GITHUB_OIDC_ISSUER } from '../harness/github-oidc.js';
+import { type Keyless, startKeyless } from '../harness/keyless.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { type SigstoreStack, startSigstoreStack } from '../harness/sigstore-stack.js';
 import { requireTools, toolPath } from '../harness/tools.js';
@@ -58,6 +55,7 @@ describe(
   () => {
     let oidc: FakeGitHubOIDC;
     let stack: SigstoreStack;
+    let keyless: Keyless | undefined;
     let home: string;
     let ws: string;
     const registries: TestRegistry[] = [];
@@ -67,19 +65,16 @@ describe(
       ws = mkdtempSync(join(tmpdir(), 'ws-'));
       mkdirSync(join(ws, 'deploy'));
       writeFileSync(join(ws, 'deploy', 'app.yaml'), 'kind: ConfigMap\n');
-      oidc = await startGitHubOIDC({
+      keyless = await startKeyless({
         repository: 'org/app-config',
         ref: 'refs/heads/main',
         sha: SHA,
       });
-      stack = await startSigstoreStack({
-        trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
-      });
+      ({ oidc, stack } = keyless);
     });
     after(async () => {
       for (const r of registries) await r.stop();
-      await stack?.stop();
-      await oidc?.stop();
+      await keyless?.stop();
       rmSync(home, { recursive: true, force: true });
       rmSync(ws, { recursive: true, force: true });
     });

@@ -8,18 +8,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { runAction } from '../harness/action.js';
-import {
-  type FakeGitHubOIDC,
-  GITHUB_OIDC_ISSUER,
-  startGitHubOIDC,
-} from '../harness/github-oidc.js';
+import type { FakeGitHubOIDC } from '../harness/github-oidc.js';
+import { type Keyless, startKeyless } from '../harness/keyless.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
-import { type SigstoreStack, startSigstoreStack } from '../harness/sigstore-stack.js';
+import type { SigstoreStack } from '../harness/sigstore-stack.js';
 import { requireTools, toolPath } from '../harness/tools.js';
 
 describe('verify entry point', requireTools('node24'), () => {
   let oidc: FakeGitHubOIDC;
   let stack: SigstoreStack;
+  let keyless: Keyless | undefined;
   let registry: TestRegistry;
   let ws: string;
   let repo: string;
@@ -28,18 +26,15 @@ describe('verify entry point', requireTools('node24'), () => {
     ws = mkdtempSync(join(tmpdir(), 'ws-'));
     mkdirSync(join(ws, 'deploy'));
     writeFileSync(join(ws, 'deploy', 'app.yaml'), 'kind: ConfigMap\n');
-    oidc = await startGitHubOIDC({ repository: 'org/app', ref: 'refs/heads/main' });
-    stack = await startSigstoreStack({
-      trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
-    });
+    keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/main' });
+    ({ oidc, stack } = keyless);
     writeFileSync(join(ws, 'trusted_root.json'), JSON.stringify(stack.trustedRoot));
     registry = await startRegistry({ referrers: true });
     repo = `${registry.host}/org/app`;
   });
   after(async () => {
     await registry?.stop();
-    await stack?.stop();
-    await oidc?.stop();
+    await keyless?.stop();
     rmSync(ws, { recursive: true, force: true });
   });
 
@@ -132,6 +127,7 @@ describe(
   () => {
     let oidc: FakeGitHubOIDC;
     let stack: SigstoreStack;
+    let keyless: Keyless | undefined;
     let registry: TestRegistry;
     let ws: string;
     let repo: string;
@@ -142,18 +138,15 @@ describe(
       ws = mkdtempSync(join(tmpdir(), 'ws-'));
       mkdirSync(join(ws, 'deploy'));
       writeFileSync(join(ws, 'deploy', 'app.yaml'), 'kind: ConfigMap\n');
-      oidc = await startGitHubOIDC({ repository: 'org/app', ref: 'refs/heads/main' });
-      stack = await startSigstoreStack({
-        trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
-      });
+      keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/main' });
+      ({ oidc, stack } = keyless);
       writeFileSync(join(ws, 'trusted_root.json'), JSON.stringify(stack.trustedRoot));
       registry = await startRegistry({});
       repo = `${registry.host}/org/cosigned`;
     });
     after(async () => {
       await registry?.stop();
-      await stack?.stop();
-      await oidc?.stop();
+      await keyless?.stop();
       rmSync(ws, { recursive: true, force: true });
     });
 
