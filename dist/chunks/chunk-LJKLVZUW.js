@@ -185,5 +185,5 @@ ${n}`:s.stack}F.exports.fetch=function(e,t=void 0){return qge(e,t).catch(r=>{thr
 
 ${e}
 </details>
-`}async function Fue(A,e){!A||!process.env.GITHUB_STEP_SUMMARY||await jI.addRaw(e,!0).write()}async function Mue(A){try{await A()}catch(e){e instanceof P?oC(e.message):(e instanceof Error&&e.stack&&sE(e.stack),oC(`unexpected error: ${cU(e)}`))}}export{sC as a,sle as b,nle as c,ile as d,ole as e,ale as f,P as g,cU as h,hle as i,dr as j,Ile as k,Cle as l,DU as m,hh as n,Due as o,mue as p,Sue as q,Nue as r,kue as s,Fue as t,Mue as u};
-/*! For license information please see chunk-ZDPJKUGF.js.LEGAL.txt */
+`}async function Fue(A,e){!A||!process.env.GITHUB_STEP_SUMMARY||await jI.addRaw(e,!0).write()}async function Mue(A){try{await A()}catch(e){e instanceof P?oC(e.message):(e instanceof Error&&e.stack&&sE(e.stack),oC(`unexpected error: ${cU(e)}`))}}export{sC as a,sle as b,nle as c,ile as d,ole as e,ale as f,P as g,cU as h,hle as i,dr as j,Ile as k,Cle as l,qe as m,DU as n,hh as o,Due as p,mue as q,Sue as r,Nue as s,kue as t,Fue as u,Mue as v};
+/*! For license information please see chunk-LJKLVZUW.js.LEGAL.txt */
