@@ -70,6 +70,8 @@ export class ManifestNotFoundError extends UserError {
 }
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+const BLOB_RACE_ATTEMPTS = 4;
+const BLOB_RACE_CODES = new Set(['DIGEST_INVALID', 'BLOB_UNKNOWN', 'MANIFEST_BLOB_UNKNOWN']);
 const MAX_PAGES = 1000;
 
 export class RegistryClient {
@@ -360,24 +362,32 @@ export class RegistryClient {
     if (isDigest(ref) && digest !== ref) {
       throw new Error(`putManifest: bytes have digest ${digest}, not ${ref}`);
     }
-    const res = await this.transport.request({
-      method: 'PUT',
-      url: this.path(`manifests/${ref}`),
-      headers: {
-        'content-type': mediaType,
-        'content-length': String(body.length),
-        ...extraHeaders,
-      },
-      body,
-      scopes: this.pushScope,
-      signal: this.signal(),
-    });
-    if (res.status === 412) {
-      await res.dump();
-      return { digest, status: 412 };
-    }
-    if (res.status !== 201 && res.status !== 200) {
-      throw await unexpected(res, `PUT manifest ${ref}`);
+    const signal = this.signal();
+    let res: TransportResponse;
+    for (let attempt = 1; ; attempt++) {
+      res = await this.transport.request({
+        method: 'PUT',
+        url: this.path(`manifests/${ref}`),
+        headers: {
+          'content-type': mediaType,
+          'content-length': String(body.length),
+          ...extraHeaders,
+        },
+        body,
+        scopes: this.pushScope,
+        signal,
+      });
+      if (res.status === 412) {
+        await res.dump();
+        return { digest, status: 412 };
+      }
+      if (res.status === 201 || res.status === 200) break;
+      const err = await unexpected(res, `PUT manifest ${ref}`);
+      // We upload blobs before their manifest, so "blob unknown/invalid" means another client is
+      // still linking the same blob (two jobs signing one digest upload one payload): distribution
+      // answers 400 DIGEST_INVALID or BLOB_UNKNOWN for a moment. Bounded retry, then give up.
+      if (attempt >= BLOB_RACE_ATTEMPTS || !BLOB_RACE_CODES.has(err.code ?? '')) throw err;
+      await sleep(100 * attempt + Math.random() * 100, signal);
     }
     await res.dump();
     const stored = res.header('docker-content-digest');

@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { ManifestNotFoundError, type RegistryClient } from '../oci/client.js';
-import { RegistryError } from '../oci/errors.js';
 import { survivesConcurrentWriters } from '../oci/settle.js';
 import { goJSON, sortedMap } from './json.js';
 import type { ArtifactSigner, MessageSignature } from './signer.js';
@@ -217,20 +216,6 @@ export async function writeCosignV2Signature(options: CosignV2Options): Promise<
   }
 }
 
-/**
- * Two jobs signing one digest upload the same payload blob at once; distribution then briefly
- * answers a manifest PUT that references it with 400 DIGEST_INVALID or BLOB_UNKNOWN while the
- * other upload finishes linking the blob (seen in about 1 of 20 concurrent runs). Retrying the
- * merge is the fix.
- */
-function isConcurrentBlobRace(err: unknown): boolean {
-  return (
-    err instanceof RegistryError &&
-    err.status === 400 &&
-    ['DIGEST_INVALID', 'BLOB_UNKNOWN', 'MANIFEST_BLOB_UNKNOWN'].includes(err.code ?? '')
-  );
-}
-
 async function mergeIntoSigTag(
   client: RegistryClient,
   digest: string,
@@ -246,14 +231,8 @@ async function mergeIntoSigTag(
     let manifestDigest = existing.digest;
     if (merged) {
       const { manifest, config } = signatureImage(merged);
-      try {
-        await client.uploadBlob({ bytes: config }, sha256(config), config.length);
-        manifestDigest = await client.putManifest(tag, manifest, OCI_MANIFEST_MEDIA_TYPE);
-      } catch (err) {
-        if (!isConcurrentBlobRace(err)) throw err;
-        await sleep(Math.random() * 100 * attempt);
-        continue;
-      }
+      await client.uploadBlob({ bytes: config }, sha256(config), config.length);
+      manifestDigest = await client.putManifest(tag, manifest, OCI_MANIFEST_MEDIA_TYPE);
       window = Math.max(window, Date.now() - started);
       let check = existing;
       const present = async () => {

@@ -249,3 +249,52 @@ test('putReferrer: OCI-Subject means no fallback tag; otherwise If-Match guards 
     ],
   );
 });
+
+test('a manifest PUT answered 400 DIGEST_INVALID/BLOB_UNKNOWN while another client links the same blob is retried, boundedly', async () => {
+  const manifest = Buffer.from('{"schemaVersion":2}');
+  let puts = 0;
+  const { client } = await fake((req, res) => {
+    if (req.method === 'PUT') {
+      puts++;
+      if (puts === 1) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(
+          '{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]}',
+        );
+        return;
+      }
+      res.writeHead(201, { 'docker-content-digest': sha256(manifest) }).end();
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  assert.equal(
+    await client().putManifest('v1', manifest, MEDIA_TYPE.ociManifest),
+    sha256(manifest),
+  );
+  assert.equal(puts, 2);
+
+  let always = 0;
+  const { client: broken } = await fake((req, res) => {
+    always++;
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end('{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]}');
+  });
+  await assert.rejects(
+    broken().putManifest('v1', manifest, MEDIA_TYPE.ociManifest),
+    /BLOB_UNKNOWN/,
+  );
+  assert.equal(always, 4, 'gives up after a bounded number of attempts');
+
+  let other = 0;
+  const { client: invalid } = await fake((_req, res) => {
+    other++;
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end('{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]}');
+  });
+  await assert.rejects(
+    invalid().putManifest('v1', manifest, MEDIA_TYPE.ociManifest),
+    /MANIFEST_INVALID/,
+  );
+  assert.equal(other, 1, 'other 400s are not retried');
+});
