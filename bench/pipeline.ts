@@ -90,20 +90,7 @@ try {
     const pushed = JSON.parse(stdout) as { repository: string; digest: string };
     await run(
       toolPath('cosign2'),
-      [
-        'sign',
-        '--yes',
-        '--allow-http-registry',
-        '--identity-token',
-        oidc.issueToken(),
-        '--fulcio-url',
-        stack.fulcioURL,
-        '--rekor-url',
-        stack.rekorURL,
-        '--trusted-root',
-        stack.trustedRootPath,
-        `${pushed.repository}@${pushed.digest}`,
-      ],
+      [...keyless.cosignSignArgs('cosign2'), `${pushed.repository}@${pushed.digest}`],
       { env: { ...env, COSIGN_PASSWORD: '' } },
     );
     await run(

@@ -125,7 +125,6 @@ describe(
   'verify entry point on signatures made by the real cosign CLIs',
   requireTools('node24', 'cosign2', 'cosign3'),
   () => {
-    let oidc: FakeGitHubOIDC;
     let stack: SigstoreStack;
     let keyless: Keyless | undefined;
     let registry: TestRegistry;
@@ -139,7 +138,7 @@ describe(
       mkdirSync(join(ws, 'deploy'));
       writeFileSync(join(ws, 'deploy', 'app.yaml'), 'kind: ConfigMap\n');
       keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/main' });
-      ({ oidc, stack } = keyless);
+      ({ stack } = keyless);
       writeFileSync(join(ws, 'trusted_root.json'), JSON.stringify(stack.trustedRoot));
       registry = await startRegistry({});
       repo = `${registry.host}/org/cosigned`;
@@ -175,21 +174,7 @@ describe(
     for (const bin of ['cosign2', 'cosign3'] as const) {
       test(`${bin} sign (keyless against the test stack): accepted with the right identity, rejected with a wrong one`, async () => {
         const digest = await push(`kl-${bin}`);
-        const args = [
-          'sign',
-          '--yes',
-          '--allow-http-registry',
-          '--identity-token',
-          oidc.issueToken(),
-          '--fulcio-url',
-          stack.fulcioURL,
-          '--rekor-url',
-          stack.rekorURL,
-          '--trusted-root',
-          stack.trustedRootPath,
-        ];
-        if (bin === 'cosign3') args.push('--use-signing-config=false');
-        await cosign(bin, [...args, `${repo}@${digest}`]);
+        await cosign(bin, [...(keyless?.cosignSignArgs(bin) ?? []), `${repo}@${digest}`]);
         const ok = await runAction('verify', {
           inputs: {
             repository: repo,

@@ -14,6 +14,8 @@ export interface Keyless {
   stack: SigstoreStack;
   /** Inputs that point publish/sign/tag at the stack. */
   inputs: { 'fulcio-url': string; 'rekor-url': string };
+  /** Arguments for a real `cosign sign` (v2 or v3) keyless against the stack, before the image. */
+  cosignSignArgs(cosign: 'cosign2' | 'cosign3'): string[];
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,20 @@ export async function startKeyless(run: GitHubOIDCOptions = {}): Promise<Keyless
     oidc,
     stack,
     inputs: { 'fulcio-url': stack.fulcioURL, 'rekor-url': stack.rekorURL },
+    cosignSignArgs(cosign) {
+      const args = [
+        'sign',
+        '--yes',
+        '--allow-http-registry',
+        '--identity-token',
+        oidc.issueToken(),
+      ];
+      args.push('--fulcio-url', stack.fulcioURL, '--rekor-url', stack.rekorURL);
+      args.push('--trusted-root', stack.trustedRootPath);
+      // cosign v3 would otherwise take its service URLs from the public signing config.
+      if (cosign === 'cosign3') args.push('--use-signing-config=false');
+      return args;
+    },
     async stop() {
       await stack.stop();
       await oidc.stop();

@@ -275,7 +275,7 @@ test('a manifest PUT answered 400 DIGEST_INVALID/BLOB_UNKNOWN while another clie
   assert.equal(puts, 2);
 
   let always = 0;
-  const { client: broken } = await fake((req, res) => {
+  const { client: broken } = await fake((_req, res) => {
     always++;
     res.writeHead(400, { 'content-type': 'application/json' });
     res.end('{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]}');
