@@ -5,7 +5,6 @@ import { KeySigner } from '../signing/key.js';
 import { KeylessSigner } from '../signing/keyless.js';
 import { type ArtifactSigner, DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL } from '../signing/signer.js';
 import { SIGNATURE_FORMATS, type SignatureFormat } from '../signing/types.js';
-import { verifyArtifact } from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
 import { get, type WorkflowContext } from './context.js';
 import type { Inputs } from './inputs.js';
@@ -133,6 +132,8 @@ async function checkSignature(
           },
         ]
       : [];
+  // Loaded only here: most runs sign against public Sigstore without a trusted-root input.
+  const { verifyArtifact } = await import('../signing/verify/index.js');
   const result = await verifyArtifact({
     client,
     digest,
