@@ -1,7 +1,8 @@
 // Runs the test suites with node's test runner (TypeScript through tsx).
 // Usage: node scripts/test.mjs [suite...]   suites: unit integration e2e interop (default: all)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ALL = ['unit', 'integration', 'e2e', 'interop'];
@@ -23,8 +24,28 @@ if (files.length === 0) {
   console.error(`no test files found for suites: ${suites.join(', ')}`);
   process.exit(1);
 }
-const args = ['--import', 'tsx', '--test', '--test-reporter=spec', ...files];
+// spec for people, TAP to a file for the plain closing line CI reads ("N passed, N failed").
+const tapDir = mkdtempSync(join(tmpdir(), 'test-tap-'));
+const tap = join(tapDir, 'results.tap');
+const args = [
+  '--import',
+  'tsx',
+  '--test',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=tap',
+  `--test-reporter-destination=${tap}`,
+  ...files,
+];
 const concurrency = process.env.TEST_CONCURRENCY;
 if (concurrency) args.splice(2, 0, `--test-concurrency=${concurrency}`);
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+/** The last `# <name> N` line of the TAP summary (node prints one per run). */
+function count(name) {
+  const hits = [...text.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))];
+  return Number(hits.at(-1)?.[1] ?? 0);
+}
+rmSync(tapDir, { recursive: true, force: true });
+console.log(`\n${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
 process.exit(r.status ?? 1);
