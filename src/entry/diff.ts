@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { buildLayer, diffContents, listLayer, listTree } from '../artifact/index.js';
-import { readRef } from '../github/artifact-ref.js';
+import { readRef, refLabel } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
 import { createInputs } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
@@ -40,7 +40,7 @@ await run(async () => {
       : new Map();
     files = diffContents(local, theirs);
   }
-  const target = `${repository.name}${ref.includes(':') ? '@' : ':'}${ref}`;
+  const target = refLabel(repository, ref);
   if (!remote) core.info(`${target} does not exist: everything is new`);
   else if (changed) core.info(`the remote artifact contents differs from the local one`);
   else core.info('no changes detected');

@@ -6,7 +6,7 @@ import {
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
 } from '../artifact/index.js';
-import { readRef } from '../github/artifact-ref.js';
+import { readRef, refLabel } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
 import { createInputs, parseSize } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
@@ -14,7 +14,7 @@ import { workspacePath } from '../github/publish.js';
 import { connect } from '../github/registry.js';
 import { run } from '../github/run.js';
 import { code, table, writeSummary } from '../github/summary.js';
-import { firstLayer } from '../pipeline/push.js';
+import { firstLayer, manifestAnnotations } from '../pipeline/push.js';
 import { UserError } from '../util/errors.js';
 
 await run(async () => {
@@ -24,19 +24,14 @@ await run(async () => {
   const ref = readRef(inputs);
   const output = workspacePath(inputs, ctx, 'output');
   const maxBytes = parseSize(inputs.string('max-size') ?? '1GiB');
-  const target = `${repository.name}${ref.includes(':') ? '@' : ':'}${ref}`;
+  const target = refLabel(repository, ref);
   const manifest = await client.getManifest(ref);
   const layer = firstLayer(manifest.bytes);
   if (!layer)
     throw new UserError(`artifact ${target} has no layers; it is not a Flux artifact`, 'ref');
   core.info(`pulling artifact from ${target}`);
   const result = await extractLayer(await client.fetchBlob(layer.digest), output, { maxBytes });
-  const a =
-    (
-      JSON.parse(Buffer.from(manifest.bytes).toString('utf8')) as {
-        annotations?: Record<string, string>;
-      }
-    ).annotations ?? {};
+  const a = manifestAnnotations(manifest.bytes);
   core.info(
     `artifact content extracted to ${output} (${result.files} files, ${result.bytes} bytes)`,
   );

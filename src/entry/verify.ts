@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { readRef } from '../github/artifact-ref.js';
+import { readRef, resolveDigest } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
 import { createInputs } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
@@ -19,22 +19,17 @@ await run(async () => {
   const failOnUnverified = inputs.boolean('fail-on-unverified', true);
 
   // Flux verifies the digest the tag resolves to.
-  const manifest = await client.headManifest(ref);
-  if (!manifest)
-    throw new UserError(
-      `${repository.name}${ref.includes(':') ? '@' : ':'}${ref} not found; check repository and ref`,
-      'ref',
-    );
+  const digest = await resolveDigest(client, ref);
   const result = await verifyArtifact({
     client,
-    digest: manifest.digest,
+    digest,
     identities,
     publicKey,
     trustedRoot,
     inputs: VERIFY_INPUT_NAMES,
   });
   for (const w of result.warnings) core.warning(w);
-  const target = `${repository.name}@${manifest.digest}`;
+  const target = `${repository.name}@${digest}`;
   if (result.verified) {
     core.info(
       `verified ${target} (${result.format}${result.identity ? `, ${result.identity.subject}` : ''})`,
@@ -45,7 +40,7 @@ await run(async () => {
     format: result.format,
     identity: result.identity?.subject,
     issuer: result.identity?.issuer,
-    digest: manifest.digest,
+    digest,
     reason: result.reason,
   });
   const rows = [

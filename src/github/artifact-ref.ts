@@ -1,4 +1,5 @@
-import { isDigest, parseTag } from '../oci/reference.js';
+import type { RegistryClient } from '../oci/client.js';
+import { formatReference, isDigest, parseTag, type Repository } from '../oci/reference.js';
 import { UserError } from '../util/errors.js';
 import { contextFromEnv, expandTag, provenance, tagVariables } from './context.js';
 import type { Inputs } from './inputs.js';
@@ -28,4 +29,21 @@ export function readRef(inputs: Inputs, name = 'ref'): string {
     return ref;
   }
   return parseTag(ref, { input: name });
+}
+
+/** `repo:tag` or `repo@sha256:…` for messages. */
+export function refLabel(repository: Repository, ref: string): string {
+  return formatReference(isDigest(ref) ? { repository, digest: ref } : { repository, tag: ref });
+}
+
+/** The digest `ref` points at now; a missing artifact is an error naming the `ref` input. */
+export async function resolveDigest(client: RegistryClient, ref: string): Promise<string> {
+  const found = await client.headManifest(ref);
+  if (!found) {
+    throw new UserError(
+      `artifact ${refLabel(client.repository, ref)} not found; check repository and ref`,
+      'ref',
+    );
+  }
+  return found.digest;
 }

@@ -9,7 +9,7 @@ import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag } from '../signing/types.js';
 import { type VerifyResult, verifyArtifact } from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
-import { readRef } from './artifact-ref.js';
+import { readRef, resolveDigest } from './artifact-ref.js';
 import { contextFromEnv, expandTag, provenance, tagVariables } from './context.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
@@ -49,14 +49,7 @@ export async function promote(inputs: Inputs): Promise<void> {
   const setup = inputs.boolean('sign', false) ? await signingSetup(inputs, ctx) : undefined;
 
   // 1. Everything below works on the digest the ref points at now; a tag may move meanwhile.
-  const found = await source.client.headManifest(ref);
-  if (!found) {
-    throw new UserError(
-      `artifact ${source.repository.name}${ref.includes(':') ? '@' : ':'}${ref} not found; check repository and ref`,
-      'ref',
-    );
-  }
-  const digest = found.digest;
+  const digest = await resolveDigest(source.client, ref);
   if (!ref.includes(':')) core.info(`${source.repository.name}:${ref} is ${digest}`);
 
   // 2. Verify with Flux's rules, on the source, before anything is written.

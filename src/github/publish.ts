@@ -10,7 +10,7 @@ import {
 } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { parseTag } from '../oci/reference.js';
-import { findUnchanged, pushByDigest } from '../pipeline/push.js';
+import { findUnchanged, manifestAnnotations, pushByDigest } from '../pipeline/push.js';
 import { applyTags, type ManifestRef } from '../pipeline/tags.js';
 import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
@@ -147,9 +147,7 @@ export async function publish(
     for (const t of tagged.tags) core.info(`tagged ${repository.name}:${t}`);
 
     // When unchanged, report the annotations of the artifact the tags point at.
-    const doc = JSON.parse(Buffer.from(manifest.bytes).toString('utf8')) as {
-      annotations?: Record<string, string>;
-    };
+    const annotationsNow = manifestAnnotations(manifest.bytes);
     const digestUrl = `${repository.name}@${manifest.digest}`;
     const outputs = {
       digest: manifest.digest,
@@ -159,8 +157,8 @@ export async function publish(
       tags: tagged.tags,
       pushed,
       signed: makeSigner ? signed !== undefined : undefined,
-      source: doc.annotations?.[SOURCE_ANNOTATION] ?? source,
-      revision: doc.annotations?.[REVISION_ANNOTATION] ?? revision,
+      source: annotationsNow[SOURCE_ANNOTATION] ?? source,
+      revision: annotationsNow[REVISION_ANNOTATION] ?? revision,
       'layer-digest': layer.digest,
       'certificate-identity': signed?.certificateIdentity,
       'certificate-oidc-issuer': signed?.certificateOidcIssuer,

@@ -1,6 +1,8 @@
 import semver from 'semver';
+import { CREATED_ANNOTATION, REVISION_ANNOTATION, SOURCE_ANNOTATION } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { UserError } from '../util/errors.js';
+import { manifestAnnotations } from './push.js';
 
 export interface ListedArtifact {
   tag: string;
@@ -75,12 +77,6 @@ export function selectTags(tags: string[], filters: ListFilters): string[] {
   return out;
 }
 
-const ANNOTATION = {
-  source: 'org.opencontainers.image.source',
-  revision: 'org.opencontainers.image.revision',
-  created: 'org.opencontainers.image.created',
-};
-
 /** Lists a repository like `flux list artifacts`, reading each tag's manifest annotations. */
 export async function listArtifacts(
   client: RegistryClient,
@@ -95,16 +91,13 @@ export async function listArtifacts(
       const i = next++;
       const tag = tags[i] as string;
       const m = await client.getManifest(tag);
-      const doc = JSON.parse(Buffer.from(m.bytes).toString('utf8')) as {
-        annotations?: Record<string, string>;
-      };
-      const a = doc.annotations ?? {};
+      const a = manifestAnnotations(m.bytes);
       results[i] = {
         tag,
         digest: m.digest,
-        source: a[ANNOTATION.source],
-        revision: a[ANNOTATION.revision],
-        created: a[ANNOTATION.created],
+        source: a[SOURCE_ANNOTATION],
+        revision: a[REVISION_ANNOTATION],
+        created: a[CREATED_ANNOTATION],
       };
     }
   };
