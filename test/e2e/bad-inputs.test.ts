@@ -121,14 +121,14 @@ describe('bad inputs fail clearly and change nothing', () => {
   for (const [name, go, pattern] of cases) {
     test(name, async () => {
       assertCleanFailure(await go(), pattern);
-      assert.deepEqual(await client.listTags().catch(() => []), []);
+      assert.deepEqual(await client.listTags(), []);
     });
   }
 
   test('wrong password: names the credentials, hides the password, writes nothing', async () => {
     const r = await push({ password: 'wrong-password-123' });
     assertCleanFailure(r, /username|password|credentials/i, 'wrong-password-123');
-    assert.deepEqual(await client.listTags().catch(() => []), []);
+    assert.deepEqual(await client.listTags(), []);
   });
 
   test('unreachable registry: a clear message, bounded time', async () => {
