@@ -26,6 +26,7 @@ import {
   type WorkflowContext,
 } from './context.js';
 import { resolveCreated } from './created.js';
+import { guardBuiltLayer } from './content-guard.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
 import { connect } from './registry.js';
@@ -125,6 +126,13 @@ export async function publish(
   });
   reportSkipped(layer.skipped);
   try {
+    // Before the first registry write: an empty tree must never reach a tag clusters follow.
+    guardBuiltLayer(layer, {
+      inputs,
+      path,
+      workspace: ctx.workspace,
+      given: inputs.string('path') ?? '.',
+    });
     let manifest: ManifestRef | undefined;
     let pushed = false;
     if (diffTag) {
