@@ -15,6 +15,8 @@ import { applyTags, type ManifestRef } from '../pipeline/tags.js';
 import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
 import { UserError } from '../util/errors.js';
+import { readCheckout, reconcile } from './checkout.js';
+import { guardBuiltLayer } from './content-guard.js';
 import {
   contextFromEnv,
   defaultRevision,
@@ -26,7 +28,6 @@ import {
   type WorkflowContext,
 } from './context.js';
 import { resolveCreated } from './created.js';
-import { guardBuiltLayer } from './content-guard.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
 import { connect } from './registry.js';
@@ -85,8 +86,20 @@ export async function publish(
   makeSigner?: (ctx: WorkflowContext) => Promise<SignStep | undefined>,
 ): Promise<void> {
   const ctx = contextFromEnv();
-  const prov = provenance(ctx);
   const { repository, client } = connect(inputs);
+  const path = workspacePath(inputs, ctx);
+  // What is packaged is what is checked out: revision, created and tags describe HEAD.
+  const packaged = reconcile(
+    ctx,
+    provenance(ctx),
+    await readCheckout(path, ctx.workspace),
+    inputs.choice('pr-content', ['head', 'merge'] as const, 'head'),
+  );
+  for (const note of packaged.notes) {
+    if (packaged.checkout) core.notice(note);
+    else core.info(note);
+  }
+  const prov = packaged.provenance;
   const summaryOn = inputs.boolean('summary', true);
 
   const source = inputs.string('source') ?? defaultSource(ctx);
@@ -101,7 +114,22 @@ export async function publish(
   }
   const vars = tagVariables(prov);
   const tagInput = inputs.list('tags');
-  const tags = (tagInput ?? defaultTags(ctx.eventName, prov)).map((t) =>
+  const latest = inputs.choice('latest', ['auto', 'true', 'false'] as const, 'auto');
+  if (
+    !tagInput &&
+    latest === 'auto' &&
+    prov.refType === 'branch' &&
+    !prov.defaultBranch &&
+    prov.pr === undefined
+  ) {
+    core.notice(
+      'latest: the event payload does not name the default branch, so latest is not moved; set latest: true to move it',
+    );
+  }
+  if (tagInput && latest !== 'auto') {
+    core.warning('input latest applies to the default tags only; list latest in tags instead');
+  }
+  const tags = (tagInput ?? defaultTags(ctx.eventName, prov, latest)).map((t) =>
     parseTag(expandTag(t, vars), { input: 'tags' }),
   );
   const diffTag = inputs.string('diff-tag');
@@ -114,7 +142,6 @@ export async function publish(
     extra: inputs.pairs('annotations'),
   });
 
-  const path = workspacePath(inputs, ctx);
   const sign = await makeSigner?.(ctx);
   core.info(`building artifact from ${relative(ctx.workspace, path) || '.'}`);
   const layer = await buildLayer({
