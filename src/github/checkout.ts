@@ -186,7 +186,8 @@ function reconcilePull(
   }
   let what: string;
   if (isMerge) {
-    what = `the merge commit ${short(head)} of ${pr} (refs/pull/N/merge, actions/checkout's default), not its head ${short(pull.headSha)}`;
+    const ref = event.pr !== undefined ? `refs/pull/${event.pr}/merge` : 'refs/pull/N/merge';
+    what = `the merge commit ${short(head)} of ${pr} (${ref}, actions/checkout's default), not its head ${short(pull.headSha)}`;
   } else if (isBase) {
     what = `the base branch ${pull.baseRef ?? ''} at ${short(head)} (what ${ctx.eventName} checks out by default), not ${pr}'s head ${short(pull.headSha)}`;
   } else {
