@@ -184,6 +184,17 @@ function reconcilePull(
       checkout,
     };
   }
+  // `ref: ${{ github.head_ref }}` on a re-run after new pushes: the branch's newer tip is still the
+  // PR's head, labelled truthfully. Not for forks: their branch name means another repository.
+  if (!isMerge && !isBase && !event.fork && event.refName && checkout.branch === event.refName) {
+    return {
+      provenance: { ...event, sha: head, commitTime: checkout.commitTime },
+      notes: [
+        `the workspace holds ${event.refName} at ${short(head)}, newer than the event's head ${short(pull.headSha)}: packaging and labelling what is checked out`,
+      ],
+      checkout,
+    };
+  }
   let what: string;
   if (isMerge) {
     const ref = event.pr !== undefined ? `refs/pull/${event.pr}/merge` : 'refs/pull/N/merge';

@@ -2,7 +2,7 @@
 // refs/pull/N/merge test-merge commit, a base-branch checkout, a tag checkout, an empty
 // workspace, and a workspace inside another repository.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -175,6 +175,21 @@ describe('checkout awareness (real git)', () => {
     await assert.rejects(packagedFor(c), refusal('path', /neither/));
   });
 
+  test('PR head branch checked out by name after new pushes: its tip, labelled as such; not for forks', async () => {
+    const ws = checkoutLike(origin, 'refs/heads/feature/preview', {
+      root,
+      branch: 'feature/preview',
+    });
+    const ev = prEvent(origin);
+    ev.pull_request.head.sha = origin.first; // the event saw an older head
+    const c = ctx('pull_request', `refs/pull/${origin.pr}/merge`, origin.merge, ev, ws);
+    const p = await packagedFor(c);
+    assert.equal(defaultRevision(p.provenance), `feature/preview@sha1:${origin.head}`);
+    assert.match(p.notes[0] ?? '', /newer than the event's head/);
+    ev.pull_request.head.repo.full_name = 'contributor/app-config';
+    await assert.rejects(packagedFor(c), refusal('path', /neither/));
+  });
+
   test('push: git clone --depth 1 of main; HEAD is GITHUB_SHA; latest on the default branch', async () => {
     const ws = join(root, 'clone-main');
     git(root, ['clone', '-q', '--depth', '1', '--branch', 'main', origin.url, ws]);
@@ -222,4 +237,22 @@ describe('checkout awareness (real git)', () => {
     assert.match(p.notes[0] ?? '', /no git checkout/);
     assert.equal(p.provenance.sha, origin.base);
   });
+
+  test(
+    'a checkout owned by another user (containers, act) is still read, not "dubious ownership"',
+    { skip: process.getuid?.() !== 0 && 'needs root to chown the checkout' },
+    async () => {
+      const ws = checkoutLike(origin, origin.head, { root });
+      const chownTree = (dir: string) => {
+        chownSync(dir, 65534, 65534);
+        for (const e of readdirSync(dir)) {
+          const p = join(dir, e);
+          if (statSync(p).isDirectory()) chownTree(p);
+          else chownSync(p, 65534, 65534);
+        }
+      };
+      chownTree(ws);
+      assert.equal((await readCheckout(ws, ws))?.head, origin.head);
+    },
+  );
 });
