@@ -129,6 +129,13 @@ export function reconcile(
   if (isPullRequestEvent(ctx.eventName) && event.pull) {
     return reconcilePull(ctx, event, checkout, prContent);
   }
+  if (event.fromPullRequest) {
+    // A pull request's workflow_run: pr-<n> must hold that PR's commit, not the default branch.
+    throw new UserError(
+      `the workspace holds commit ${short(checkout.head)}, not the triggering pull request run's commit ${short(event.sha)}; nothing was pushed; check out that commit with "- uses: actions/checkout@v7" with "with: ref: \${{ github.event.workflow_run.head_sha }}"`,
+      'path',
+    );
+  }
   // Not the event's commit (e.g. `ref:` given to actions/checkout): label what is there.
   const name = checkout.branch
     ? { refName: checkout.branch, refType: 'branch' as const }

@@ -226,6 +226,26 @@ describe('checkout awareness (real git)', () => {
     assert.match(p.notes[0] ?? '', /not the event's/);
   });
 
+  test('workflow_run of a pull request run on the default branch checkout is refused', async () => {
+    const ws = checkoutLike(origin, 'refs/heads/main', { root, branch: 'main' });
+    const event = {
+      workflow_run: {
+        event: 'pull_request',
+        head_branch: 'feature/preview',
+        head_sha: origin.head,
+        pull_requests: [{ number: origin.pr }],
+        head_repository: { full_name: 'org/app-config' },
+      },
+      repository: { full_name: 'org/app-config', default_branch: 'main' },
+    };
+    const c = ctx('workflow_run', 'refs/heads/main', origin.base, event, ws);
+    await assert.rejects(packagedFor(c), refusal('path', /workflow_run\.head_sha/));
+    const head = checkoutLike(origin, origin.head, { root });
+    const p = await packagedFor({ ...c, workspace: head });
+    assert.equal(defaultRevision(p.provenance), `feature/preview@sha1:${origin.head}`);
+    assert.deepEqual(defaultTags('workflow_run', p.provenance), [`pr-${origin.pr}`]);
+  });
+
   test('an empty workspace, and one inside another repository, have no checkout', async () => {
     const empty = mkdtempSync(join(root, 'empty-'));
     assert.equal(await readCheckout(empty, empty), undefined);
