@@ -27,6 +27,21 @@ export interface Checkout {
   tags: string[];
 }
 
+/** The environment for git: discovery from cwd only, never above the workspace. */
+function gitEnv(ceiling: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_CEILING_DIRECTORIES: ceiling, LC_ALL: 'C' };
+  // Set by hooks or wrappers, these would point git at another repository than the workspace's.
+  for (const k of [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_COMMON_DIR',
+  ])
+    delete env[k];
+  return env;
+}
+
 async function git(cwd: string, ceiling: string, args: string[]): Promise<string | undefined> {
   try {
     const { stdout } = await run(
@@ -36,7 +51,7 @@ async function git(cwd: string, ceiling: string, args: string[]): Promise<string
       ['-c', 'safe.directory=*', '-c', 'core.fsmonitor=false', ...args],
       {
         cwd,
-        env: { ...process.env, GIT_CEILING_DIRECTORIES: ceiling, LC_ALL: 'C' },
+        env: gitEnv(ceiling),
         timeout: 15_000,
         maxBuffer: 1 << 20,
       },
