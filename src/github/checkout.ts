@@ -72,25 +72,34 @@ export async function readCheckout(path: string, workspace: string): Promise<Che
   if (!existsSync(start)) return undefined;
   if (!statSync(start).isDirectory()) start = dirname(start);
   const ceiling = dirname(resolve(workspace));
-  const log = await git(start, ceiling, ['log', '-1', '--format=%H%n%cI', 'HEAD']);
-  if (!log) return undefined;
-  const [head = '', commitTime = ''] = log.split('\n');
-  if (!/^[0-9a-f]{40}$/.test(head)) return undefined;
-  const [raw, dir, shallow, branch, tags] = await Promise.all([
-    git(start, ceiling, ['cat-file', 'commit', head]),
-    git(start, ceiling, ['rev-parse', '--show-toplevel']),
-    git(start, ceiling, ['rev-parse', '--is-shallow-repository']),
-    git(start, ceiling, ['symbolic-ref', '-q', '--short', 'HEAD']),
-    git(start, ceiling, ['tag', '--points-at', 'HEAD']),
+  // Three processes, side by side: `log` (sha, time, tags at HEAD), `rev-parse` (top level,
+  // shallow, attached branch), the raw commit (its parents, which a shallow `log` hides).
+  const [log, rev, raw] = await Promise.all([
+    git(start, ceiling, ['log', '-1', '--no-show-signature', '--format=%H%n%cI%n%D', 'HEAD']),
+    git(start, ceiling, [
+      'rev-parse',
+      '--show-toplevel',
+      '--is-shallow-repository',
+      '--symbolic-full-name',
+      'HEAD',
+    ]),
+    git(start, ceiling, ['cat-file', 'commit', 'HEAD']),
   ]);
+  if (!log || !rev) return undefined;
+  const [head = '', commitTime = '', decoration = ''] = log.split('\n');
+  if (!/^[0-9a-f]{40}$/.test(head)) return undefined;
+  const [dir = start, shallow = '', symbolic = ''] = rev.split('\n');
   return {
-    dir: dir ?? start,
+    dir,
     head,
     parents: parentsOf(raw ?? ''),
     commitTime,
     shallow: shallow === 'true',
-    branch: branch || undefined,
-    tags: (tags ?? '').split('\n').filter((t) => t !== ''),
+    branch: symbolic.startsWith('refs/heads/') ? symbolic.slice(11) : undefined,
+    tags: decoration
+      .split(', ')
+      .filter((d) => d.startsWith('tag: '))
+      .map((d) => d.slice(5)),
   };
 }
 
