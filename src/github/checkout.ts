@@ -238,8 +238,13 @@ function reconcilePull(
   const alt = isMerge
     ? ', or set pr-content: merge to publish the merge result labelled as such'
     : '';
+  // actions/checkout v7 will not check a fork's head out under pull_request_target by default:
+  // say so rather than send the user into that refusal.
+  const fork = event.fork
+    ? ` (this pull request comes from a fork${ctx.eventName === 'pull_request_target' ? ', whose head actions/checkout v7 does not check out under pull_request_target by default' : ''}: see the README on fork pull requests)`
+    : '';
   throw new UserError(
-    `the workspace holds ${what}, so the artifact would not contain the commit it is labelled with; nothing was pushed; check out the head with ${HEAD_CHECKOUT}${alt}`,
+    `the workspace holds ${what}, so the artifact would not contain the commit it is labelled with; nothing was pushed; check out the head with ${HEAD_CHECKOUT}${alt}${fork}`,
     isMerge ? 'pr-content' : 'path',
   );
 }

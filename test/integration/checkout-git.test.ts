@@ -187,7 +187,7 @@ describe('checkout awareness (real git)', () => {
     assert.equal(defaultRevision(p.provenance), `feature/preview@sha1:${origin.head}`);
     assert.match(p.notes[0] ?? '', /newer than the event's head/);
     ev.pull_request.head.repo.full_name = 'contributor/app-config';
-    await assert.rejects(packagedFor(c), refusal('path', /neither/));
+    await assert.rejects(packagedFor(c), refusal('path', /neither/, /comes from a fork/));
   });
 
   test('push: git clone --depth 1 of main; HEAD is GITHUB_SHA; latest on the default branch', async () => {
