@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { IdentityMatcher } from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
 import { parseIdentities } from './identities.js';
 import type { Inputs } from './inputs.js';
+import { fsReason, resolveUserPath } from './paths.js';
 
 /** What `verifyArtifact` needs from the verify inputs, named as in verify/action.yml. */
 export interface VerifyInputs {
@@ -48,11 +48,15 @@ export async function readTrustedRoot(
 ): Promise<string | undefined> {
   const rootPath = inputs.string('trusted-root');
   if (!rootPath) return undefined;
+  const file = resolveUserPath('trusted-root', rootPath, {
+    workspace,
+    runnerTemp: process.env.RUNNER_TEMP,
+  });
   try {
-    return await readFile(resolve(workspace, rootPath), 'utf8');
-  } catch {
+    return await readFile(file.path, 'utf8');
+  } catch (err) {
     throw new UserError(
-      `input trusted-root: cannot read ${rootPath}; give the path of a trusted_root.json`,
+      `input trusted-root: cannot read ${rootPath} (${fsReason(err)}); give the path of a trusted_root.json`,
       'trusted-root',
     );
   }
