@@ -66,6 +66,9 @@ export async function extractLayer(
   limits: ExtractLimits = {},
 ): Promise<ExtractResult> {
   const gunzip = createGunzip();
+  // A source that errors after the pipeline has given up (e.g. its own digest check failing
+  // while we stop at a size cap) must not crash the process as an unhandled 'error' event.
+  if ('on' in gz && typeof gz.on === 'function') gz.on('error', () => {});
   // Errors of the source reach the reader through gunzip; the promise itself is only awaited.
   const feeding = (
     limits.expect ? pipeline(gz, checkDescriptor(limits.expect), gunzip) : pipeline(gz, gunzip)

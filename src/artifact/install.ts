@@ -73,7 +73,8 @@ export async function planOutput(output: string, shown = output): Promise<Output
 
 /** Extracts the layer into `plan.output` all at once, or not at all. */
 export async function installLayer(
-  gz: Readable | AsyncIterable<Buffer>,
+  /** Opened only once the temporary directory exists, so the stream is read from its start. */
+  open: () => Promise<Readable | AsyncIterable<Buffer>>,
   plan: OutputPlan,
   limits: ExtractLimits,
   shown = plan.output,
@@ -92,6 +93,7 @@ export async function installLayer(
         `cannot create a directory beside output "${shown}" (${(err as NodeJS.ErrnoException).code}); check that its parent is a writable directory`,
       );
     }
+    const gz = await open();
     const result = await extractLayer(gz, temp, limits).catch((err: unknown) => {
       const code = (err as NodeJS.ErrnoException).code;
       if (err instanceof UserError || !FS_CODES.has(String(code))) throw err;

@@ -43,7 +43,7 @@ await run(async () => {
   core.info(`pulling artifact from ${target}`);
   const limits = { maxBytes, maxEntries, expect: { digest: layer.digest, size: layer.size } };
   const result = await installLayer(
-    await client.fetchBlob(layer.digest),
+    () => client.fetchBlob(layer.digest),
     plan,
     limits,
     given,

@@ -45,7 +45,11 @@ async function failsClean(layer: Buffer, pattern: RegExp, limits = {}, expect = 
   const output = join(parent, 'a', 'out');
   const plan = await planOutput(output);
   await assert.rejects(
-    installLayer(Readable.from([layer]), plan, { maxBytes: 1 << 30, ...limits, expect }),
+    installLayer(async () => Readable.from([layer]), plan, {
+      maxBytes: 1 << 30,
+      ...limits,
+      expect,
+    }),
     (err: unknown) => err instanceof UserError && pattern.test(err.message),
   );
   // Nothing in output, no temporary directory, and the parents this call made are gone too.
@@ -55,7 +59,7 @@ async function failsClean(layer: Buffer, pattern: RegExp, limits = {}, expect = 
 test('success: the whole tree appears at once, with the directory mode of a new directory', async () => {
   const layer = gzipSync(tar(entry('a.yaml', 'a: 1\n'), entry('d/', '', '5'), entry('d/b', 'b')));
   const output = join(place(), 'out');
-  const r = await installLayer(Readable.from([layer]), await planOutput(output), {
+  const r = await installLayer(async () => Readable.from([layer]), await planOutput(output), {
     expect: desc(layer),
   });
   assert.equal(r.files, 2);
@@ -126,7 +130,7 @@ test('what output may be: missing or empty (mode kept); not a non-empty director
   const plan = await planOutput(join(base, 'empty'));
   assert.equal(plan.replacesEmpty, true);
   const layer = gzipSync(tar(entry('a', 'a')));
-  await installLayer(Readable.from([layer]), plan, { expect: desc(layer) });
+  await installLayer(async () => Readable.from([layer]), plan, { expect: desc(layer) });
   assert.equal(await readFile(join(base, 'empty', 'a'), 'utf8'), 'a');
   assert.equal((await stat(join(base, 'empty'))).mode & 0o777, 0o711);
   const refused = (p: string, re: RegExp) =>
