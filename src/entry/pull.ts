@@ -20,6 +20,7 @@ import { describeError, UserError } from '../util/errors.js';
 
 await run(async () => {
   const inputs = createInputs();
+  const summaryOn = inputs.boolean('summary', true); // read first: a bad value fails before any work
   const ctx = contextFromEnv();
   const { repository, client } = connect(inputs);
   const ref = readRef(inputs);
@@ -72,7 +73,7 @@ await run(async () => {
     files: result.files,
   });
   await writeSummary(
-    inputs.boolean('summary', true),
+    summaryOn,
     `## Flux OCI artifact pulled\n\n${table(
       ['', ''],
       [
