@@ -33,6 +33,11 @@ export async function readVerifyInputs(inputs: Inputs, workspace: string): Promi
     );
   }
   const identities = identityText ? parseIdentities(identityText) : [];
+  if (identities.length > 0) {
+    // Compiled now so that a bad regexp fails before any registry request (loaded on demand).
+    const { compileIdentities } = await import('../signing/verify/identity.js');
+    compileIdentities(identities, VERIFY_INPUT_NAMES.identities);
+  }
   const trustedRoot = await readTrustedRoot(inputs, workspace);
   return {
     identities,
@@ -52,12 +57,23 @@ export async function readTrustedRoot(
     workspace,
     runnerTemp: process.env.RUNNER_TEMP,
   });
+  let text: string;
   try {
-    return await readFile(file.path, 'utf8');
+    text = await readFile(file.path, 'utf8');
   } catch (err) {
     throw new UserError(
       `input trusted-root: cannot read ${rootPath} (${fsReason(err)}); give the path of a trusted_root.json`,
       'trusted-root',
     );
   }
+  try {
+    JSON.parse(text);
+  } catch {
+    // Checked now: with signing it would otherwise fail only after the signature is stored.
+    throw new UserError(
+      `input trusted-root: ${rootPath} is not JSON; give the path of a trusted_root.json (e.g. from cosign trusted-root create)`,
+      'trusted-root',
+    );
+  }
+  return text;
 }
