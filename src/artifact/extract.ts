@@ -1,21 +1,36 @@
 // Safe extraction of a Flux layer (tar+gzip), like fluxcd/pkg/tar Untar with WithSkipSymlinks
 // but stricter: names are checked component by component, existing symlinks in the destination
 // are never written through, and sizes and entry counts can be capped.
+
+import { createHash } from 'node:crypto';
 import { constants as C } from 'node:fs';
 import { lstat, mkdir, open, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../util/errors.js';
 import { readTar, TarFormatError } from './tarread.js';
 
 export interface ExtractLimits {
-  /** Cap on the sum of file sizes; exceeded → error before the offending file is written. */
+  /**
+   * Cap on the sum of file sizes (exceeded → error before the offending file is written); for a
+   * gzip layer also on every decompressed byte, headers and whatever follows the end of the
+   * archive included, so a bomb stops at the cap and not at the end of the stream.
+   */
   readonly maxBytes?: number;
   /** Cap on the number of tar entries. */
   readonly maxEntries?: number;
+  /** The layer's descriptor: the compressed bytes must be exactly these (checked while reading). */
+  readonly expect?: { readonly digest: string; readonly size: number };
 }
+
+/**
+ * Default entry cap for pull (the `max-entries` input): 20x the 5,000-file tree of our benchmarks
+ * and far above a config repository, while an archive of empty entries stays a few seconds and a
+ * few hundred thousand inodes at most.
+ */
+export const DEFAULT_MAX_ENTRIES = 100_000;
 
 export interface ExtractResult {
   files: number;
@@ -41,6 +56,10 @@ export function safeComponents(name: Buffer): string[] | string {
   if (!Buffer.from(text, 'utf8').equals(name)) return 'name is not valid UTF-8';
   const parts = text.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.includes('..')) return "'..' component";
+  // Linux's PATH_MAX and NAME_MAX: longer names cannot be created anyway (PAX/GNU long names).
+  if (name.length > 4095) return 'name longer than 4095 bytes';
+  if (parts.some((p) => Buffer.byteLength(p) > 255))
+    return 'a name component longer than 255 bytes';
   return parts;
 }
 
@@ -51,14 +70,23 @@ export async function extractLayer(
   limits: ExtractLimits = {},
 ): Promise<ExtractResult> {
   const gunzip = createGunzip();
+  // A source that errors after the pipeline has given up (e.g. its own digest check failing
+  // while we stop at a size cap) must not crash the process as an unhandled 'error' event.
+  if ('on' in gz && typeof gz.on === 'function') gz.on('error', () => {});
   // Errors of the source reach the reader through gunzip; the promise itself is only awaited.
-  const feeding = pipeline(gz, gunzip).catch((err: unknown) => err);
+  const feeding = (
+    limits.expect ? pipeline(gz, checkDescriptor(limits.expect), gunzip) : pipeline(gz, gunzip)
+  ).catch((err: unknown) => err);
   try {
-    const result = await extractTar(gunzip, dir, limits);
+    const result = await extractTar(capped(gunzip, limits.maxBytes), dir, limits);
     const feedErr = await feeding;
     if (feedErr) throw feedErr;
     return result;
-  } catch (err) {
+  } catch (caught) {
+    // A failed digest or size check upstream surfaces downstream as a premature close: say why.
+    gunzip.destroy();
+    const upstream = await feeding;
+    const err = upstream instanceof UnsafeArchiveError ? upstream : caught;
     if (err instanceof TarFormatError) {
       throw new UnsafeArchiveError(`the artifact layer is not a valid tar: ${err.message}`);
     }
@@ -69,6 +97,54 @@ export async function extractLayer(
     throw err;
   } finally {
     gunzip.destroy();
+  }
+}
+
+/** Hashes and counts the compressed bytes; more than the descriptor's size stops at once. */
+function checkDescriptor(expect: { digest: string; size: number }): Transform {
+  const [algorithm] = expect.digest.split(':');
+  const hash = createHash(algorithm === 'sha512' ? 'sha512' : 'sha256');
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      seen += chunk.length;
+      if (seen > expect.size) {
+        cb(
+          new UnsafeArchiveError(
+            `the registry sent more than the ${expect.size} bytes the manifest gives for layer ${expect.digest}`,
+          ),
+        );
+        return;
+      }
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      const actual = `${algorithm}:${hash.digest('hex')}`;
+      if (seen !== expect.size || actual !== expect.digest) {
+        cb(
+          new UnsafeArchiveError(
+            `the layer the registry sent is not ${expect.digest} (got ${seen} bytes, ${actual}); nothing was extracted`,
+          ),
+        );
+        return;
+      }
+      cb();
+    },
+  });
+}
+
+/** Counts decompressed bytes, everything after the end of the archive included. */
+async function* capped(source: AsyncIterable<Buffer>, max: number | undefined) {
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.length;
+    if (max !== undefined && total > max) {
+      throw new UnsafeArchiveError(
+        `the artifact layer decompresses to more than the limit of ${max} bytes (max-size); nothing was extracted`,
+      );
+    }
+    yield chunk;
   }
 }
 

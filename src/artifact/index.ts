@@ -10,6 +10,7 @@ export {
   listTree,
 } from './contents.js';
 export {
+  DEFAULT_MAX_ENTRIES,
   type ExtractLimits,
   type ExtractResult,
   extractLayer,

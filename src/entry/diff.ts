@@ -13,6 +13,7 @@ import { UserError } from '../util/errors.js';
 
 await run(async () => {
   const inputs = createInputs();
+  const summaryOn = inputs.boolean('summary', true); // read first: a bad value fails before any work
   const ctx = contextFromEnv();
   const { repository, client } = connect(inputs);
   const ref = readRef(inputs);
@@ -60,7 +61,7 @@ await run(async () => {
   const sameFiles =
     changed && remote && files.added.length + files.removed.length + files.modified.length === 0;
   await writeSummary(
-    inputs.boolean('summary', true),
+    summaryOn,
     `## Flux OCI diff: ${changed ? 'changed' : 'no changes'}\n\n` +
       `Local ${code(layer.digest)} vs ${code(target)}${remote ? ` (${code(remote.digest)})` : ' (not found)'}\n\n` +
       (sameFiles

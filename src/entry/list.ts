@@ -7,6 +7,7 @@ import { listArtifacts } from '../pipeline/list.js';
 
 await run(async () => {
   const inputs = createInputs();
+  const summaryOn = inputs.boolean('summary', true); // read first: a bad value fails before any work
   const { repository, client } = connect(inputs);
   const artifacts = await listArtifacts(client, {
     semver: inputs.string('filter-semver'),
@@ -18,7 +19,7 @@ await run(async () => {
   for (const a of listed)
     core.info(`${repository.name}:${a.tag}\t${a.digest}\t${a.source ?? ''}\t${a.revision ?? ''}`);
   await writeSummary(
-    inputs.boolean('summary', true),
+    summaryOn,
     `## Artifacts in ${code(repository.name)}\n\n${table(
       ['Tag', 'Digest', 'Source', 'Revision', 'Created'],
       listed.map((a) => [

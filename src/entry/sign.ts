@@ -11,6 +11,7 @@ import { isDigest } from '../oci/reference.js';
 
 await run(async () => {
   const inputs = createInputs();
+  const summaryOn = inputs.boolean('summary', true); // read first: a bad value fails before any work
   const ctx = contextFromEnv();
   const { repository, client } = connect(inputs);
   const ref = readRef(inputs);
@@ -37,7 +38,7 @@ await run(async () => {
   if (result.certificateIdentity) rows.push(['Identity', code(result.certificateIdentity)]);
   if (result.certificateOidcIssuer) rows.push(['Issuer', code(result.certificateOidcIssuer)]);
   await writeSummary(
-    inputs.boolean('summary', true),
+    summaryOn,
     `## Flux OCI artifact signed\n\n${table(['', ''], rows)}\n${ociRepositoryYaml(repository.name, isDigest(ref) ? undefined : ref, result)}`,
   );
 });

@@ -12,6 +12,7 @@ import { UserError } from '../util/errors.js';
 
 await run(async () => {
   const inputs = createInputs();
+  const summaryOn = inputs.boolean('summary', true); // read first: a bad value fails before any work
   const ctx = contextFromEnv();
   const { repository, client } = connect(inputs);
   const ref = readRef(inputs);
@@ -53,10 +54,7 @@ await run(async () => {
       ['Identity', code(result.identity.subject)],
       ['Issuer', code(result.identity.issuer)],
     );
-  await writeSummary(
-    inputs.boolean('summary', true),
-    `## Flux OCI verify\n\n${table(['', ''], rows)}`,
-  );
+  await writeSummary(summaryOn, `## Flux OCI verify\n\n${table(['', ''], rows)}`);
   if (!result.verified && failOnUnverified) {
     throw new UserError(`${target} is not verified: ${result.reason ?? 'no matching signature'}`);
   }

@@ -116,3 +116,15 @@ export function parseSize(text: string, input = 'max-size'): number {
   }
   return Math.floor(Number(m[1]) * unit);
 }
+
+/** A positive whole number input such as pull's `max-entries`; `fallback` when empty. */
+export function parseCount(text: string | undefined, input: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^[1-9][0-9]{0,14}$/.test(text.trim())) {
+    throw new UserError(
+      `input ${input} "${text}" is not a positive whole number, e.g. 100000`,
+      input,
+    );
+  }
+  return Number(text.trim());
+}

@@ -20,6 +20,7 @@ import { code, table, writeSummary } from './summary.js';
 import { readVerifyInputs, VERIFY_INPUT_NAMES } from './verify-inputs.js';
 
 export async function promote(inputs: Inputs): Promise<void> {
+  const summaryOn = inputs.boolean('summary', true); // read first: a bad value fails before any work
   const ctx = contextFromEnv();
   const source = connect(inputs);
   const ref = readRef(inputs);
@@ -159,7 +160,7 @@ export async function promote(inputs: Inputs): Promise<void> {
     ? `\n${ociRepositoryYaml(target.repository.name, result.tags[0] ?? tags[0], signed)}`
     : '';
   await writeSummary(
-    inputs.boolean('summary', true),
+    summaryOn,
     `## Flux OCI artifact ${copied ? 'promoted' : 'tagged'}\n\n${table(['', ''], facts)}\n${table(['Tag', 'Result'], rows)}${yaml}`,
   );
 }

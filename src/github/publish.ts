@@ -1,4 +1,3 @@
-import { isAbsolute, relative, resolve } from 'node:path';
 import * as core from '@actions/core';
 import {
   annotationsFrom,
@@ -30,6 +29,7 @@ import {
 import { resolveCreated } from './created.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
+import { resolveUserPath } from './paths.js';
 import { connect } from './registry.js';
 import { ociRepositoryYaml } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
@@ -37,19 +37,15 @@ import { code, table, writeSummary } from './summary.js';
 /** Signs a pushed digest; runs after the push and before any tag moves. */
 export type SignStep = (client: RegistryClient, digest: string) => Promise<SignArtifactResult>;
 
-/** Resolves `path` inside the workspace; a path outside it is refused. */
+/**
+ * Resolves a directory/file input (`path`, default `.`; pull's `output`, required) to its real
+ * location inside the workspace (src/github/paths.ts); a path leading outside it, also through a
+ * symlinked parent, is refused. `path` keeps a link in its last component for the walk's rules.
+ */
 export function workspacePath(inputs: Inputs, ctx: WorkflowContext, name = 'path'): string {
-  const given = inputs.string(name) ?? '.';
-  const workspace = resolve(ctx.workspace);
-  const abs = resolve(workspace, given);
-  const rel = relative(workspace, abs);
-  if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new UserError(
-      `input ${name} "${given}" is outside the workspace ${workspace}; give a path inside the repository`,
-      name,
-    );
-  }
-  return abs;
+  const given = name === 'path' ? (inputs.string(name) ?? '.') : inputs.required(name);
+  return resolveUserPath(name, given, { workspace: ctx.workspace, keepLastLink: name === 'path' })
+    .path;
 }
 
 /** Flux's default ignore patterns (unless turned off) followed by the user's. */
@@ -143,7 +139,7 @@ export async function publish(
   });
 
   const sign = await makeSigner?.(ctx);
-  core.info(`building artifact from ${relative(ctx.workspace, path) || '.'}`);
+  core.info(`building artifact from ${inputs.string('path') ?? '.'}`);
   const layer = await buildLayer({
     path,
     ignorePaths: ignorePatterns(inputs),

@@ -52,15 +52,41 @@ function githubIdentity(ctx: WorkflowContext) {
   return { getToken: () => core.getIDToken('sigstore') };
 }
 
+/** An http(s) URL input (fulcio-url, rekor-url, tsa-url), checked before anything is sent. */
+function urlInput(inputs: Inputs, name: string): string | undefined {
+  const v = inputs.string(name);
+  if (v === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(v);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new UserError(
+      `input ${name} "${v}" is not an http(s) URL; give one like https://fulcio.example.com`,
+      name,
+    );
+  }
+  return v;
+}
+
 /** Reads the signing inputs shared by publish and sign and builds the signer. */
 export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promise<SigningSetup> {
   const format = inputs.choice('signature-format', SIGNATURE_FORMATS, 'both');
   const trustedRoot = await readTrustedRoot(inputs, ctx.workspace);
   const key = inputs.secret('cosign-key');
   const password = inputs.secret('cosign-key-password');
-  const fulcioURL = inputs.string('fulcio-url') ?? DEFAULT_FULCIO_URL;
-  const rekorInput = inputs.string('rekor-url');
-  const tsaURL = inputs.string('tsa-url');
+  const fulcioURL = urlInput(inputs, 'fulcio-url') ?? DEFAULT_FULCIO_URL;
+  const rekorInput = urlInput(inputs, 'rekor-url');
+  const tsaURL = urlInput(inputs, 'tsa-url');
+  if (key && !key.includes('-----BEGIN')) {
+    throw new UserError(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression for the user to paste
+      'input cosign-key must be the contents of cosign.key (a PEM block), not a file name; pass it from a secret: cosign-key: ${{ secrets.COSIGN_KEY }}',
+      'cosign-key',
+    );
+  }
   if (key) {
     if (password === undefined && !process.env.COSIGN_PASSWORD) {
       throw new UserError(

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import type { IdentityMatcher } from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
 import { parseIdentities } from './identities.js';
 import type { Inputs } from './inputs.js';
+import { fsReason, resolveUserPath } from './paths.js';
 
 /** What `verifyArtifact` needs from the verify inputs, named as in verify/action.yml. */
 export interface VerifyInputs {
@@ -33,6 +33,11 @@ export async function readVerifyInputs(inputs: Inputs, workspace: string): Promi
     );
   }
   const identities = identityText ? parseIdentities(identityText) : [];
+  if (identities.length > 0) {
+    // Compiled now so that a bad regexp fails before any registry request (loaded on demand).
+    const { compileIdentities } = await import('../signing/verify/identity.js');
+    compileIdentities(identities, VERIFY_INPUT_NAMES.identities);
+  }
   const trustedRoot = await readTrustedRoot(inputs, workspace);
   return {
     identities,
@@ -48,12 +53,27 @@ export async function readTrustedRoot(
 ): Promise<string | undefined> {
   const rootPath = inputs.string('trusted-root');
   if (!rootPath) return undefined;
+  const file = resolveUserPath('trusted-root', rootPath, {
+    workspace,
+    runnerTemp: process.env.RUNNER_TEMP,
+  });
+  let text: string;
   try {
-    return await readFile(resolve(workspace, rootPath), 'utf8');
-  } catch {
+    text = await readFile(file.path, 'utf8');
+  } catch (err) {
     throw new UserError(
-      `input trusted-root: cannot read ${rootPath}; give the path of a trusted_root.json`,
+      `input trusted-root: cannot read ${rootPath} (${fsReason(err)}); give the path of a trusted_root.json`,
       'trusted-root',
     );
   }
+  try {
+    JSON.parse(text);
+  } catch {
+    // Checked now: with signing it would otherwise fail only after the signature is stored.
+    throw new UserError(
+      `input trusted-root: ${rootPath} is not JSON; give the path of a trusted_root.json (e.g. from cosign trusted-root create)`,
+      'trusted-root',
+    );
+  }
+  return text;
 }

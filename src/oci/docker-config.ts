@@ -40,8 +40,13 @@ export async function loadDockerConfig(path: string): Promise<LoadedDockerConfig
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new UserError(
+      `the Docker config ${path} cannot be read (${code === 'EISDIR' ? 'it is a directory' : code}): fix it, remove it, or set username/password`,
+      undefined,
+      { cause: err },
+    );
   }
   let config: unknown;
   try {

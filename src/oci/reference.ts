@@ -186,7 +186,7 @@ function splitRepository(value: string, input: string, field: string): Repositor
   const path = parts.join('/');
   if (/[A-Z]/.test(path)) {
     throw new UserError(
-      `repository names must be lowercase: use ${suggestLowercase(input)}`,
+      `${field} "${input}" must be lowercase: use ${suggestLowercase(input)}`,
       field,
     );
   }

@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { buildLayer } from '../../src/artifact/build.js';
-import { extractLayer, UnsafeArchiveError } from '../../src/artifact/extract.js';
+import { extractLayer, extractTar, UnsafeArchiveError } from '../../src/artifact/extract.js';
 
 let work = '';
 before(async () => {
@@ -165,8 +165,13 @@ test('size limit: a declared size beyond maxBytes fails before anything is writt
     { name: 'a', data: Buffer.alloc(600) },
     { name: 'b', data: Buffer.alloc(600) },
   ]);
-  await rejects(many, dir, /exceed the limit of 1000 bytes \(at "b"\)/, { maxBytes: 1000 });
-  const ok = await extractLayer(gz(many), await fresh(), { maxBytes: 1200 });
+  await assert.rejects(
+    extractTar(Readable.from([many]), await fresh(), { maxBytes: 1000 }),
+    /exceed the limit of 1000 bytes \(at "b"\)/,
+  );
+  // …and for a layer so does every decompressed byte: headers, padding, end-of-archive.
+  await rejects(many, dir, /decompresses to more than the limit of 1200 bytes/, { maxBytes: 1200 });
+  const ok = await extractLayer(gz(many), await fresh(), { maxBytes: many.length });
   assert.equal(ok.bytes, 1200);
 });
 

@@ -60,8 +60,8 @@ test('parseRepository: bad inputs and their exact messages', () => {
       `ghcr.io/org/app@sha256:${H}`,
       `repository "ghcr.io/org/app@sha256:${H}" must not include a digest: give the repository only, e.g. ghcr.io/org/name`,
     ],
-    ['ghcr.io/Org/App', 'repository names must be lowercase: use ghcr.io/org/app'],
-    ['MyOrg/app', 'repository names must be lowercase: use myorg/app'],
+    ['ghcr.io/Org/App', 'repository "ghcr.io/Org/App" must be lowercase: use ghcr.io/org/app'],
+    ['MyOrg/app', 'repository "MyOrg/app" must be lowercase: use myorg/app'],
     [
       'ghcr.io//app',
       'repository "ghcr.io//app" has an empty path component: remove the extra \'/\' (e.g. ghcr.io/org/name)',
