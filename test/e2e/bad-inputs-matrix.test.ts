@@ -204,7 +204,7 @@ describe('bad-input matrix: one clear line, registry unchanged, nothing written'
     C('push', 'tags with an unknown placeholder', { tags: 'v{{nope}}' }, /tags/),
     C('push', 'tags placeholder with nothing to fill it', { tags: '{{pr}}' }, /tags|pr/),
     C('push', 'diff-tag invalid', { 'diff-tag': 'bad!' }, /diff-tag/),
-    C('push', 'unknown event without tags', {}, /tags/, { eventName: 'schedule' }),
+    C('push', 'unknown event without tags', {}, /tags/, { eventName: 'issue_comment' }),
     C('tag', 'tag: ref a bad digest', { ref: 'sha256:abc', tags: 'x' }, /ref .*digest/),
     C('tag', 'tag: ref a full reference', { ref: 'ghcr.io/org/app:v1', tags: 'x' }, /ref/),
     C('tag', 'tag: ref missing artifact', { ref: 'missing', tags: 'x' }, /not found/),
