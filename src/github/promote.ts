@@ -149,7 +149,7 @@ export async function promote(inputs: Inputs): Promise<void> {
     ...result.skipped.map((s) => [code(s.tag), `skipped, stays at ${code(s.at)}`]),
   ];
   const yaml = signed
-    ? `\n${ociRepositoryYaml(target.repository.name, result.tags[0] ?? tags[0], signed)}`
+    ? `\n${await ociRepositoryYaml(target.repository.name, result.tags[0] ?? tags[0], signed)}`
     : '';
   await writeSummary(
     inputs.boolean('summary', true),

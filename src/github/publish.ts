@@ -189,7 +189,7 @@ export async function publish(
     }
     await writeSummary(
       summaryOn,
-      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${signed ? ociRepositoryYaml(repository.name, tagged.tags[0], signed) : ''}`,
+      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${signed ? await ociRepositoryYaml(repository.name, tagged.tags[0], signed) : ''}`,
     );
   } finally {
     await layer.cleanup();

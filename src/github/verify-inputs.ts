@@ -32,7 +32,7 @@ export async function readVerifyInputs(inputs: Inputs, workspace: string): Promi
       'match-oidc-identity',
     );
   }
-  const identities = identityText ? parseIdentities(identityText) : [];
+  const identities = identityText ? await parseIdentities(identityText) : [];
   const trustedRoot = await readTrustedRoot(inputs, workspace);
   return {
     identities,
