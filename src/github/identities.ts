@@ -24,7 +24,7 @@ export async function parseIdentities(
   text: string,
   input = 'match-oidc-identity',
 ): Promise<IdentityEntry[]> {
-  const { parseDocument } = await import('yaml');
+  const { parseDocument } = await import('../util/yaml.js');
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const problem = doc.errors[0];
   if (problem) {

@@ -214,7 +214,7 @@ export async function ociRepositoryYaml(
   tag: string | undefined,
   result: SignArtifactResult,
 ): Promise<string> {
-  const { Document, isScalar } = await import('yaml');
+  const { Document, isScalar } = await import('../util/yaml.js');
   const doc = new Document(ociRepositoryObject(repository, tag, result));
   const secret = doc.getIn(['spec', 'verify', 'secretRef', 'name'], true);
   if (isScalar(secret)) {

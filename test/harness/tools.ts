@@ -21,7 +21,9 @@ export type ToolName =
   | 'node24'
   | 'docker-registry'
   | 'htpasswd'
-  | 'go';
+  | 'go'
+  // From Debian's openssl package, which ca-certificates (in APT_PACKAGES) depends on.
+  | 'openssl';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
