@@ -6,9 +6,10 @@
 # stamp (version + inputs) changed or its binary is missing. Go tools come from the
 # Go module proxy, node24 from npm, the rest from apt.
 #
-# Usage: scripts/install-tools.sh [--apt-only | --no-apt] [--force] [--jobs N]
+# Usage: scripts/install-tools.sh [--apt-only | --no-apt] [--force] [--jobs N] [--only T,...]
 #   --apt-only   only install the Debian packages     --no-apt  skip them
 #   --force      rebuild every tool                    --jobs N  parallel Go builds (default 2)
+#   --only T,..  only these tools (e.g. node24 for scripts/demo.sh: no Go needed)
 # Env: TOOLS_DIR (default $REPO/.tools), INSTALL_TOOLS_JOBS.
 set -euo pipefail
 
@@ -19,14 +20,15 @@ STAMPS=$TOOLS/stamps
 LOGS=$TOOLS/logs
 PINS=$REPO/test/tools/pins.env
 
-do_apt=1 do_tools=1 force=0 jobs=${INSTALL_TOOLS_JOBS:-2}
+do_apt=1 do_tools=1 force=0 jobs=${INSTALL_TOOLS_JOBS:-2} only=
 while [ $# -gt 0 ]; do
   case $1 in
     --apt-only) do_tools=0 ;;
     --no-apt) do_apt=0 ;;
     --force) force=1 ;;
     --jobs) jobs=$2; shift ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    --only) only=$2; shift ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "install-tools: unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -217,6 +219,7 @@ verify() {
 run_job() {
   local name=$1 version=$2 key=$3
   shift 4
+  if [ -n "$only" ] && [[ ",$only," != *",$name,"* ]]; then return; fi
   if up_to_date "$name" "$key"; then
     log "$name: up to date ($key)"
     return
@@ -252,8 +255,9 @@ inputs_hash() {
 install_tools() {
   local start=$SECONDS
   mkdir -p "$BIN" "$STAMPS" "$LOGS"
-  setup_go
-  local go_minor=${GO_VERSION%.*} v
+  [ "$only" = node24 ] || setup_go
+  local go_minor=${GO_VERSION:-none} v
+  go_minor=${go_minor%.*}
 
   v=$(pin NODE24_VERSION)
   command -v npm >/dev/null || die "npm not found on PATH"
