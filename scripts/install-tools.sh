@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the pinned tools the tests need into $REPO/.tools (gitignored):
-#   .tools/bin/{flux,crane,oras,cosign2,cosign3,node24}, plus Debian packages
+#   .tools/bin/{flux,crane,oras,cosign2,cosign3,node24,actionlint}, plus Debian packages
 #   (docker-registry, apache2-utils for htpasswd, git, jq).
 # Versions live in test/tools/pins.env. Idempotent: a tool is rebuilt only when its
 # stamp (version + inputs) changed or its binary is missing. Go tools come from the
@@ -45,7 +45,7 @@ while IFS= read -r line || [ -n "$line" ]; do
   PIN[${line%%=*}]=${line#*=}
 done <"$PINS"
 for key in GO_MINOR GO_TOOLCHAIN FLUX_VERSION CRANE_VERSION ORAS_VERSION COSIGN2_VERSION \
-  COSIGN3_VERSION NODE24_VERSION APT_PACKAGES; do
+  COSIGN3_VERSION NODE24_VERSION ACTIONLINT_VERSION APT_PACKAGES; do
   [ -n "${PIN[$key]:-}" ] || die "$key missing from $PINS"
 done
 pin() { printf '%s' "${PIN[$1]}"; }
@@ -210,6 +210,7 @@ verify() {
   case $1 in
     flux) verify_flux "$2" ;;
     node24) check node24 "v$2" "$BIN/node24" --version ;;
+    actionlint) check actionlint "${2#v}" "$BIN/actionlint" -version ;;
     *) check "$1" "${2#v}" "$BIN/$1" version ;;
   esac
 }
@@ -279,6 +280,10 @@ install_tools() {
   run_job cosign2 "$v" "cosign2 $v $go_minor" -- go_install cosign2 github.com/sigstore/cosign/v2/cmd/cosign "$v"
   v=$(pin COSIGN3_VERSION)
   run_job cosign3 "$v" "cosign3 $v $go_minor" -- go_install cosign3 github.com/sigstore/cosign/v3/cmd/cosign "$v"
+
+  # actionlint: lints README's workflows and .github/workflows (test/integration/actionlint.test.ts).
+  v=$(pin ACTIONLINT_VERSION)
+  run_job actionlint "$v" "actionlint $v $go_minor" -- go_install actionlint github.com/rhysd/actionlint/cmd/actionlint "$v"
 
   while [ ${#JOB_NAME[@]} -gt 0 ]; do reap; done
   [ ${#FAILED[@]} = 0 ] || die "failed: ${FAILED[*]}"

@@ -3,13 +3,16 @@
 // read back by our match-oidc-identity parser and Go regexp, matches exactly the signature's
 // identity.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { parse, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { yamlBlocks } from '../../scripts/check-examples.js';
 import { parseIdentities } from '../../src/github/identities.js';
 import { ociRepositoryYaml } from '../../src/github/signing.js';
 import { compileGoRegexp } from '../../src/util/go-regexp.js';
 import { ociRepositorySchema, type Schema, validateObject } from '../harness/flux-crd.js';
-import { requireTools } from '../harness/tools.js';
+import { REPO_ROOT, requireTools } from '../harness/tools.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const SUBJECT =
@@ -76,5 +79,31 @@ describe('summary OCIRepository', requireTools('go'), () => {
       md,
       /# kubectl -n flux-system create secret generic cosign-pub --from-file=cosign.pub/,
     );
+  });
+
+  it('every OCIRepository in README.md and docs/ is valid for kubectl apply, its regexps Go-valid', async () => {
+    let seen = 0;
+    for (const file of [
+      'README.md',
+      ...readdirSync(join(REPO_ROOT, 'docs')).map((f) => `docs/${f}`),
+    ]) {
+      if (!file.endsWith('.md')) continue;
+      for (const block of yamlBlocks(readFileSync(join(REPO_ROOT, file), 'utf8'))) {
+        for (const doc of parseAllDocuments(block.text)) {
+          const obj = doc.toJS() as { kind?: string; spec?: { verify?: unknown } } | null;
+          if (obj?.kind !== 'OCIRepository') continue;
+          seen++;
+          assert.deepEqual(validateObject(obj, schema), [], `${file}:${block.line}`);
+          const verify = obj.spec?.verify as { matchOIDCIdentity?: unknown } | undefined;
+          if (verify?.matchOIDCIdentity) {
+            for (const id of await parseIdentities(stringify(verify.matchOIDCIdentity))) {
+              await compileGoRegexp(id.issuer);
+              await compileGoRegexp(id.subject);
+            }
+          }
+        }
+      }
+    }
+    assert.ok(seen >= 1, 'README has an OCIRepository');
   });
 });
