@@ -12,6 +12,23 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function reindentFirstLine(text: string): string | undefined {
+  const lines = text.split(/\r?\n/);
+  const first = lines.findIndex((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  if (first < 0) return undefined;
+  const line = lines[first] as string;
+  const indentOf = (l: string) => l.length - l.trimStart().length;
+  const rest = lines.slice(first + 1).filter((l) => l.trim() !== '');
+  if (rest.length === 0 || indentOf(line) > 0) return undefined;
+  if (!line.startsWith('- ')) return undefined;
+  // Another entry's dash shows the column; else the dash sits two left of the keys below it.
+  const dash = rest.find((l) => l.trimStart().startsWith('- '));
+  const pad = dash !== undefined ? indentOf(dash) : indentOf(rest[0] as string) - 2;
+  if (pad <= 0) return undefined;
+  lines[first] = ' '.repeat(pad) + line;
+  return lines.join('\n');
+}
+
 /**
  * Parses `matchOIDCIdentity` entries as YAML (the `yaml` package, loaded on first use), so what
  * users paste from an OCIRepository works: comments, quoted values, flow style
@@ -25,7 +42,16 @@ export async function parseIdentities(
   input = 'match-oidc-identity',
 ): Promise<IdentityEntry[]> {
   const { parseDocument } = await import('../util/yaml.js');
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  let doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    // A selection copied out of an indented block (the job summary, an OCIRepository) keeps the
+    // indentation of every line but the first: give the first line back its indentation.
+    const reindented = reindentFirstLine(text);
+    if (reindented !== undefined) {
+      const retry = parseDocument(reindented, { uniqueKeys: true, prettyErrors: true });
+      if (retry.errors.length === 0) doc = retry;
+    }
+  }
   const problem = doc.errors[0];
   if (problem) {
     // prettyErrors: the first line says "... at line L, column C:"; the rest is a code frame.

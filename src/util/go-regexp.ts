@@ -28,11 +28,67 @@ export function goRegexpCompiler(): Promise<GoRegexpCompiler> {
       // Flags 0 is Go's syntax.Perl, the mode regexp.Compile uses.
       re = RE2JS.compile(pattern, 0);
     } catch (err) {
-      throw new GoRegexpSyntaxError(err instanceof Error ? err.message : String(err));
+      const message = err instanceof Error ? err.message : String(err);
+      // Go accepts a group name twice, RE2/J does not; names do not change what matches.
+      if (!/duplicate capture group name/.test(message)) throw new GoRegexpSyntaxError(message);
+      try {
+        re = RE2JS.compile(unnameGroups(pattern), 0);
+      } catch (again) {
+        throw new GoRegexpSyntaxError(again instanceof Error ? again.message : String(again));
+      }
     }
     return { source: pattern, test: (input: string) => re.test(input) };
   });
   return loading;
+}
+
+/**
+ * Turns named groups `(?P<n>…)` / `(?<n>…)` into `(?:…)`, leaving escapes, `\Q…\E` and character
+ * classes alone (RE2 syntax, as in Go's regexp/syntax parser).
+ */
+export function unnameGroups(pattern: string): string {
+  let out = '';
+  let i = 0;
+  while (i < pattern.length) {
+    const c = pattern[i] as string;
+    if (c === '\\') {
+      if (pattern[i + 1] === 'Q') {
+        const end = pattern.indexOf('\\E', i + 2);
+        const stop = end < 0 ? pattern.length : end + 2;
+        out += pattern.slice(i, stop);
+        i = stop;
+        continue;
+      }
+      out += pattern.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    if (c === '[') {
+      // A class: a leading ']' (after an optional '^') is literal; [:name:] and escapes inside.
+      let j = i + 1;
+      if (pattern[j] === '^') j++;
+      if (pattern[j] === ']') j++;
+      while (j < pattern.length && pattern[j] !== ']') {
+        if (pattern[j] === '\\') j += 2;
+        else if (pattern.startsWith('[:', j)) {
+          const close = pattern.indexOf(':]', j + 2);
+          j = close < 0 ? j + 1 : close + 2;
+        } else j++;
+      }
+      out += pattern.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    const named = /^\(\?P?<[^>]*>/.exec(pattern.slice(i));
+    if (named) {
+      out += '(?:';
+      i += named[0].length;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
 }
 
 /** Compiles one pattern with Go's rules (see goRegexpCompiler). */

@@ -30,6 +30,16 @@ test('flow style, and the matchOIDCIdentity key or verify block pasted with it',
   assert.deepEqual(await parseIdentities(verify), [{ issuer: ISSUER, subject: TAGS }]);
 });
 
+test('a selection copied from an indented block, first line without its indentation', async () => {
+  const copied = `- issuer: ${ISSUER}\n        subject: ${MAIN}\n      - issuer: ${ISSUER}\n        subject: ${TAGS}\n`;
+  assert.deepEqual(await parseIdentities(copied), [
+    { issuer: ISSUER, subject: MAIN },
+    { issuer: ISSUER, subject: TAGS },
+  ]);
+  const keyed = `matchOIDCIdentity:\n      - issuer: ${ISSUER}\n        subject: ${MAIN}\n`;
+  assert.deepEqual(await parseIdentities(keyed), [{ issuer: ISSUER, subject: MAIN }]);
+});
+
 test('incomplete, empty or unreadable entries name the input and the line', async () => {
   for (const [bad, why] of [
     ['- issuer: x', /entry 1 needs both issuer and subject/],

@@ -312,6 +312,21 @@ const RE2_TABLE: Row[] = [
   ],
   ['x*+', 'go-rejects'],
   [
+    '^(?P<g>a)(?<g>b)$',
+    [
+      ['ab', true],
+      ['ba', false],
+    ],
+  ],
+  [
+    '^(?P<g>[(?P<g>])(?P<g>\\Q(?P<g>\\E)$',
+    [
+      ['((?P<g>', true],
+      ['P(?P<g>', true],
+      ['a(?P<g>', false],
+    ],
+  ],
+  [
     '^(?<n>x)$',
     [
       ['x', true],
