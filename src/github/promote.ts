@@ -113,7 +113,7 @@ export async function promote(inputs: Inputs): Promise<void> {
     moved: result.moved.map((m) => m.tag),
     skipped: result.skipped.map((s) => s.tag),
     verified: verified ? true : undefined,
-    'verified-identity': verified?.identity?.subject,
+    'verified-certificate-identity': verified?.identity?.subject,
     copied: copied !== undefined,
     'source-digest-url': copied ? `${source.repository.name}@${digest}` : undefined,
     signed: signed !== undefined,

@@ -160,6 +160,7 @@ export async function publish(
       source: annotationsNow[SOURCE_ANNOTATION] ?? source,
       revision: annotationsNow[REVISION_ANNOTATION] ?? revision,
       'layer-digest': layer.digest,
+      'signature-format': signed?.formats,
       'certificate-identity': signed?.certificateIdentity,
       'certificate-oidc-issuer': signed?.certificateOidcIssuer,
       'public-key': signed?.publicKey,

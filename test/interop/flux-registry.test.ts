@@ -181,7 +181,7 @@ describe(
       const { stdout: digest } = await run(toolPath('crane'), ['digest', `${repo}:theirs`]);
       assert.equal(t.outputs.digest, digest.trim());
       const l = await ours('list', { 'filter-regex': '^theirs$' });
-      const listed = JSON.parse(l.outputs.json ?? '[]');
+      const listed = JSON.parse(l.outputs.json ?? '{}').artifacts;
       assert.equal(listed[0]?.revision, REVISION);
       const p = await ours('pull', { ref: 'promoted', output: 'pulled' });
       assert.equal(p.outputs.source, SOURCE);

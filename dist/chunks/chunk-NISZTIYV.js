@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-var o=class extends Error{name="GoRegexpSyntaxError"},i;function p(){return i??=import("./build-I76IISL6.js").then(({RE2JS:r})=>t=>{let n;try{n=r.compile(t,0)}catch(e){throw new o(e instanceof Error?e.message:String(e))}return{source:t,test:e=>n.test(e)}}),i}async function s(r){return(await p())(r)}export{o as a,p as b,s as c};
