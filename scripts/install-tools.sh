@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the pinned tools the tests need into $REPO/.tools (gitignored):
-#   .tools/bin/{flux,crane,oras,cosign2,cosign3,node24}, plus Debian packages
+#   .tools/bin/{flux,crane,oras,cosign2,cosign3,node24,actionlint}, plus Debian packages
 #   (docker-registry, apache2-utils for htpasswd, git, jq).
 # Versions live in test/tools/pins.env. Idempotent: a tool is rebuilt only when its
 # stamp (version + inputs) changed or its binary is missing. Go tools come from the
 # Go module proxy, node24 from npm, the rest from apt.
 #
-# Usage: scripts/install-tools.sh [--apt-only | --no-apt] [--force] [--jobs N]
+# Usage: scripts/install-tools.sh [--apt-only | --no-apt] [--force] [--jobs N] [--only T,...]
 #   --apt-only   only install the Debian packages     --no-apt  skip them
 #   --force      rebuild every tool                    --jobs N  parallel Go builds (default 2)
+#   --only T,..  only these tools (e.g. node24 for scripts/demo.sh: no Go needed)
 # Env: TOOLS_DIR (default $REPO/.tools), INSTALL_TOOLS_JOBS.
 set -euo pipefail
 
@@ -19,14 +20,15 @@ STAMPS=$TOOLS/stamps
 LOGS=$TOOLS/logs
 PINS=$REPO/test/tools/pins.env
 
-do_apt=1 do_tools=1 force=0 jobs=${INSTALL_TOOLS_JOBS:-2}
+do_apt=1 do_tools=1 force=0 jobs=${INSTALL_TOOLS_JOBS:-2} only=
 while [ $# -gt 0 ]; do
   case $1 in
     --apt-only) do_tools=0 ;;
     --no-apt) do_apt=0 ;;
     --force) force=1 ;;
     --jobs) jobs=$2; shift ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    --only) only=$2; shift ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "install-tools: unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -43,7 +45,7 @@ while IFS= read -r line || [ -n "$line" ]; do
   PIN[${line%%=*}]=${line#*=}
 done <"$PINS"
 for key in GO_MINOR GO_TOOLCHAIN FLUX_VERSION CRANE_VERSION ORAS_VERSION COSIGN2_VERSION \
-  COSIGN3_VERSION NODE24_VERSION APT_PACKAGES; do
+  COSIGN3_VERSION NODE24_VERSION ACTIONLINT_VERSION APT_PACKAGES; do
   [ -n "${PIN[$key]:-}" ] || die "$key missing from $PINS"
 done
 pin() { printf '%s' "${PIN[$1]}"; }
@@ -208,6 +210,7 @@ verify() {
   case $1 in
     flux) verify_flux "$2" ;;
     node24) check node24 "v$2" "$BIN/node24" --version ;;
+    actionlint) check actionlint "${2#v}" "$BIN/actionlint" -version ;;
     *) check "$1" "${2#v}" "$BIN/$1" version ;;
   esac
 }
@@ -217,6 +220,7 @@ verify() {
 run_job() {
   local name=$1 version=$2 key=$3
   shift 4
+  if [ -n "$only" ] && [[ ",$only," != *",$name,"* ]]; then return; fi
   if up_to_date "$name" "$key"; then
     log "$name: up to date ($key)"
     return
@@ -252,8 +256,9 @@ inputs_hash() {
 install_tools() {
   local start=$SECONDS
   mkdir -p "$BIN" "$STAMPS" "$LOGS"
-  setup_go
-  local go_minor=${GO_VERSION%.*} v
+  [ "$only" = node24 ] || setup_go
+  local go_minor=${GO_VERSION:-none} v
+  go_minor=${go_minor%.*}
 
   v=$(pin NODE24_VERSION)
   command -v npm >/dev/null || die "npm not found on PATH"
@@ -275,6 +280,10 @@ install_tools() {
   run_job cosign2 "$v" "cosign2 $v $go_minor" -- go_install cosign2 github.com/sigstore/cosign/v2/cmd/cosign "$v"
   v=$(pin COSIGN3_VERSION)
   run_job cosign3 "$v" "cosign3 $v $go_minor" -- go_install cosign3 github.com/sigstore/cosign/v3/cmd/cosign "$v"
+
+  # actionlint: lints README's workflows and .github/workflows (test/integration/actionlint.test.ts).
+  v=$(pin ACTIONLINT_VERSION)
+  run_job actionlint "$v" "actionlint $v $go_minor" -- go_install actionlint github.com/rhysd/actionlint/cmd/actionlint "$v"
 
   while [ ${#JOB_NAME[@]} -gt 0 ]; do reap; done
   [ ${#FAILED[@]} = 0 ] || die "failed: ${FAILED[*]}"

@@ -15,7 +15,8 @@ await run(async () => {
   });
   const listed = artifacts.map((a) => ({ ...a, url: `oci://${repository.name}:${a.tag}` }));
   core.setOutput('tags', listed.map((a) => a.tag).join('\n'));
-  core.setOutput('json', JSON.stringify(listed));
+  // `json` is an object in every entry point: the list is under `artifacts`.
+  core.setOutput('json', JSON.stringify({ artifacts: listed }));
   for (const a of listed)
     core.info(`${repository.name}:${a.tag}\t${a.digest}\t${a.source ?? ''}\t${a.revision ?? ''}`);
   await writeSummary(

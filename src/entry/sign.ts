@@ -39,6 +39,6 @@ await run(async () => {
   if (result.certificateOidcIssuer) rows.push(['Issuer', code(result.certificateOidcIssuer)]);
   await writeSummary(
     summaryOn,
-    `## Flux OCI artifact signed\n\n${table(['', ''], rows)}\n${ociRepositoryYaml(repository.name, isDigest(ref) ? undefined : ref, result)}`,
+    `## Flux OCI artifact signed\n\n${table(['', ''], rows)}\n${await ociRepositoryYaml(repository.name, isDigest(ref) ? undefined : ref, result)}`,
   );
 });

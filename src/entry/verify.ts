@@ -38,9 +38,9 @@ await run(async () => {
   }
   setOutputs({
     verified: result.verified,
-    format: result.format,
-    identity: result.identity?.subject,
-    issuer: result.identity?.issuer,
+    'signature-format': result.format,
+    'certificate-identity': result.identity?.subject,
+    'certificate-oidc-issuer': result.identity?.issuer,
     digest,
     reason: result.reason,
   });

@@ -207,8 +207,12 @@ export function sanitizeTag(text: string): string {
 export interface TagVariables {
   branch?: string;
   tag?: string;
+  /** The short (7-character) commit SHA, as metadata-action's `{{sha}}`. */
   sha: string;
+  /** The same as `sha`, the name this action used before `{{sha}}` was aligned with metadata-action. */
   'short-sha': string;
+  /** The full 40-character commit SHA. */
+  'long-sha': string;
   pr?: string;
   version?: string;
   major?: string;
@@ -217,7 +221,8 @@ export interface TagVariables {
 }
 
 export function tagVariables(p: Provenance): TagVariables {
-  const vars: TagVariables = { sha: p.sha, 'short-sha': p.sha.slice(0, 7) };
+  const short = p.sha.slice(0, 7);
+  const vars: TagVariables = { sha: short, 'short-sha': short, 'long-sha': p.sha };
   if (p.refType === 'branch' && p.refName) vars.branch = sanitizeTag(p.refName);
   if (p.refType === 'tag' && p.refName) {
     vars.tag = sanitizeTag(p.refName);
@@ -279,8 +284,8 @@ export function defaultTags(
 }
 
 /**
- * Expands `{{name}}` placeholders (`branch`, `tag`, `sha`, `short-sha`, `pr`, `version`, `major`,
- * `minor`, `patch`) in user-given tags; a placeholder without a value in this event is an error.
+ * Expands `{{name}}` placeholders (`branch`, `tag`, `sha` (short), `short-sha`, `long-sha`, `pr`,
+ * `version`, `major`, `minor`, `patch`; README lists them with examples) in user-given tags; a placeholder without a value in this event is an error.
  */
 export function expandTag(template: string, vars: TagVariables, input = 'tags'): string {
   const expanded = template.replace(/\{\{\s*([a-z-]+)\s*\}\}/g, (_, name: string) => {

@@ -121,7 +121,7 @@ export async function promote(inputs: Inputs): Promise<void> {
     moved: result.moved.map((m) => m.tag),
     skipped: result.skipped.map((s) => s.tag),
     verified: verified ? true : undefined,
-    'verified-identity': verified?.identity?.subject,
+    'verified-certificate-identity': verified?.identity?.subject,
     copied: copied !== undefined,
     'source-digest-url': copied ? `${source.repository.name}@${digest}` : undefined,
     signed: signed !== undefined,
@@ -157,7 +157,7 @@ export async function promote(inputs: Inputs): Promise<void> {
     ...result.skipped.map((s) => [code(s.tag), `skipped, stays at ${code(s.at)}`]),
   ];
   const yaml = signed
-    ? `\n${ociRepositoryYaml(target.repository.name, result.tags[0] ?? tags[0], signed)}`
+    ? `\n${await ociRepositoryYaml(target.repository.name, result.tags[0] ?? tags[0], signed)}`
     : '';
   await writeSummary(
     summaryOn,

@@ -191,6 +191,7 @@ export async function publish(
       source: annotationsNow[SOURCE_ANNOTATION] ?? source,
       revision: annotationsNow[REVISION_ANNOTATION] ?? revision,
       'layer-digest': layer.digest,
+      'signature-format': signed?.formats,
       'certificate-identity': signed?.certificateIdentity,
       'certificate-oidc-issuer': signed?.certificateOidcIssuer,
       'public-key': signed?.publicKey,
@@ -226,7 +227,7 @@ export async function publish(
     }
     await writeSummary(
       summaryOn,
-      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${signed ? ociRepositoryYaml(repository.name, tagged.tags[0], signed) : ''}`,
+      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${signed ? await ociRepositoryYaml(repository.name, tagged.tags[0], signed) : ''}`,
     );
   } finally {
     await layer.cleanup();

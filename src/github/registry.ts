@@ -25,7 +25,7 @@ export interface Connection {
  * `github-token`, `insecure`) and returns a client whose credentials resolve on first need.
  */
 export function connect(inputs: Inputs, repositoryInput = 'repository'): Connection {
-  const repository = parseRepository(inputs.required(repositoryInput), { input: repositoryInput });
+  const repository = readRepository(inputs, repositoryInput);
   return { repository, client: clientFor(inputs, repository, true) };
 }
 
@@ -35,9 +35,27 @@ export function connect(inputs: Inputs, repositoryInput = 'repository'): Connect
  * `github-token` or anonymous access resolve as usual.
  */
 export function connectOther(inputs: Inputs, input: string, source: Repository): Connection {
-  const repository = parseRepository(inputs.required(input), { input });
+  const repository = readRepository(inputs, input);
   const sameRegistry = repository.registry === source.registry;
   return { repository, client: clientFor(inputs, repository, sameRegistry) };
+}
+
+/**
+ * Reads a repository input. OCI repository names are lower case, but `ghcr.io/${{ github.repository }}`
+ * keeps the owner's capitals: like docker/metadata-action does for image names, the name is
+ * lower-cased with a notice (tags are never changed; they may hold capitals).
+ */
+export function readRepository(inputs: Inputs, input: string): Repository {
+  const given = inputs.required(input);
+  const lower = given.toLowerCase();
+  // Parsed lower-cased, so an error names what else is wrong rather than the capitals.
+  const repository = parseRepository(lower, { input });
+  if (lower !== given) {
+    core.notice(
+      `${input}: using ${repository.name} (repository names are lower case; "${given}" has capitals)`,
+    );
+  }
+  return repository;
 }
 
 function clientFor(inputs: Inputs, repository: Repository, explicit: boolean): RegistryClient {

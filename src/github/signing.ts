@@ -187,38 +187,67 @@ const FLUX_VERSIONS: Record<string, string> = {
   'cosign-v3': 'Flux v2.8 and later (source-controller v1.8)',
 };
 
-/** A ready-to-paste OCIRepository whose verify block matches exactly this signature. */
-export function ociRepositoryYaml(
+/** A Kubernetes object name (RFC 1123 label) from the repository's last path segment. */
+function objectName(repository: string): string {
+  const last = repository.split('/').pop() ?? '';
+  const name = last
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return name || 'artifact';
+}
+
+/**
+ * The OCIRepository (as data) whose verify block matches exactly this signature; kept a plain
+ * object so a variant (e.g. a trusted-root secret) is one more field, not more string building.
+ */
+export function ociRepositoryObject(
   repository: string,
   tag: string | undefined,
   result: SignArtifactResult,
-): string {
-  const lines = [
-    'apiVersion: source.toolkit.fluxcd.io/v1',
-    'kind: OCIRepository',
-    'metadata:',
-    `  name: ${repository.split('/').pop() ?? 'artifact'}`,
-    '  namespace: flux-system',
-    'spec:',
-    '  interval: 5m',
-    `  url: oci://${repository}`,
-    `  ref:`,
-    `    tag: ${tag ?? 'latest'}`,
-    '  verify:',
-    '    provider: cosign',
-  ];
-  if (result.certificateIdentity && result.certificateOidcIssuer) {
-    lines.push(
-      '    matchOIDCIdentity:',
-      `      - issuer: ^${re2Literal(result.certificateOidcIssuer)}$`,
-      `        subject: ^${re2Literal(result.certificateIdentity)}$`,
-    );
-  } else {
-    lines.push(
-      '    secretRef:',
-      '      name: cosign-pub  # kubectl -n flux-system create secret generic cosign-pub --from-file=cosign.pub',
-    );
+) {
+  const keyless = Boolean(result.certificateIdentity && result.certificateOidcIssuer);
+  return {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'OCIRepository',
+    metadata: { name: objectName(repository), namespace: 'flux-system' },
+    spec: {
+      interval: '5m',
+      url: `oci://${repository}`,
+      ref: { tag: tag ?? 'latest' },
+      verify: {
+        provider: 'cosign',
+        ...(keyless
+          ? {
+              matchOIDCIdentity: [
+                {
+                  issuer: `^${re2Literal(result.certificateOidcIssuer ?? '')}$`,
+                  subject: `^${re2Literal(result.certificateIdentity ?? '')}$`,
+                },
+              ],
+            }
+          : { secretRef: { name: 'cosign-pub' } }),
+      },
+    },
+  };
+}
+
+/** A ready-to-paste OCIRepository (YAML from the `yaml` package, loaded here only) for the summary. */
+export async function ociRepositoryYaml(
+  repository: string,
+  tag: string | undefined,
+  result: SignArtifactResult,
+): Promise<string> {
+  const { Document, isScalar } = await import('../util/yaml.js');
+  const doc = new Document(ociRepositoryObject(repository, tag, result));
+  const secret = doc.getIn(['spec', 'verify', 'secretRef', 'name'], true);
+  if (isScalar(secret)) {
+    secret.comment =
+      ' kubectl -n flux-system create secret generic cosign-pub --from-file=cosign.pub';
   }
+  const yaml = doc.toString({ lineWidth: 0 });
   const formats = result.formats.map((f) => `- ${code(f)}: ${FLUX_VERSIONS[f]}`).join('\n');
-  return `### Verify it in your cluster\n\n\`\`\`yaml\n${lines.join('\n')}\n\`\`\`\n\nSignature formats stored:\n${formats}\n`;
+  return `### Verify it in your cluster\n\n\`\`\`yaml\n${yaml}\`\`\`\n\nSignature formats stored:\n${formats}\n`;
 }

@@ -32,11 +32,11 @@ export async function readVerifyInputs(inputs: Inputs, workspace: string): Promi
       'match-oidc-identity',
     );
   }
-  const identities = identityText ? parseIdentities(identityText) : [];
+  const identities = identityText ? await parseIdentities(identityText) : [];
   if (identities.length > 0) {
     // Compiled now so that a bad regexp fails before any registry request (loaded on demand).
     const { compileIdentities } = await import('../signing/verify/identity.js');
-    compileIdentities(identities, VERIFY_INPUT_NAMES.identities);
+    await compileIdentities(identities, VERIFY_INPUT_NAMES.identities);
   }
   const trustedRoot = await readTrustedRoot(inputs, workspace);
   return {

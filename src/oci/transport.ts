@@ -447,6 +447,13 @@ export class Transport {
         { cause: err },
       );
     }
+    if (/CERT|UNABLE_TO_VERIFY|SELF_SIGNED/.test(code ?? '')) {
+      return new UserError(
+        `${what} presented a certificate this runner does not trust (${code}): for a private CA, set NODE_EXTRA_CA_CERTS to its PEM file in the job's env`,
+        'repository',
+        { cause: err },
+      );
+    }
     // Refused, reset, timed out: the user's fix is the host/port or the network path to it.
     return new UserError(
       `cannot reach ${what} (${code ?? message}): check the registry host and port in repository, and any proxy settings`,

@@ -2,6 +2,7 @@ import semver from 'semver';
 import { CREATED_ANNOTATION, REVISION_ANNOTATION, SOURCE_ANNOTATION } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { UserError } from '../util/errors.js';
+import { compileGoRegexp, type GoRegexp, GoRegexpSyntaxError } from '../util/go-regexp.js';
 import { manifestAnnotations } from './push.js';
 
 export interface ListedArtifact {
@@ -49,19 +50,21 @@ export function parseConstraint(constraint: string): semver.Range {
   }
 }
 
-function compileRegex(pattern: string): RegExp {
+/** `flux list artifacts --filter-regex` compiles with Go's regexp, and so does this. */
+async function compileRegex(pattern: string): Promise<GoRegexp> {
   try {
-    return new RegExp(pattern);
-  } catch {
+    return await compileGoRegexp(pattern);
+  } catch (err) {
+    const why = err instanceof GoRegexpSyntaxError ? ` (${err.message})` : '';
     throw new UserError(
-      `input filter-regex: "${pattern}" is not a valid regular expression`,
+      `input filter-regex: "${pattern}" is not a Go regular expression${why}; write it in Go RE2 syntax as for flux list artifacts --filter-regex`,
       'filter-regex',
     );
   }
 }
 
 /** Tags in `flux list artifacts` order (descending), filtered. */
-export function selectTags(tags: string[], filters: ListFilters): string[] {
+export async function selectTags(tags: string[], filters: ListFilters): Promise<string[]> {
   let out = tags.filter((t) => !isCosignTag(t)).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
   if (filters.semver) {
     const range = parseConstraint(filters.semver);
@@ -71,7 +74,7 @@ export function selectTags(tags: string[], filters: ListFilters): string[] {
     });
   }
   if (filters.regex) {
-    const re = compileRegex(filters.regex);
+    const re = await compileRegex(filters.regex);
     out = out.filter((t) => re.test(t));
   }
   return out;
@@ -83,7 +86,7 @@ export async function listArtifacts(
   filters: ListFilters = {},
   concurrency = 8,
 ): Promise<ListedArtifact[]> {
-  const tags = selectTags(await client.listTags(), filters);
+  const tags = await selectTags(await client.listTags(), filters);
   const results: ListedArtifact[] = new Array(tags.length);
   let next = 0;
   const worker = async () => {

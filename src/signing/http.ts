@@ -2,7 +2,19 @@
  * Small JSON-over-HTTP helper for the Sigstore services we call ourselves (Fulcio): per-attempt
  * timeout, bounded retries with exponential backoff honouring `Retry-After` on 408/429/5xx and
  * network errors, never on other 4xx.
+ *
+ * Requests go through undici's EnvHttpProxyAgent, as registry requests do (HTTPS_PROXY,
+ * HTTP_PROXY, NO_PROXY); Node's global fetch ignores those variables. Rekor, TSA and TUF calls
+ * are made by sigstore-js (make-fetch-happen), which reads the same variables itself. TLS trusts
+ * Node's CA store, so NODE_EXTRA_CA_CERTS adds a private CA for all of them.
  */
+import { EnvHttpProxyAgent, fetch } from 'undici';
+
+let agent: EnvHttpProxyAgent | undefined;
+function proxyAgent(): EnvHttpProxyAgent {
+  agent ??= new EnvHttpProxyAgent();
+  return agent;
+}
 
 export interface RetryOptions {
   /** Per-attempt timeout in milliseconds (default 30 s). */
@@ -48,6 +60,7 @@ export async function postJSON(
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
         redirect: 'follow',
+        dispatcher: proxyAgent(),
       });
       const text = await res.text();
       if (res.ok) {

@@ -65,7 +65,11 @@ describe('bad inputs fail clearly and change nothing', () => {
       () => push({ repository: `${repo}:v1` }),
       /repository .*must not include a tag/,
     ],
-    ['upper-case repository', () => push({ repository: `${registry?.host}/Org/App` }), /lowercase/],
+    [
+      'upper-case repository that is also invalid',
+      () => push({ repository: `${registry?.host}/Org/App_` }),
+      /invalid path component "app_"/,
+    ],
     ['invalid tag', () => push({ tags: 'bad tag!' }), /tags/],
     ['bad created', () => push({ created: 'yesterday' }), /created/],
     ['bad annotation line', () => push({ annotations: 'no-equals-sign' }), /annotations/],
@@ -130,6 +134,20 @@ describe('bad inputs fail clearly and change nothing', () => {
       assert.deepEqual(await client.listTags(), []);
     });
   }
+
+  test('upper-case repository: lower-cased with a notice, tags keep their capitals', async () => {
+    const r = await push({ repository: `${registry.host}/Org/App-Upper`, tags: 'Main-V1' });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    const notice = r.stdout.split('\n').find((l) => l.startsWith('::notice'));
+    assert.match(notice ?? '', new RegExp(`repository: using ${registry.host}/org/app-upper `));
+    const lower = new RegistryClient(parseRepository(`${registry.host}/org/app-upper`), {
+      username: registry.username,
+      password: registry.password,
+      ignoreDockerConfig: true,
+    });
+    assert.deepEqual(await lower.listTags(), ['Main-V1']);
+    assert.deepEqual(await client.listTags(), []);
+  });
 
   test('wrong password: names the credentials, hides the password, writes nothing', async () => {
     const r = await push({ password: 'wrong-password-123' });

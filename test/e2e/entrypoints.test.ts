@@ -212,7 +212,7 @@ describe('entry points end to end (dist under Node 24)', () => {
   test('list: tags with digest, source and revision; semver filter', async () => {
     const r = await runAction('list', { inputs: { repository: repo, ...auth() }, workspace: ws });
     assert.equal(r.exitCode, 0, r.stdout + r.stderr);
-    const listed = JSON.parse(r.outputs.json ?? '[]') as {
+    const listed = (JSON.parse(r.outputs.json ?? '{}') as { artifacts: unknown }).artifacts as {
       tag: string;
       digest: string;
       revision: string;

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { RegistryClient } from '../../src/oci/client.js';
 import { parseRepository } from '../../src/oci/reference.js';
 import { type RunResult, runAction } from '../harness/action.js';
@@ -43,10 +44,10 @@ function exec(bin: string, args: string[], env: Record<string, string> = {}): Pr
 
 /** The issuer and subject regexps of the OCIRepository the summary offers. */
 function summaryIdentity(summary: string): { issuer: string; subject: string } {
-  const issuer = /- issuer: (.+)/.exec(summary)?.[1];
-  const subject = /subject: (.+)/.exec(summary)?.[1];
-  assert.ok(issuer && subject, `no matchOIDCIdentity in summary:\n${summary}`);
-  return { issuer, subject };
+  const block = /```yaml\n([\s\S]*?)```/.exec(summary)?.[1] ?? '';
+  const id = parseYaml(block)?.spec?.verify?.matchOIDCIdentity?.[0];
+  assert.ok(id?.issuer && id?.subject, `no matchOIDCIdentity in summary:\n${summary}`);
+  return { issuer: id.issuer, subject: id.subject };
 }
 
 describe(

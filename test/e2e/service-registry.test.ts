@@ -41,7 +41,7 @@ describe('a registry provided by the environment', requireTools('node24'), () =>
     assert.equal(p.exitCode, 0, p.stdout + p.stderr);
     assert.equal(p.outputs.signed, 'false');
     const l = await runAction('list', { inputs: { repository: repo }, workspace: ws });
-    assert.equal(JSON.parse(l.outputs.json ?? '[]')[0]?.digest, p.outputs.digest);
+    assert.equal(JSON.parse(l.outputs.json ?? '{}').artifacts[0]?.digest, p.outputs.digest);
     const pulled = await runAction('pull', {
       inputs: { repository: repo, ref: 'ci', output: 'out' },
       workspace: ws,

@@ -157,7 +157,7 @@ describe(
       });
       assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
       assert.equal(ok.outputs.verified, 'true');
-      assert.equal(ok.outputs['verified-identity'], PUBLISH_ID);
+      assert.equal(ok.outputs['verified-certificate-identity'], PUBLISH_ID);
       assert.equal(ok.outputs.signed, 'false');
       assert.equal((await client.headManifest('v1.0.0'))?.digest, digest);
       assert.match(ok.summary, /Verified before promotion/);
@@ -222,8 +222,8 @@ describe(
         }
         const v = await verifyEntry(repo, 'production', subject);
         assert.equal(v.outputs.verified, 'true', `${subject}: ${v.outputs.reason}`);
-        assert.equal(v.outputs.format, 'cosign-v3');
-        assert.equal(v.outputs.identity, subject);
+        assert.equal(v.outputs['signature-format'], 'cosign-v3');
+        assert.equal(v.outputs['certificate-identity'], subject);
       }
       const wrong = await cosign(
         'cosign2',
@@ -275,7 +275,7 @@ describe(
         }
         const v = await verifyEntry(dst, 'prod', PUBLISH_ID);
         assert.equal(v.outputs.verified, 'true', v.outputs.reason);
-        assert.equal(v.outputs.format, 'cosign-v3');
+        assert.equal(v.outputs['signature-format'], 'cosign-v3');
 
         // Again: everything is there already, nothing is duplicated.
         const again = await run();
@@ -337,7 +337,7 @@ describe(
       );
       // Flux now decides on the bundle: the publish identity (only in .sig) no longer verifies.
       const v = await verifyEntry(repo, 'v1.0.0', PUBLISH_ID);
-      assert.equal(v.outputs.format, 'cosign-v3');
+      assert.equal(v.outputs['signature-format'], 'cosign-v3');
       assert.equal(v.outputs.verified, 'false');
       const again = await tag(
         { repository: repo, tags: 'v1.0.1', sign: 'true', ...sigstore() },

@@ -78,9 +78,9 @@ describe('verify entry point', requireTools('node24'), () => {
       const ok = await verify(`t-${format}`, block);
       assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
       assert.equal(ok.outputs.verified, 'true');
-      assert.equal(ok.outputs.format, expected);
+      assert.equal(ok.outputs['signature-format'], expected);
       assert.equal(
-        ok.outputs.identity,
+        ok.outputs['certificate-identity'],
         'https://github.com/org/app/.github/workflows/publish.yaml@refs/heads/main',
       );
       assert.equal(ok.outputs.digest, p.outputs.digest);
@@ -185,7 +185,7 @@ describe(
           workspace: ws,
         });
         assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
-        assert.equal(ok.outputs.format, bin === 'cosign3' ? 'cosign-v3' : 'cosign-v2');
+        assert.equal(ok.outputs['signature-format'], bin === 'cosign3' ? 'cosign-v3' : 'cosign-v2');
         const bad = await runAction('verify', {
           inputs: {
             repository: repo,

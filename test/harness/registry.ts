@@ -32,6 +32,8 @@ export interface StartRegistryOptions {
   anonymous?: Access | 'none';
   /** Token auth: lifetime of issued tokens in seconds. */
   tokenExpiresIn?: number;
+  /** Serve HTTPS with this certificate and key (PEM files); distribution registry only. */
+  tls?: { certificate: string; key: string };
 }
 
 export interface TestRegistry {
@@ -102,12 +104,16 @@ async function startDistribution(
           `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\n` +
           '  maintenance:\n    uploadpurging:\n      enabled: false\n' +
           `http:\n  addr: 127.0.0.1:${port}\n  secret: ${randomBytes(16).toString('hex')}\n` +
+          (options.tls
+            ? `  tls:\n    certificate: ${options.tls.certificate}\n    key: ${options.tls.key}\n`
+            : '') +
           authConfig,
       );
       const proc = spawn(bin, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
       const out = capture(proc);
       const host = `127.0.0.1:${port}`;
-      const ready = await waitReady(host, proc);
+      // A TLS registry answers a plain-HTTP probe with 400, which is enough to know it listens.
+      const ready = await waitReady(host, proc, options.tls ? [400] : []);
       if (ready === 'ready') {
         return {
           host,
@@ -194,14 +200,19 @@ function capture(proc: ChildProcess): () => string {
   return () => text;
 }
 
-async function waitReady(host: string, proc: ChildProcess): Promise<string> {
+async function waitReady(
+  host: string,
+  proc: ChildProcess,
+  alsoReady: readonly number[] = [],
+): Promise<string> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) return `exited with ${proc.exitCode}`;
     try {
       const res = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
-      if (res.status === 200 || res.status === 401) return 'ready';
+      if (res.status === 200 || res.status === 401 || alsoReady.includes(res.status))
+        return 'ready';
     } catch {
       // not listening yet
     }

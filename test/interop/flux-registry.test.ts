@@ -151,6 +151,29 @@ describe(
       assert.ok(line.includes(SOURCE) && line.includes(REVISION), line);
     });
 
+    test('our filter-regex selects what flux list artifacts --filter-regex selects (Go regexp)', async () => {
+      // Mid-pattern flags, ungreedy mode and repeated anchors: Go syntax a JS RegExp refuses.
+      for (const pattern of ['(?i)^OURS$', 'o(?i)URS', '(?U)^t.+s$', 's\\z+', '^(?P<n>the)']) {
+        const { stdout } = await flux(
+          'list',
+          'artifacts',
+          `oci://${repo}`,
+          '--filter-regex',
+          pattern,
+        );
+        const theirs = stdout
+          .split('\n')
+          .filter((l) => l.startsWith(`${repo}:`))
+          .map((l) => (l.split(/\s+/)[0] as string).slice(repo.length + 1))
+          .sort();
+        const l = await ours('list', { 'filter-regex': pattern });
+        assert.equal(l.exitCode, 0, l.stdout + l.stderr);
+        const mine = (l.outputs.tags ?? '').split('\n').filter(Boolean).sort();
+        assert.ok(theirs.length > 0, `${pattern} selects nothing in flux, so proves little`);
+        assert.deepEqual(mine, theirs, pattern);
+      }
+    });
+
     test('our diff, tag, list and pull work on an artifact flux pushed', async () => {
       const d = await ours('diff', { ref: 'theirs', path: 'deploy' });
       assert.equal(d.outputs.changed, 'false');
@@ -158,7 +181,7 @@ describe(
       const { stdout: digest } = await run(toolPath('crane'), ['digest', `${repo}:theirs`]);
       assert.equal(t.outputs.digest, digest.trim());
       const l = await ours('list', { 'filter-regex': '^theirs$' });
-      const listed = JSON.parse(l.outputs.json ?? '[]');
+      const listed = JSON.parse(l.outputs.json ?? '{}').artifacts;
       assert.equal(listed[0]?.revision, REVISION);
       const p = await ours('pull', { ref: 'promoted', output: 'pulled' });
       assert.equal(p.outputs.source, SOURCE);

@@ -152,19 +152,62 @@ test('a missing path, a symlinked root dir and a socket-like root are UserErrors
   await assert.rejects(buildLayer({ path: '/dev/null', tmpDir: work }), isPathError);
 });
 
-test('an unreadable file is a UserError naming path and the fix', async (t) => {
-  if (process.getuid?.() === 0) {
-    t.skip('root reads everything');
-    return;
+/**
+ * Makes `fs.openSync` (as build.ts imports it) or `fs/promises.readdir` (walk.ts) fail with EACCES
+ * for one name, as a permission problem would for a non-root user: root reads everything, and CI
+ * runs as root, so chmod alone proves nothing there.
+ */
+async function withEacces<T>(name: string, run: () => Promise<T>): Promise<T> {
+  const { default: fs } = await import('node:fs');
+  const { default: fsp } = await import('node:fs/promises');
+  const { syncBuiltinESMExports } = await import('node:module');
+  const realOpen = fs.openSync;
+  const realReaddir = fsp.readdir;
+  const denied = (p: unknown) =>
+    Object.assign(new Error(`EACCES: permission denied, open '${String(p)}'`), { code: 'EACCES' });
+  fs.openSync = ((...args: Parameters<typeof realOpen>) => {
+    if (String(args[0]).endsWith(`/${name}`)) throw denied(args[0]);
+    return realOpen(...args);
+  }) as typeof realOpen;
+  const readdir = realReaddir as (...args: unknown[]) => Promise<unknown>;
+  fsp.readdir = (async (...args: unknown[]) => {
+    if (String(args[0]).endsWith(`/${name}`)) throw denied(args[0]);
+    return readdir(...args);
+  }) as typeof realReaddir;
+  syncBuiltinESMExports();
+  try {
+    return await run();
+  } finally {
+    fs.openSync = realOpen;
+    fsp.readdir = realReaddir;
+    syncBuiltinESMExports();
   }
+}
+
+test('an unreadable file or directory is a UserError naming path and the fix', async () => {
   const root = join(work, 'unreadable');
-  await mkdir(root);
+  await mkdir(join(root, 'locked-dir'), { recursive: true });
   await writeFile(join(root, 'locked.yaml'), 'x');
-  await chmod(join(root, 'locked.yaml'), 0);
-  await assert.rejects(
-    buildLayer({ path: root, tmpDir: work }),
-    (err: unknown) => err instanceof UserError && /ignore-paths/.test(err.message),
+  await writeFile(join(root, 'locked-dir', 'inner.yaml'), 'y');
+  const fix = (what: RegExp) => (err: unknown) =>
+    err instanceof UserError &&
+    err.input === 'path' &&
+    what.test(err.message) &&
+    /permission denied; make it readable or exclude it with 'ignore-paths'/.test(err.message);
+  await withEacces('locked.yaml', () =>
+    assert.rejects(buildLayer({ path: root, tmpDir: work }), fix(/'locked\.yaml'/)),
   );
+  await withEacces('locked-dir', () =>
+    assert.rejects(buildLayer({ path: root, tmpDir: work }), fix(/'locked-dir'/)),
+  );
+  // Without the injected errors the same tree builds (the failures came from the injection).
+  const layer = await buildLayer({ path: root, tmpDir: work });
+  await layer.cleanup();
+  if (process.getuid?.() !== 0) {
+    // And a real permission problem, where the OS enforces it.
+    await chmod(join(root, 'locked.yaml'), 0);
+    await assert.rejects(buildLayer({ path: root, tmpDir: work }), fix(/'locked\.yaml'/));
+  }
 });
 
 test('single-file path: "." 0700 minus umask, file perm minus umask', async () => {

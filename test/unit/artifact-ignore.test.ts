@@ -96,14 +96,6 @@ test('gitignore matching exactly as Flux: simple, anchored, dir-only, **, negati
   }
 });
 
-test('FLUX_DEFAULT_IGNORE is ExcludeVCS + ExcludeExt, in that order', () => {
-  const vcs = '.git/,.gitignore,.gitmodules,.gitattributes';
-  const ext = '*.jpg,*.jpeg,*.gif,*.png,*.wmv,*.flv,*.tar.gz,*.zip';
-  assert.deepEqual([...FLUX_DEFAULT_IGNORE], [...vcs.split(','), ...ext.split(',')]);
-  assert.equal(FLUX_DEFAULT_IGNORE.length, 12);
-  assert.ok(Object.isFrozen(FLUX_DEFAULT_IGNORE));
-});
-
 test('the root itself never matches, even with *', () => {
   const m = new IgnoreMatcher(['*', '**', '/']);
   assert.equal(m.ignores([], true), false);

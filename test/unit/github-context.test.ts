@@ -208,3 +208,20 @@ describe('created', () => {
     assert.equal(await resolveCreated('commit', { sha }, dir), '2025-05-06T05:08:09Z');
   });
 });
+
+describe('placeholders as in metadata-action', () => {
+  test('{{sha}} is the 7-character SHA, {{long-sha}} the full one, {{short-sha}} kept', () => {
+    const vars = tagVariables(provenance(ctx('push', 'refs/heads/main', pushPayload)));
+    assert.equal(expandTag('{{sha}}', vars), SHA.slice(0, 7));
+    assert.equal(expandTag('{{short-sha}}', vars), SHA.slice(0, 7));
+    assert.equal(expandTag('sha-{{long-sha}}', vars), `sha-${SHA}`);
+    assert.equal(SHA.length, 40);
+  });
+
+  test('on pull requests every SHA placeholder is the head commit', () => {
+    const c = ctx('pull_request', 'refs/pull/42/merge', prPayload, 'f'.repeat(40));
+    const vars = tagVariables(provenance(c));
+    assert.equal(expandTag('{{long-sha}}', vars), HEAD_SHA);
+    assert.equal(expandTag('{{sha}}', vars), HEAD_SHA.slice(0, 7));
+  });
+});

@@ -12,7 +12,7 @@
  */
 import { ASN1Obj, type X509Certificate } from '@sigstore/core';
 import { UserError } from '../../util/errors.js';
-import { RegexpSyntaxError, re2ToRegExp } from './re2.js';
+import { type GoRegexp, GoRegexpSyntaxError, goRegexpCompiler } from '../../util/go-regexp.js';
 
 /** One `matchOIDCIdentity` entry: Go RE2 regexps, unanchored unless the user anchors them. */
 export interface IdentityMatcher {
@@ -23,8 +23,8 @@ export interface IdentityMatcher {
 export interface CompiledIdentity {
   issuer: string;
   subject: string;
-  issuerRegExp: RegExp;
-  subjectRegExp: RegExp;
+  issuerRegExp: GoRegexp;
+  subjectRegExp: GoRegexp;
 }
 
 export const OID_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
@@ -32,18 +32,20 @@ export const OID_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 const OID_OTHERNAME_SAN = '1.3.6.1.4.1.57264.1.7';
 const OID_SAN = '2.5.29.17';
 
-/** Compiles the identities; a pattern Go would reject (or we cannot translate) is a UserError. */
-export function compileIdentities(
+/** Compiles the identities with Go's regexp rules; a pattern Go rejects is a UserError. */
+export async function compileIdentities(
   identities: readonly IdentityMatcher[],
   input: string,
-): CompiledIdentity[] {
+): Promise<CompiledIdentity[]> {
+  if (identities.length === 0) return [];
+  const goRegexp = await goRegexpCompiler();
   return identities.map((id, i) => {
-    const compile = (field: 'issuer' | 'subject', pattern: string): RegExp => {
+    const compile = (field: 'issuer' | 'subject', pattern: string): GoRegexp => {
       try {
         // Go's regexp.Compile("") matches everything, and so does this.
-        return re2ToRegExp(pattern);
+        return goRegexp(pattern);
       } catch (err) {
-        const why = err instanceof RegexpSyntaxError ? err.message : String(err);
+        const why = err instanceof GoRegexpSyntaxError ? err.message : String(err);
         throw new UserError(
           `${input}: ${field} regexp #${i + 1} ${JSON.stringify(pattern)} is not usable (${why}); write it in Go RE2 syntax as in matchOIDCIdentity`,
           input,

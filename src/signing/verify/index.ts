@@ -26,7 +26,6 @@ import { type RegistryClientLike, type SignatureSource, signatureSourceFrom } fr
 import { loadTrustMaterial, type TrustedRootInput, type TufOptions } from './trust.js';
 
 export type { IdentityMatcher } from './identity.js';
-export { RegexpSyntaxError, re2ToRegExp } from './re2.js';
 export type { SignatureSource } from './source.js';
 
 export interface VerifyInputNames {
@@ -103,7 +102,7 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
       );
     }
   } else {
-    identities = compileIdentities(options.identities ?? [], inputs.identities);
+    identities = await compileIdentities(options.identities ?? [], inputs.identities);
   }
 
   let found: FoundBundle[] = [];

@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{c as a,d as b,e as c,f as d,g as e,h as f,i as g,j as h,k as i,l as j}from"./chunk-FGQX5LPN.js";import"./chunk-KCXM6YW6.js";import"./chunk-VUZRGFG6.js";import"./chunk-NDJNVI3F.js";export{a as OID_ISSUER_V1,b as OID_ISSUER_V2,e as allSans,h as bundleIssuer,d as certificateSans,c as compileIdentities,g as legacyIssuer,j as matchBundle,i as matchLegacy,f as summarySan};
