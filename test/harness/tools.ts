@@ -19,6 +19,8 @@ export type ToolName =
   | 'cosign2'
   | 'cosign3'
   | 'node24'
+  | 'fluxjudge-1.9'
+  | 'fluxjudge-1.10'
   | 'docker-registry'
   | 'htpasswd'
   | 'go';
@@ -29,7 +31,16 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const TOOLS_BIN = join(process.env.TOOLS_DIR ?? join(REPO_ROOT, '.tools'), 'bin');
 
 /** Built or downloaded into TOOLS_BIN; everything else comes from the system. */
-const PINNED = new Set<ToolName>(['flux', 'crane', 'oras', 'cosign2', 'cosign3', 'node24']);
+const PINNED = new Set<ToolName>([
+  'flux',
+  'crane',
+  'oras',
+  'cosign2',
+  'cosign3',
+  'node24',
+  'fluxjudge-1.9',
+  'fluxjudge-1.10',
+]);
 
 /** Tests start the distribution registry by this path (the Debian package's binary). */
 const SYSTEM_PATHS: Partial<Record<ToolName, string>> = {
