@@ -17,6 +17,47 @@ export interface SigningSetup {
   keyless: boolean;
   /** trusted_root.json contents: when set, each new signature is verified before tags move. */
   trustedRoot?: string;
+  /** Keyless against a private Sigstore (fulcio-url, rekor-url or trusted-root set). */
+  privateSigstore?: PrivateSigstore;
+}
+
+/** A private Sigstore: clusters trust it through `verify.trustedRootSecretRef`. */
+export interface PrivateSigstore {
+  /** The `trusted-root` input as given (relative to the workspace), if any. */
+  trustedRootPath?: string;
+}
+
+/** A signature as signDigest stored it, with what the summary needs to say about its Sigstore. */
+export interface SignedWith extends SignArtifactResult {
+  privateSigstore?: PrivateSigstore;
+}
+
+/**
+ * Flux (`verify.trustedRootSecretRef`) builds its Rekor client from the first transparency log
+ * of the trusted root that has a `baseUrl`, and refuses a root without one.
+ */
+function checkTrustedRootRekor(trustedRoot: string, rekorURL: string): void {
+  let logs: Array<{ baseUrl?: unknown }> = [];
+  try {
+    const parsed = JSON.parse(trustedRoot) as { tlogs?: unknown };
+    if (Array.isArray(parsed.tlogs)) logs = parsed.tlogs as Array<{ baseUrl?: unknown }>;
+  } catch {
+    return; // reported by the verification that follows
+  }
+  const urls = logs
+    .map((l) => (typeof l.baseUrl === 'string' ? l.baseUrl.replace(/\/+$/, '') : ''))
+    .filter((u) => u !== '');
+  if (urls.length === 0) {
+    throw new UserError(
+      'trusted-root: no transparency log in it has a baseUrl; Flux (verify.trustedRootSecretRef) takes its Rekor URL from there and refuses this root; add "baseUrl" to its tlogs entry',
+      'trusted-root',
+    );
+  }
+  if (!urls.includes(rekorURL.replace(/\/+$/, ''))) {
+    core.warning(
+      `trusted-root: its transparency logs name ${urls.join(', ')}, not rekor-url ${rekorURL}; Flux uses the trusted root's baseUrl for Rekor lookups`,
+    );
+  }
 }
 
 /** A fork pull request gets no OIDC token (and no write token): say so instead of a 401. */
@@ -54,7 +95,7 @@ function githubIdentity(ctx: WorkflowContext) {
 
 /** Reads the signing inputs shared by publish and sign and builds the signer. */
 export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promise<SigningSetup> {
-  const format = inputs.choice('signature-format', SIGNATURE_FORMATS, 'both');
+  const format = inputs.choice('signature-format', SIGNATURE_FORMATS, 'cosign-v3');
   const trustedRoot = await readTrustedRoot(inputs, ctx.workspace);
   const key = inputs.secret('cosign-key');
   const password = inputs.secret('cosign-key-password');
@@ -93,14 +134,26 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
     rekorURL,
     tsaURL,
   });
-  return { format, signer, keyless: true, trustedRoot };
+  const trustedRootPath = inputs.string('trusted-root');
+  const isPrivate =
+    trustedRootPath !== undefined ||
+    fulcioURL.replace(/\/+$/, '') !== DEFAULT_FULCIO_URL ||
+    rekorURL.replace(/\/+$/, '') !== DEFAULT_REKOR_URL;
+  if (trustedRoot) checkTrustedRootRekor(trustedRoot, rekorURL);
+  return {
+    format,
+    signer,
+    keyless: true,
+    trustedRoot,
+    ...(isPrivate ? { privateSigstore: trustedRootPath ? { trustedRootPath } : {} } : {}),
+  };
 }
 
 export async function signDigest(
   client: RegistryClient,
   digest: string,
   setup: SigningSetup,
-): Promise<SignArtifactResult> {
+): Promise<SignedWith> {
   core.info(
     `signing ${client.repository.name}@${digest} (${setup.format}, ${setup.keyless ? 'keyless' : 'key'})`,
   );
@@ -109,7 +162,7 @@ export async function signDigest(
     core.info(`signed as ${result.certificateIdentity} (issuer ${result.certificateOidcIssuer})`);
   }
   if (setup.trustedRoot) await checkSignature(client, digest, result, setup.trustedRoot);
-  return result;
+  return setup.privateSigstore ? { ...result, privateSigstore: setup.privateSigstore } : result;
 }
 
 /**
@@ -161,11 +214,24 @@ const FLUX_VERSIONS: Record<string, string> = {
   'cosign-v3': 'Flux v2.8 and later (source-controller v1.8)',
 };
 
+const TRUSTED_ROOT_SECRET = 'sigstore-trusted-root';
+
+/** The Secret a private Sigstore's clusters need (Flux 2.9+: `verify.trustedRootSecretRef`). */
+function privateSigstoreNote(result: SignedWith): string {
+  if (!result.privateSigstore || !result.certificateIdentity) return '';
+  const path = result.privateSigstore.trustedRootPath;
+  const file = path ?? 'trusted_root.json';
+  const where = path
+    ? `the trusted root this step verified the signature against (${code(path)})`
+    : `your Sigstore's trusted root (set ${code('trusted-root')} to have each signature checked against it)`;
+  return `Signed with a private Sigstore: store ${where} in the cluster first (Flux 2.9+; Flux takes the Rekor URL from its transparency log's ${code('baseUrl')}):\n\n\`\`\`sh\nkubectl -n flux-system create secret generic ${TRUSTED_ROOT_SECRET} --from-file=trusted_root.json=${file}\n\`\`\`\n\n`;
+}
+
 /** A ready-to-paste OCIRepository whose verify block matches exactly this signature. */
 export function ociRepositoryYaml(
   repository: string,
   tag: string | undefined,
-  result: SignArtifactResult,
+  result: SignedWith,
 ): string {
   const lines = [
     'apiVersion: source.toolkit.fluxcd.io/v1',
@@ -187,6 +253,8 @@ export function ociRepositoryYaml(
       `      - issuer: ^${re2Literal(result.certificateOidcIssuer)}$`,
       `        subject: ^${re2Literal(result.certificateIdentity)}$`,
     );
+    if (result.privateSigstore)
+      lines.push('    trustedRootSecretRef:', `      name: ${TRUSTED_ROOT_SECRET}`);
   } else {
     lines.push(
       '    secretRef:',
@@ -194,5 +262,5 @@ export function ociRepositoryYaml(
     );
   }
   const formats = result.formats.map((f) => `- ${code(f)}: ${FLUX_VERSIONS[f]}`).join('\n');
-  return `### Verify it in your cluster\n\n\`\`\`yaml\n${lines.join('\n')}\n\`\`\`\n\nSignature formats stored:\n${formats}\n`;
+  return `### Verify it in your cluster\n\n${privateSigstoreNote(result)}\`\`\`yaml\n${lines.join('\n')}\n\`\`\`\n\nSignature formats stored:\n${formats}\n`;
 }
