@@ -1,6 +1,6 @@
 /**
- * Signature verification with exactly the rules of Flux's source-controller v1.9.x (Flux v2.9.x),
- * `spec.verify.provider: cosign`:
+ * Signature verification with exactly the rules of Flux's source-controller v1.9.x and v1.10.x
+ * (Flux v2.9.x, v2.10.x; same internal/oci/cosign code), `spec.verify.provider: cosign`:
  *
  * 1. Look for Sigstore bundles among the artifact's referrers (API, else the `sha256-<hex>` tag).
  *    If at least one v0.3 bundle is found, decide on the bundles only (`cosign-v3`), never
@@ -8,8 +8,14 @@
  * 2. Otherwise (none found, or the registry failed while listing) decide on the `sha256-<hex>.sig`
  *    tag (`cosign-v2`).
  *
+ * With public keys, each key is tried in turn (Flux: one verifier per `*.pub` of the Secret).
+ * One deliberate difference: when the `.sig` path decides and the only verifying signatures name
+ * another digest in their payload (a copied `.sig`, which Flux accepts), we fail unless
+ * `copiedSignature: 'warn'`; `fluxVerified` always carries Flux's answer.
+ *
  * See docs/verification.md for the decision table. Behaviour re-implemented from
- * fluxcd/source-controller internal/oci/cosign/cosign.go (Apache-2.0).
+ * fluxcd/source-controller internal/oci/cosign/cosign.go and
+ * internal/controller/ocirepository_controller.go (Apache-2.0).
  */
 import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
