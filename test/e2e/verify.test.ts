@@ -23,7 +23,7 @@ function identitiesOf(block: string): Array<{ issuer: string; subject: string }>
   return out;
 }
 
-describe('verify entry point', requireTools('node24', 'crane', ...JUDGE_TOOLS), () => {
+describe('verify entry point', requireTools('node24', 'crane', 'flux', ...JUDGE_TOOLS), () => {
   let oidc: FakeGitHubOIDC;
   let stack: SigstoreStack;
   let keyless: Keyless | undefined;
@@ -254,6 +254,45 @@ describe('verify entry point', requireTools('node24', 'crane', ...JUDGE_TOOLS), 
     });
     assert.equal(bad.exitCode, 1, bad.stdout);
     assert.match(bad.errors[0] ?? '', /baseUrl/);
+  });
+
+  test('sign on an artifact pushed by the real `flux push artifact` (default cosign-v3): both Flux lines accept it', async () => {
+    const { stdout } = await promisify(execFile)(
+      toolPath('flux'),
+      [
+        'push',
+        'artifact',
+        `oci://${repo}:flux-pushed`,
+        '--path',
+        join(ws, 'deploy'),
+        '--source',
+        'https://github.com/org/app',
+        '--revision',
+        'main@sha1:0123456789abcdef0123456789abcdef01234567',
+        '-o',
+        'json',
+      ],
+      { env: { ...process.env, NO_PROXY: '127.0.0.1' } },
+    );
+    const digest = (JSON.parse(stdout) as { digest: string }).digest;
+    const signed = await runAction('sign', {
+      inputs: {
+        repository: repo,
+        ref: 'flux-pushed',
+        'fulcio-url': stack.fulcioURL,
+        'rekor-url': stack.rekorURL,
+      },
+      env: oidc.env,
+      workspace: ws,
+    });
+    assert.equal(signed.exitCode, 0, signed.stdout + signed.stderr);
+    assert.equal(signed.outputs.digest, digest);
+    assert.equal(signed.outputs['signature-format'], 'cosign-v3');
+    const block = /(- issuer: .+\n\s+subject: .+)/.exec(signed.summary)?.[1] ?? '';
+    assert.equal((await fluxSays('flux-pushed', block, true)).format, 'cosign-v3');
+    await fluxSays('flux-pushed', block.replace('publish', 'release'), false);
+    const ours = await verify('flux-pushed', block);
+    assert.equal(ours.outputs.verified, 'true', ours.stdout);
   });
 
   test('unsigned artifact: not verified; bad inputs are named', async () => {
