@@ -330,6 +330,7 @@ describe(
           'cosign-key': key,
           'cosign-key-password': 'right-pass',
           tags: 'keyed',
+          'signature-format': 'both', // cosign 2 below reads only the `.sig`
         });
         assert.equal(ok.exitCode, 0, ok.stdout);
         assert.match(ok.summary, /secretRef/);
