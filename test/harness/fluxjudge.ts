@@ -104,7 +104,7 @@ export async function describeJudges(): Promise<string> {
   const text = lines.join('\n');
   if (!printed) {
     printed = true;
-    process.stdout.write(`# ${text.replace(/\n/g, '\n# ')}\n`);
+    process.stdout.write(`${text}\n`);
   }
   return text;
 }

@@ -116,7 +116,7 @@ const BUNDLE_SIGNERS = new Set<SignerName>([
 ]);
 
 describe(
-  'verification: our verifier, the Go judge (Flux) and cosign agree',
+  'verification: our verifier, Flux v1.9.1 and v1.10.1 (their own code) and cosign agree',
   requireTools('flux', 'crane', 'cosign2', 'cosign3', ...JUDGE_TOOLS),
   () => {
     /** Cases asked of each verifier, and where verifiers disagree (printed at the end). */
@@ -329,9 +329,9 @@ describe(
     });
 
     after(async () => {
-      const lines = Object.entries(counts).map(([v, n]) => `#   ${v}: ${n} cases`);
+      const lines = Object.entries(counts).map(([v, n]) => `  ${v}: ${n} cases`);
       process.stdout.write(
-        `# verification cases per verifier:\n${lines.join('\n')}\n# disagreements (${disagreements.size}):\n${[...disagreements].map((d) => `#   ${d}`).join('\n')}\n`,
+        `verification cases per verifier:\n${lines.join('\n')}\ndisagreements (${disagreements.size}):\n${[...disagreements].map((d) => `  ${d}`).join('\n')}\n`,
       );
       await Promise.allSettled([
         oidc?.stop(),
