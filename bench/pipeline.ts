@@ -46,7 +46,7 @@ try {
     // Each run pushes a new revision so neither side can skip work.
     writeFileSync(join(ws, 'deploy', 'run.yaml'), `run: ${r}\n`);
 
-    // Ours twice: the default (both signature formats) and cosign-v2 only, like `cosign sign` v2.
+    // Ours twice: both signature formats (the default is cosign-v3) and cosign-v2 only, like `cosign sign` v2.
     for (const [format, into] of [
       ['both', ours],
       ['cosign-v2', oursV2],

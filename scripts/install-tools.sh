@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the pinned tools the tests need into $REPO/.tools (gitignored):
-#   .tools/bin/{flux,crane,oras,cosign2,cosign3,node24,actionlint}, plus Debian packages
+#   .tools/bin/{flux,crane,oras,cosign2,cosign3,node24,actionlint,fluxjudge-1.9,fluxjudge-1.10}, plus Debian packages
 #   (docker-registry, apache2-utils for htpasswd, git, jq).
 # Versions live in test/tools/pins.env. Idempotent: a tool is rebuilt only when its
 # stamp (version + inputs) changed or its binary is missing. Go tools come from the
@@ -45,7 +45,8 @@ while IFS= read -r line || [ -n "$line" ]; do
   PIN[${line%%=*}]=${line#*=}
 done <"$PINS"
 for key in GO_MINOR GO_TOOLCHAIN FLUX_VERSION CRANE_VERSION ORAS_VERSION COSIGN2_VERSION \
-  COSIGN3_VERSION NODE24_VERSION ACTIONLINT_VERSION APT_PACKAGES; do
+  COSIGN3_VERSION NODE24_VERSION ACTIONLINT_VERSION APT_PACKAGES FLUXJUDGE_1_9_VERSION FLUXJUDGE_1_9_GO \
+  FLUXJUDGE_1_10_VERSION FLUXJUDGE_1_10_GO; do
   [ -n "${PIN[$key]:-}" ] || die "$key missing from $PINS"
 done
 pin() { printf '%s' "${PIN[$1]}"; }
@@ -200,6 +201,68 @@ install_node24() {
   ln -sfn "../node24/node_modules/node-linux-$arch/bin/node" "$BIN/node24"
 }
 
+# --- Flux's real verifiers (fluxjudge-1.9, fluxjudge-1.10) ---------------------------
+
+# build_fluxjudge NAME VERSION TOOLCHAIN SUBSTITUTIONS: copies the source-controller module
+# VERSION (from the module proxy, checked against the checksum database) to .tools/build/NAME,
+# adds our test/tools/fluxjudge/main.go as cmd/fluxjudge (so it may import internal/oci/cosign)
+# and builds it there with TOOLCHAIN. SUBSTITUTIONS: MODULE@REQUIRED=SERVED words, each a go.mod
+# replace (SERVED `none`: an empty module; its package comes from the substitute parent).
+# Without substitutions the build is -mod=readonly: exactly the release's go.mod and go.sum.
+build_fluxjudge() {
+  local name=$1 version=$2 toolchain=$3 subs=$4 dir=$TOOLS/build/$1 mod api s m from to
+  local printed='' modflag=-mod=readonly
+  # The heaviest builds here (cosign, cloud SDKs, Kubernetes): yield the CPU to the tests.
+  renice -n 10 -p "$BASHPID" >/dev/null 2>&1 || true
+  export GOTOOLCHAIN=$toolchain
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  modir() { (cd "$dir" && go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'); }
+  mod=$(modir "github.com/fluxcd/source-controller@$version")
+  [ -n "$mod" ] || die "$name: go mod download source-controller@$version failed"
+  cp -r "$mod" "$dir/src"
+  # ./api is its own module, replaced by a directory the module zip lacks: the same release.
+  api=$(modir "github.com/fluxcd/source-controller/api@$version")
+  [ -n "$api" ] || die "$name: go mod download source-controller/api@$version failed"
+  cp -r "$api" "$dir/src/api"
+  chmod -R u+w "$dir/src"
+  mkdir -p "$dir/src/cmd/fluxjudge"
+  cp "$REPO/test/tools/fluxjudge/main.go" "$dir/src/cmd/fluxjudge/"
+  for s in $subs; do
+    m=${s%%@*} from=${s#*@}
+    to=${from#*=} from=${from%%=*}
+    grep -Eq "^[[:space:]]+$m $from( |\$)" "$dir/src/go.mod" ||
+      die "$name: $m $from is not what source-controller $version requires; update FLUXJUDGE_*_SUBSTITUTE"
+    if [ "$to" = none ]; then
+      mkdir -p "$dir/stub/$m"
+      printf 'module %s\n' "$m" >"$dir/stub/$m/go.mod"
+      (cd "$dir/src" && go mod edit -replace "$m=../stub/$m")
+    else
+      (cd "$dir/src" && go mod edit -replace "$m=$m@$to")
+    fi
+    printed+="${printed:+,}$m@$from=>$to"
+    modflag=-mod=mod
+  done
+  [ -z "$printed" ] || log "$name: substitutions (module proxy refuses the required versions): $printed"
+  (cd "$dir/src" && go build "$modflag" -trimpath \
+    -ldflags "-s -X main.sourceController=$version -X main.substitutions=$printed" \
+    -o "$BIN/$name.new" ./cmd/fluxjudge)
+  mv -f "$BIN/$name.new" "$BIN/$name"
+  rm -rf "$dir"
+}
+
+fluxjudges() {
+  local line v tc subs key
+  local judge_hash
+  judge_hash=$(sha256sum "$REPO/test/tools/fluxjudge/main.go" | cut -c1-16)
+  for line in 1_9 1_10; do
+    v=$(pin "FLUXJUDGE_${line}_VERSION") tc=$(pin "FLUXJUDGE_${line}_GO")
+    subs=${PIN[FLUXJUDGE_${line}_SUBSTITUTE]:-}
+    key="fluxjudge $v $tc $judge_hash $subs"
+    run_job "fluxjudge-${line/_/.}" "$v" "$key" -- build_fluxjudge "fluxjudge-${line/_/.}" "$v" "$tc" "$subs"
+  done
+}
+
 # --- job runner --------------------------------------------------------------------
 
 declare -A JOB_NAME=() JOB_START=()
@@ -211,6 +274,7 @@ verify() {
     flux) verify_flux "$2" ;;
     node24) check node24 "v$2" "$BIN/node24" --version ;;
     actionlint) check actionlint "${2#v}" "$BIN/actionlint" -version ;;
+    fluxjudge-*) check "$1" "\"sourceController\":\"$2\"" "$BIN/$1" --about ;;
     *) check "$1" "${2#v}" "$BIN/$1" version ;;
   esac
 }
@@ -284,6 +348,7 @@ install_tools() {
   # actionlint: lints README's workflows and .github/workflows (test/integration/actionlint.test.ts).
   v=$(pin ACTIONLINT_VERSION)
   run_job actionlint "$v" "actionlint $v $go_minor" -- go_install actionlint github.com/rhysd/actionlint/cmd/actionlint "$v"
+  fluxjudges
 
   while [ ${#JOB_NAME[@]} -gt 0 ]; do reap; done
   [ ${#FAILED[@]} = 0 ] || die "failed: ${FAILED[*]}"

@@ -16,7 +16,7 @@ await run(async () => {
   const ctx = contextFromEnv();
   const { repository, client } = connect(inputs);
   const ref = readRef(inputs);
-  const { identities, publicKey, trustedRoot } = await readVerifyInputs(inputs, ctx.workspace);
+  const verifyInputs = await readVerifyInputs(inputs, ctx.workspace);
   const failOnUnverified = inputs.boolean('fail-on-unverified', true);
 
   // Flux verifies the digest the tag resolves to.
@@ -24,9 +24,7 @@ await run(async () => {
   const result = await verifyArtifact({
     client,
     digest,
-    identities,
-    publicKey,
-    trustedRoot,
+    ...verifyInputs,
     inputs: VERIFY_INPUT_NAMES,
   });
   for (const w of result.warnings) core.warning(w);
@@ -39,6 +37,8 @@ await run(async () => {
   setOutputs({
     verified: result.verified,
     'signature-format': result.format,
+    'verify-rule': result.rule,
+    'flux-verified': result.fluxVerified,
     'certificate-identity': result.identity?.subject,
     'certificate-oidc-issuer': result.identity?.issuer,
     digest,
@@ -48,7 +48,15 @@ await run(async () => {
     ['Artifact', code(target)],
     ['Verified', result.verified ? 'yes' : `**no**: ${result.reason ?? ''}`],
     ['Format (as Flux decides)', code(result.format)],
+    ['Rule that decided', code(result.rule)],
   ];
+  if (result.fluxVerified !== result.verified)
+    rows.push(['Flux would answer', result.fluxVerified ? 'verified' : 'not verified']);
+  if (result.singleIdentity)
+    rows.push([
+      'Single identity for Flux',
+      code(`issuer: ${result.singleIdentity.issuer} subject: ${result.singleIdentity.subject}`),
+    ]);
   if (result.identity)
     rows.push(
       ['Identity', code(result.identity.subject)],

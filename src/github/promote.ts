@@ -71,10 +71,15 @@ export async function promote(inputs: Inputs): Promise<void> {
     });
     for (const w of verified.warnings) core.warning(w);
     if (!verified.verified) {
-      const input = verifyInputs.publicKey ? 'public-key' : 'match-oidc-identity';
+      const input =
+        verified.rule === 'cosign-v2-sig-copied'
+          ? 'copied-signature'
+          : verifyInputs.publicKeys
+            ? 'public-key'
+            : 'match-oidc-identity';
       const reason = (verified.reason ?? 'no matching signature').replace(/\s*\n\s*/g, ' ');
       throw new UserError(
-        `${source.repository.name}@${digest} is not verified (${verified.format}): ${reason}; no tag was moved; check ${input} against the signer`,
+        `${source.repository.name}@${digest} is not verified (${verified.format}): ${reason}; no tag was moved${input === 'copied-signature' ? '' : `; check ${input} against the signer`}`,
         input,
       );
     }
@@ -122,6 +127,7 @@ export async function promote(inputs: Inputs): Promise<void> {
     skipped: result.skipped.map((s) => s.tag),
     verified: verified ? true : undefined,
     'verified-certificate-identity': verified?.identity?.subject,
+    'verify-rule': verified?.rule,
     copied: copied !== undefined,
     'source-digest-url': copied ? `${source.repository.name}@${digest}` : undefined,
     signed: signed !== undefined,

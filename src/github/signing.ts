@@ -17,6 +17,47 @@ export interface SigningSetup {
   keyless: boolean;
   /** trusted_root.json contents: when set, each new signature is verified before tags move. */
   trustedRoot?: string;
+  /** Keyless against a private Sigstore (fulcio-url, rekor-url or trusted-root set). */
+  privateSigstore?: PrivateSigstore;
+}
+
+/** A private Sigstore: clusters trust it through `verify.trustedRootSecretRef`. */
+export interface PrivateSigstore {
+  /** The `trusted-root` input as given (relative to the workspace), if any. */
+  trustedRootPath?: string;
+}
+
+/** A signature as signDigest stored it, with what the summary needs to say about its Sigstore. */
+export interface SignedWith extends SignArtifactResult {
+  privateSigstore?: PrivateSigstore;
+}
+
+/**
+ * Flux (`verify.trustedRootSecretRef`) builds its Rekor client from the first transparency log
+ * of the trusted root that has a `baseUrl`, and refuses a root without one.
+ */
+function checkTrustedRootRekor(trustedRoot: string, rekorURL: string): void {
+  let logs: Array<{ baseUrl?: unknown }> = [];
+  try {
+    const parsed = JSON.parse(trustedRoot) as { tlogs?: unknown };
+    if (Array.isArray(parsed.tlogs)) logs = parsed.tlogs as Array<{ baseUrl?: unknown }>;
+  } catch {
+    return; // reported by the verification that follows
+  }
+  const urls = logs
+    .map((l) => (typeof l.baseUrl === 'string' ? l.baseUrl.replace(/\/+$/, '') : ''))
+    .filter((u) => u !== '');
+  if (urls.length === 0) {
+    throw new UserError(
+      'trusted-root: no transparency log in it has a baseUrl; Flux (verify.trustedRootSecretRef) takes its Rekor URL from there and refuses this root; add "baseUrl" to its tlogs entry',
+      'trusted-root',
+    );
+  }
+  if (!urls.includes(rekorURL.replace(/\/+$/, ''))) {
+    core.warning(
+      `trusted-root: its transparency logs name ${urls.join(', ')}, not rekor-url ${rekorURL}; Flux uses the trusted root's baseUrl for Rekor lookups`,
+    );
+  }
 }
 
 /** A fork pull request gets no OIDC token (and no write token): say so instead of a 401. */
@@ -73,7 +114,7 @@ function urlInput(inputs: Inputs, name: string): string | undefined {
 
 /** Reads the signing inputs shared by publish and sign and builds the signer. */
 export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promise<SigningSetup> {
-  const format = inputs.choice('signature-format', SIGNATURE_FORMATS, 'both');
+  const format = inputs.choice('signature-format', SIGNATURE_FORMATS, 'cosign-v3');
   const trustedRoot = await readTrustedRoot(inputs, ctx.workspace);
   const key = inputs.secret('cosign-key');
   const password = inputs.secret('cosign-key-password');
@@ -119,14 +160,26 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
     rekorURL,
     tsaURL,
   });
-  return { format, signer, keyless: true, trustedRoot };
+  const trustedRootPath = inputs.string('trusted-root');
+  const isPrivate =
+    trustedRootPath !== undefined ||
+    fulcioURL.replace(/\/+$/, '') !== DEFAULT_FULCIO_URL ||
+    rekorURL.replace(/\/+$/, '') !== DEFAULT_REKOR_URL;
+  if (trustedRoot) checkTrustedRootRekor(trustedRoot, rekorURL);
+  return {
+    format,
+    signer,
+    keyless: true,
+    trustedRoot,
+    ...(isPrivate ? { privateSigstore: trustedRootPath ? { trustedRootPath } : {} } : {}),
+  };
 }
 
 export async function signDigest(
   client: RegistryClient,
   digest: string,
   setup: SigningSetup,
-): Promise<SignArtifactResult> {
+): Promise<SignedWith> {
   core.info(
     `signing ${client.repository.name}@${digest} (${setup.format}, ${setup.keyless ? 'keyless' : 'key'})`,
   );
@@ -135,7 +188,7 @@ export async function signDigest(
     core.info(`signed as ${result.certificateIdentity} (issuer ${result.certificateOidcIssuer})`);
   }
   if (setup.trustedRoot) await checkSignature(client, digest, result, setup.trustedRoot);
-  return result;
+  return setup.privateSigstore ? { ...result, privateSigstore: setup.privateSigstore } : result;
 }
 
 /**
@@ -199,6 +252,19 @@ function objectName(repository: string): string {
   return name || 'artifact';
 }
 
+const TRUSTED_ROOT_SECRET = 'sigstore-trusted-root';
+
+/** The Secret a private Sigstore's clusters need (Flux 2.9+: `verify.trustedRootSecretRef`). */
+function privateSigstoreNote(result: SignedWith): string {
+  if (!result.privateSigstore || !result.certificateIdentity) return '';
+  const path = result.privateSigstore.trustedRootPath;
+  const file = path ?? 'trusted_root.json';
+  const where = path
+    ? `the trusted root this step verified the signature against (${code(path)})`
+    : `your Sigstore's trusted root (set ${code('trusted-root')} to have each signature checked against it)`;
+  return `Signed with a private Sigstore: store ${where} in the cluster first (Flux 2.9+; Flux takes the Rekor URL from its transparency log's ${code('baseUrl')}):\n\n\`\`\`sh\nkubectl -n flux-system create secret generic ${TRUSTED_ROOT_SECRET} --from-file=trusted_root.json=${file}\n\`\`\`\n\n`;
+}
+
 /**
  * The OCIRepository (as data) whose verify block matches exactly this signature; kept a plain
  * object so a variant (e.g. a trusted-root secret) is one more field, not more string building.
@@ -206,7 +272,7 @@ function objectName(repository: string): string {
 export function ociRepositoryObject(
   repository: string,
   tag: string | undefined,
-  result: SignArtifactResult,
+  result: SignedWith,
 ) {
   const keyless = Boolean(result.certificateIdentity && result.certificateOidcIssuer);
   return {
@@ -227,6 +293,9 @@ export function ociRepositoryObject(
                   subject: `^${re2Literal(result.certificateIdentity ?? '')}$`,
                 },
               ],
+              ...(result.privateSigstore
+                ? { trustedRootSecretRef: { name: TRUSTED_ROOT_SECRET } }
+                : {}),
             }
           : { secretRef: { name: 'cosign-pub' } }),
       },
@@ -238,7 +307,7 @@ export function ociRepositoryObject(
 export async function ociRepositoryYaml(
   repository: string,
   tag: string | undefined,
-  result: SignArtifactResult,
+  result: SignedWith,
 ): Promise<string> {
   const { Document, isScalar } = await import('../util/yaml.js');
   const doc = new Document(ociRepositoryObject(repository, tag, result));
@@ -249,5 +318,5 @@ export async function ociRepositoryYaml(
   }
   const yaml = doc.toString({ lineWidth: 0 });
   const formats = result.formats.map((f) => `- ${code(f)}: ${FLUX_VERSIONS[f]}`).join('\n');
-  return `### Verify it in your cluster\n\n\`\`\`yaml\n${yaml}\`\`\`\n\nSignature formats stored:\n${formats}\n`;
+  return `### Verify it in your cluster\n\n${privateSigstoreNote(result)}\`\`\`yaml\n${yaml}\`\`\`\n\nSignature formats stored:\n${formats}\n`;
 }

@@ -1,5 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import type { IdentityMatcher } from '../signing/verify/index.js';
+import {
+  COPIED_SIGNATURE_POLICIES,
+  type CopiedSignaturePolicy,
+  type IdentityMatcher,
+} from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
 import { parseIdentities } from './identities.js';
 import type { Inputs } from './inputs.js';
@@ -8,8 +12,10 @@ import { fsReason, resolveUserPath } from './paths.js';
 /** What `verifyArtifact` needs from the verify inputs, named as in verify/action.yml. */
 export interface VerifyInputs {
   identities: IdentityMatcher[];
-  publicKey?: string;
+  /** The PEM blocks of `public-key`: each one is a key, like each `*.pub` of a Flux Secret. */
+  publicKeys?: string[];
   trustedRoot?: string;
+  copiedSignature: CopiedSignaturePolicy;
 }
 
 /** Input names for `verifyArtifact`'s messages. */
@@ -17,10 +23,17 @@ export const VERIFY_INPUT_NAMES = {
   identities: 'match-oidc-identity',
   publicKey: 'public-key',
   trustedRoot: 'trusted-root',
+  copiedSignature: 'copied-signature',
 } as const;
 
+/** Splits a `public-key` input into its PEM blocks (text without one is returned as is). */
+export function splitPublicKeys(text: string): string[] {
+  const blocks = text.match(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g);
+  return blocks && blocks.length > 0 ? blocks.map((b) => `${b}\n`) : [text];
+}
+
 /**
- * Reads `match-oidc-identity`, `public-key` and `trusted-root` (a path relative to the workspace),
+ * Reads `match-oidc-identity`, `public-key` (one or more PEM keys), `copied-signature` and `trusted-root` (a path relative to the workspace),
  * shared by the verify and tag entry points. One of the first two is required.
  */
 export async function readVerifyInputs(inputs: Inputs, workspace: string): Promise<VerifyInputs> {
@@ -39,10 +52,12 @@ export async function readVerifyInputs(inputs: Inputs, workspace: string): Promi
     await compileIdentities(identities, VERIFY_INPUT_NAMES.identities);
   }
   const trustedRoot = await readTrustedRoot(inputs, workspace);
+  const copiedSignature = inputs.choice('copied-signature', COPIED_SIGNATURE_POLICIES, 'fail');
   return {
     identities,
-    ...(publicKey ? { publicKey } : {}),
+    ...(publicKey ? { publicKeys: splitPublicKeys(publicKey) } : {}),
     ...(trustedRoot ? { trustedRoot } : {}),
+    copiedSignature,
   };
 }
 

@@ -6,7 +6,7 @@
 
 import type { Descriptor as OciDescriptor } from '../oci/types.js';
 
-/** `signature-format` input: cosign v2 `.sig` tag, cosign v3 bundle referrer, or both (default). */
+/** `signature-format` input: cosign v3 bundle referrer (default), cosign v2 `.sig` tag, or both. */
 export type SignatureFormat = 'cosign-v2' | 'cosign-v3' | 'both';
 export const SIGNATURE_FORMATS: readonly SignatureFormat[] = ['cosign-v2', 'cosign-v3', 'both'];
 

@@ -49,6 +49,7 @@ describe("concurrent signers keep each other's signatures", requireTools('node24
             ref,
             'fulcio-url': stack.fulcioURL,
             'rekor-url': stack.rekorURL,
+            'signature-format': 'both',
           },
           env: oidc.env,
           workspace: ws,

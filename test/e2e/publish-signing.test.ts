@@ -129,7 +129,8 @@ describe(
         const registry = await startRegistry({ referrers });
         registries.push(registry);
         const repo = `${registry.host}/org/app-config`;
-        const r = await publish(repo);
+        // `both` (the default is cosign-v3): cosign 2 verifies only the `.sig`.
+        const r = await publish(repo, { 'signature-format': 'both' });
         assert.equal(r.exitCode, 0, r.stdout + r.stderr);
         assert.equal(r.outputs.signed, 'true');
         assert.equal(r.outputs['certificate-identity'], IDENTITY);
@@ -149,7 +150,7 @@ describe(
           assert.notEqual(wrong.code, 0, `${bin} accepted a wrong ref`);
         }
         // Unchanged since latest: nothing pushed, and an already signed artifact is not re-signed.
-        const again = await publish(repo, { 'diff-tag': 'latest' });
+        const again = await publish(repo, { 'diff-tag': 'latest', 'signature-format': 'both' });
         assert.equal(again.exitCode, 0, again.stdout);
         assert.equal(again.outputs.pushed, 'false');
         assert.equal(again.outputs.signed, 'false');
@@ -331,6 +332,7 @@ describe(
           'cosign-key': key,
           'cosign-key-password': 'right-pass',
           tags: 'keyed',
+          'signature-format': 'both', // cosign 2 below reads only the `.sig`
         });
         assert.equal(ok.exitCode, 0, ok.stdout);
         assert.match(ok.summary, /secretRef/);

@@ -82,7 +82,12 @@ describe(
       rmSync(home, { recursive: true, force: true });
     });
 
-    const sigstore = () => ({ 'fulcio-url': stack.fulcioURL, 'rekor-url': stack.rekorURL });
+    // `both` (the default is cosign-v3): these tests also ask cosign 2, which reads only `.sig`.
+    const sigstore = () => ({
+      'fulcio-url': stack.fulcioURL,
+      'rekor-url': stack.rekorURL,
+      'signature-format': 'both',
+    });
     const publish = async (repo: string, tag: string, annotation: string) => {
       const r = await runAction('publish', {
         inputs: {
@@ -317,9 +322,9 @@ describe(
         inputs: {
           repository: repo,
           path: 'deploy',
-          'signature-format': 'cosign-v2',
           annotations: 'x=v2',
           ...sigstore(),
+          'signature-format': 'cosign-v2',
         },
         env: { ...publishOidc.env, GITHUB_SHA: SHA },
         event: { ref: 'refs/heads/main', repository: { default_branch: 'main' } },

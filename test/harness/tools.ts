@@ -19,6 +19,8 @@ export type ToolName =
   | 'cosign2'
   | 'cosign3'
   | 'node24'
+  | 'fluxjudge-1.9'
+  | 'fluxjudge-1.10'
   | 'docker-registry'
   | 'htpasswd'
   | 'go'
@@ -40,6 +42,8 @@ const PINNED = new Set<ToolName>([
   'cosign3',
   'node24',
   'actionlint',
+  'fluxjudge-1.9',
+  'fluxjudge-1.10',
 ]);
 
 /** Tests start the distribution registry by this path (the Debian package's binary). */

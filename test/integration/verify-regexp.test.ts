@@ -1,5 +1,5 @@
 // Our Go regexp (src/util/go-regexp.ts, re2js; used for matchOIDCIdentity and filter-regex)
-// against Go's regexp itself (the Go judge's --regexp-check mode, the same regexp.Compile +
+// against Go's regexp itself (fluxjudge-1.10's --regexp-check mode, the same regexp.Compile +
 // MatchString Flux calls): thousands of generated identity- and tag-style patterns and inputs, from
 // a fixed seed, must get the same compile verdict and the same match answers.
 
@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { compileGoRegexp, type GoRegexp } from '../../src/util/go-regexp.js';
-import { fluxVerifyPath } from '../harness/fluxverify.js';
 import { rng } from '../harness/rng.js';
-import { requireTools } from '../harness/tools.js';
+import { requireTools, toolPath } from '../harness/tools.js';
 
 const SAN = 'https://github.com/org/app/.github/workflows/publish.yaml@refs/heads/main';
 const ATOMS = [
@@ -104,7 +103,7 @@ interface GoAnswer {
 }
 
 async function askGo(queries: Array<{ pattern: string; input: string }>): Promise<GoAnswer[]> {
-  const bin = await fluxVerifyPath();
+  const bin = toolPath('fluxjudge-1.10');
   const child = spawn(bin, ['--regexp-check'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const out: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -118,7 +117,7 @@ async function askGo(queries: Array<{ pattern: string; input: string }>): Promis
     .map((l) => JSON.parse(l) as GoAnswer);
 }
 
-describe('Go regexp (re2js) agrees with Go regexp', requireTools('go'), () => {
+describe('Go regexp (re2js) agrees with Go regexp', requireTools('fluxjudge-1.10'), () => {
   it(
     'on 4500 generated identity- and tag-style patterns and inputs',
     { timeout: 30 * 60_000 },

@@ -1,9 +1,14 @@
 // Which path Flux takes (bundle referrers or `.sig`), decided on an in-memory registry, and the
 // user errors for bad inputs. Signatures themselves are judged in test/interop/verify-flux-rules.
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type SignatureSource, verifyArtifact } from '../../src/signing/verify/index.js';
+import { splitPublicKeys } from '../../src/github/verify-inputs.js';
+import {
+  type SignatureSource,
+  singleIdentity,
+  verifyArtifact,
+} from '../../src/signing/verify/index.js';
 import type { OciDescriptor } from '../../src/signing/verify/source.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -253,3 +258,137 @@ function fakeRoot(): Record<string, unknown> {
     ],
   };
 }
+
+describe('verifyArtifact: copied .sig and several keys (key mode, in memory)', () => {
+  const OTHER = `sha256:${'b'.repeat(64)}`;
+  const keyPair = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pemOf = (k: ReturnType<typeof keyPair>) =>
+    k.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+
+  /** A `.sig` for DIGEST whose simple-signing payload names `claimed`, signed by `key`. */
+  function sigFor(claimed: string, key: ReturnType<typeof keyPair>) {
+    const payload = Buffer.from(
+      JSON.stringify({
+        critical: {
+          identity: { 'docker-reference': 'r.example/app' },
+          image: { 'docker-manifest-digest': claimed },
+          type: 'cosign container image signature',
+        },
+        optional: null,
+      }),
+    );
+    const m = manifestWithLayers([
+      { mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', blob: payload },
+    ]);
+    (m.layers[0] as { annotations?: Record<string, string> }).annotations = {
+      'dev.cosignproject.cosign/signature': sign('sha256', payload, key.privateKey).toString(
+        'base64',
+      ),
+    };
+    return memory({ manifests: { [`sha256-${'a'.repeat(64)}.sig`]: m }, blobs: [payload] });
+  }
+
+  it('a .sig naming this digest: cosign-v2-sig, verified by Flux and by us', async () => {
+    const k = keyPair();
+    const r = await verifyArtifact({
+      source: sigFor(DIGEST, k),
+      digest: DIGEST,
+      publicKey: pemOf(k),
+    });
+    assert.deepEqual([r.verified, r.fluxVerified, r.rule], [true, true, 'cosign-v2-sig']);
+  });
+
+  it('a .sig naming another digest: Flux accepts, we fail by default in one line, warn on request', async () => {
+    const k = keyPair();
+    const r = await verifyArtifact({
+      source: sigFor(OTHER, k),
+      digest: DIGEST,
+      publicKey: pemOf(k),
+    });
+    assert.deepEqual([r.verified, r.fluxVerified, r.rule], [false, true, 'cosign-v2-sig-copied']);
+    assert.match(r.reason ?? '', /names sha256:b{64}, not sha256:a{64}; Flux would accept it/);
+    assert.match(r.reason ?? '', /must not be trusted.*copied-signature: warn/);
+    assert.doesNotMatch(r.reason ?? '', /\n/);
+    const w = await verifyArtifact({
+      source: sigFor(OTHER, k),
+      digest: DIGEST,
+      publicKey: pemOf(k),
+      copiedSignature: 'warn',
+    });
+    assert.deepEqual([w.verified, w.fluxVerified, w.rule], [true, true, 'cosign-v2-sig-copied']);
+    assert.match(w.warnings[0] ?? '', /Flux would accept it/);
+  });
+
+  it('several keys: any one verifies; when none does, each key says why', async () => {
+    const [right, wrong, wrong2] = [keyPair(), keyPair(), keyPair()];
+    const ok = await verifyArtifact({
+      source: sigFor(DIGEST, right),
+      digest: DIGEST,
+      publicKeys: [pemOf(wrong), pemOf(right)],
+    });
+    assert.equal(ok.verified, true);
+    const bad = await verifyArtifact({
+      source: sigFor(DIGEST, right),
+      digest: DIGEST,
+      publicKeys: [pemOf(wrong), pemOf(wrong2)],
+    });
+    assert.equal(bad.verified, false);
+    assert.match(
+      bad.reason ?? '',
+      /^key #1: no matching signatures: .+; key #2: no matching signatures: .+$/,
+    );
+    await assert.rejects(
+      verifyArtifact({ source: memory({}), digest: DIGEST, publicKeys: [pemOf(right), 'junk'] }),
+      (err: Error) => err instanceof UserError && /public-key: key #2 not a PEM/.test(err.message),
+    );
+  });
+
+  it('splitPublicKeys: one key per PEM block, like the *.pub entries of a Secret', () => {
+    const [a, b] = [pemOf(keyPair()), pemOf(keyPair())];
+    assert.deepEqual(splitPublicKeys(`${a}\n${b}`), [a, b]);
+    assert.deepEqual(splitPublicKeys('junk'), ['junk']);
+  });
+});
+
+describe('singleIdentity: the one entry for the bundle path', () => {
+  const I = '^https://token\\.actions\\.githubusercontent\\.com$';
+  it('anchored subjects become one anchored alternation', () => {
+    assert.deepEqual(
+      singleIdentity([
+        {
+          issuer: I,
+          subject: '^https://github\\.com/o/r/\\.github/workflows/publish\\.yaml@refs/heads/main$',
+        },
+        {
+          issuer: I,
+          subject: '^https://github\\.com/o/r/\\.github/workflows/release\\.yaml@refs/tags/v.*$',
+        },
+      ]),
+      {
+        identity: {
+          issuer: I,
+          subject:
+            '^(?:https://github\\.com/o/r/\\.github/workflows/publish\\.yaml@refs/heads/main|https://github\\.com/o/r/\\.github/workflows/release\\.yaml@refs/tags/v.*)$',
+        },
+        loosened: false,
+      },
+    );
+  });
+  it('unanchored, alternating or escaped-$ patterns are grouped as they are', () => {
+    const r = singleIdentity([
+      { issuer: I, subject: 'a|b' },
+      { issuer: I, subject: '^c\\$' },
+    ]);
+    assert.equal(r.identity.subject, '(?:a|b)|(?:^c\\$)');
+  });
+  it('different issuers and subjects: says the pairing is lost', () => {
+    const r = singleIdentity([
+      { issuer: '^x$', subject: '^s$' },
+      { issuer: '^y$', subject: '^t$' },
+    ]);
+    assert.deepEqual(r, {
+      identity: { issuer: '^(?:x|y)$', subject: '^(?:s|t)$' },
+      loosened: true,
+    });
+  });
+});

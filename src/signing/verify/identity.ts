@@ -209,3 +209,40 @@ export function matchBundle(
   }
   return { ok: true, identity: { issuer, subject: san } };
 }
+
+/** `^…$` with an unescaped final `$` and no `|` inside: safe to strip and re-anchor. */
+function anchoredAtom(pattern: string): string | undefined {
+  if (!pattern.startsWith('^') || !pattern.endsWith('$')) return undefined;
+  const inner = pattern.slice(1, -1);
+  // An odd number of backslashes before the `$` escapes it.
+  const slashes = /\\*$/.exec(inner)?.[0].length ?? 0;
+  if (slashes % 2 === 1 || inner.includes('|')) return undefined;
+  return inner;
+}
+
+function alternation(patterns: readonly string[]): string {
+  const unique = [...new Set(patterns)];
+  if (unique.length === 1) return unique[0] as string;
+  const atoms = unique.map(anchoredAtom);
+  if (atoms.every((a) => a !== undefined)) return `^(?:${atoms.join('|')})$`;
+  return unique.map((p) => `(?:${p})`).join('|');
+}
+
+/**
+ * The one `matchOIDCIdentity` entry that accepts what several entries accept, for Flux's bundle
+ * path (which refuses more than one): the issuers and the subjects each as one alternation. With
+ * different issuers the pairing is lost (any issuer with any subject), which `loosened` says.
+ */
+export function singleIdentity(identities: readonly IdentityMatcher[]): {
+  identity: IdentityMatcher;
+  loosened: boolean;
+} {
+  const issuers = new Set(identities.map((i) => i.issuer));
+  return {
+    identity: {
+      issuer: alternation(identities.map((i) => i.issuer)),
+      subject: alternation(identities.map((i) => i.subject)),
+    },
+    loosened: issuers.size > 1 && new Set(identities.map((i) => i.subject)).size > 1,
+  };
+}

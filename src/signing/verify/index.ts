@@ -1,6 +1,6 @@
 /**
- * Signature verification with exactly the rules of Flux's source-controller v1.9.x (Flux v2.9.x),
- * `spec.verify.provider: cosign`:
+ * Signature verification with exactly the rules of Flux's source-controller v1.9.x and v1.10.x
+ * (Flux v2.9.x, v2.10.x; same internal/oci/cosign code), `spec.verify.provider: cosign`:
  *
  * 1. Look for Sigstore bundles among the artifact's referrers (API, else the `sha256-<hex>` tag).
  *    If at least one v0.3 bundle is found, decide on the bundles only (`cosign-v3`), never
@@ -8,8 +8,14 @@
  * 2. Otherwise (none found, or the registry failed while listing) decide on the `sha256-<hex>.sig`
  *    tag (`cosign-v2`).
  *
+ * With public keys, each key is tried in turn (Flux: one verifier per `*.pub` of the Secret).
+ * One deliberate difference: when the `.sig` path decides and the only verifying signatures name
+ * another digest in their payload (a copied `.sig`, which Flux accepts), we fail unless
+ * `copiedSignature: 'warn'`; `fluxVerified` always carries Flux's answer.
+ *
  * See docs/verification.md for the decision table. Behaviour re-implemented from
- * fluxcd/source-controller internal/oci/cosign/cosign.go (Apache-2.0).
+ * fluxcd/source-controller internal/oci/cosign/cosign.go and
+ * internal/controller/ocirepository_controller.go (Apache-2.0).
  */
 import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
@@ -20,25 +26,39 @@ import {
   compileIdentities,
   type IdentityMatch,
   type IdentityMatcher,
+  singleIdentity,
 } from './identity.js';
-import { verifyLegacy } from './legacy.js';
+import { type LegacyOutcome, verifyLegacy } from './legacy.js';
 import { type RegistryClientLike, type SignatureSource, signatureSourceFrom } from './source.js';
 import { loadTrustMaterial, type TrustedRootInput, type TufOptions } from './trust.js';
 
 export type { IdentityMatcher } from './identity.js';
+export { singleIdentity } from './identity.js';
 export type { SignatureSource } from './source.js';
 
 export interface VerifyInputNames {
   identities: string;
   publicKey: string;
   trustedRoot: string;
+  copiedSignature: string;
 }
 
 const DEFAULT_INPUTS: VerifyInputNames = {
   identities: 'certificate-identity',
   publicKey: 'public-key',
   trustedRoot: 'trusted-root',
+  copiedSignature: 'copied-signature',
 };
+
+/** What to do with a `.sig` that verifies but names another digest: Flux accepts it. */
+export type CopiedSignaturePolicy = 'fail' | 'warn';
+export const COPIED_SIGNATURE_POLICIES: readonly CopiedSignaturePolicy[] = ['fail', 'warn'];
+
+/**
+ * The rule that decided: a bundle referrer (Flux 2.8+ reads only those once one exists), the
+ * `.sig` tag, or the `.sig` tag through a signature copied from another digest.
+ */
+export type VerifyRule = 'cosign-v3-bundle' | 'cosign-v2-sig' | 'cosign-v2-sig-copied';
 
 export interface VerifyArtifactOptions {
   /** The artifact's repository (src/oci's RegistryClient); or give `source`. */
@@ -47,35 +67,65 @@ export interface VerifyArtifactOptions {
   source?: SignatureSource;
   /** The artifact's manifest digest, `sha256:<hex>` (Flux always verifies by digest). */
   digest: string;
-  /** `matchOIDCIdentity` entries (Go RE2). Ignored with `publicKey`, as in Flux. */
+  /** `matchOIDCIdentity` entries (Go RE2). Ignored with public keys, as in Flux. */
   identities?: readonly IdentityMatcher[];
   /** A cosign public key (PEM): Flux's `verify.secretRef` mode. */
   publicKey?: string;
+  /** Several public keys (PEM), like the `*.pub` entries of a `verify.secretRef` Secret: any may verify. */
+  publicKeys?: readonly string[];
   /** `trusted_root.json` contents (string or parsed), or `tuf` (default) for public-good Sigstore. */
   trustedRoot?: TrustedRootInput;
   tuf?: TufOptions;
   /** Flux requires a transparency-log proof for keyless signatures; only `true` is supported. */
   requireTlog?: true;
+  /** A copied `.sig` (payload names another digest): `fail` (default) or `warn` (Flux's answer). */
+  copiedSignature?: CopiedSignaturePolicy;
   /** Action input names used in UserError messages. */
   inputs?: Partial<VerifyInputNames>;
 }
 
 export interface VerifyResult {
+  /** Our verdict: Flux's, except that a copied `.sig` fails unless `copiedSignature: warn`. */
   verified: boolean;
+  /** What Flux's source-controller answers for the same artifact and verify block. */
+  fluxVerified: boolean;
   /** Which format Flux decided on: the bundle referrers, or the `.sig` tag. */
   format: 'cosign-v3' | 'cosign-v2';
+  /** The rule that decided (see VerifyRule). */
+  rule: VerifyRule;
   /** The identity that matched (keyless). */
   identity?: IdentityMatch;
   /** Why not verified. */
   reason?: string;
   /** Accepted by Flux, but worth knowing (e.g. what `cosign verify` would reject). */
   warnings: string[];
+  /** With several identities on the bundle path: the single entry Flux would take instead. */
+  singleIdentity?: IdentityMatcher;
 }
 
 function toSource(options: VerifyArtifactOptions): SignatureSource {
   if (options.source) return options.source;
   if (options.client) return signatureSourceFrom(options.client);
   throw new Error('verifyArtifact needs a client or a source');
+}
+
+/** One line for a copied `.sig`: what Flux does and why it must not be trusted. */
+export function copiedSignatureMessage(digest: string, claimed: string): string {
+  return `the only signature that verifies is a .sig copied from another artifact: its payload names ${claimed}, not ${digest}; Flux would accept it (its .sig check never compares that digest), but it proves only that the signer signed ${claimed}, and anyone who can push to the repository can copy it, so it must not be trusted (cosign verify rejects it)`;
+}
+
+function parseKeys(pems: readonly string[], input: string): KeyObject[] {
+  return pems.map((pem, i) => {
+    try {
+      return createPublicKey(pem);
+    } catch {
+      const which = pems.length > 1 ? ` key #${i + 1}` : '';
+      throw new UserError(
+        `${input}:${which} not a PEM public key; give the cosign.pub that cosign generate-key-pair wrote`,
+        input,
+      );
+    }
+  });
 }
 
 export async function verifyArtifact(options: VerifyArtifactOptions): Promise<VerifyResult> {
@@ -88,22 +138,13 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
       'verifyArtifact: Flux always requires the transparency log for keyless signatures',
     );
   }
+  const policy = options.copiedSignature ?? 'fail';
   const source = toSource(options);
 
-  let key: KeyObject | undefined;
-  let identities: CompiledIdentity[] = [];
-  if (options.publicKey !== undefined) {
-    try {
-      key = createPublicKey(options.publicKey);
-    } catch {
-      throw new UserError(
-        `${inputs.publicKey}: not a PEM public key; give the cosign.pub that cosign generate-key-pair wrote`,
-        inputs.publicKey,
-      );
-    }
-  } else {
-    identities = await compileIdentities(options.identities ?? [], inputs.identities);
-  }
+  const pems = options.publicKeys ?? (options.publicKey !== undefined ? [options.publicKey] : []);
+  const keys = pems.length > 0 ? parseKeys(pems, inputs.publicKey) : [];
+  const identities: CompiledIdentity[] =
+    keys.length > 0 ? [] : await compileIdentities(options.identities ?? [], inputs.identities);
 
   let found: FoundBundle[] = [];
   try {
@@ -119,25 +160,80 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
     trust: await loadTrustMaterial(options.trustedRoot ?? 'tuf', inputs.trustedRoot, options.tuf),
     identities,
   });
+  // Flux builds one verifier per key and takes the first that verifies; reasons are per key.
+  const perKey = (reasons: (string | undefined)[]) =>
+    keys.length > 1
+      ? reasons.map((r, i) => `key #${i + 1}: ${r ?? 'not verified'}`).join('; ')
+      : reasons[0];
 
   if (found.length > 0) {
-    const mode = key ? { kind: 'key' as const, key } : await keyless();
+    const base = { format: 'cosign-v3' as const, rule: 'cosign-v3-bundle' as const, warnings: [] };
+    if (keys.length > 0) {
+      const reasons: (string | undefined)[] = [];
+      for (const key of keys) {
+        const out = verifyBundles(found, options.digest, { kind: 'key', key });
+        if (out.verified) return { ...base, verified: true, fluxVerified: true };
+        reasons.push(out.reason);
+      }
+      return { ...base, verified: false, fluxVerified: false, reason: perKey(reasons) ?? '' };
+    }
+    const mode = await keyless();
     const out = verifyBundles(found, options.digest, mode);
+    if (options.identities && options.identities.length > 1) {
+      const single = singleIdentity(options.identities);
+      const [compiled] = await compileIdentities([single.identity], inputs.identities);
+      const would = verifyBundles(found, options.digest, {
+        ...mode,
+        identities: [compiled as CompiledIdentity],
+      }).verified;
+      return {
+        ...base,
+        verified: false,
+        fluxVerified: false,
+        singleIdentity: single.identity,
+        reason: `a cosign v3 bundle decides here, and Flux's bundle path takes exactly one matchOIDCIdentity entry (cosign: "unsupported: multiple identities are not supported at this time"), so Flux rejects these ${options.identities.length} entries even if one matches; use the single entry issuer: ${single.identity.issuer} subject: ${single.identity.subject}${would ? ', which verifies this artifact' : ', which does not verify this artifact either'}${single.loosened ? ' (it accepts any of the issuers with any of the subjects)' : ''}`,
+      };
+    }
     return {
+      ...base,
       verified: out.verified,
-      format: 'cosign-v3',
+      fluxVerified: out.verified,
       ...(out.identity ? { identity: out.identity } : {}),
       ...(out.reason ? { reason: out.reason } : {}),
-      warnings: [],
     };
   }
-  const mode = key ? { kind: 'key' as const, key } : await keyless();
-  const out = await verifyLegacy(source, options.digest, mode);
-  return {
+
+  let out: LegacyOutcome;
+  if (keys.length > 0) {
+    const outcomes: LegacyOutcome[] = [];
+    for (const key of keys)
+      outcomes.push(await verifyLegacy(source, options.digest, { kind: 'key', key }));
+    out = outcomes.find((o) => o.verified && !o.copiedFrom) ??
+      outcomes.find((o) => o.verified) ?? {
+        verified: false,
+        reason: perKey(outcomes.map((o) => o.reason)) ?? '',
+        warnings: [],
+      };
+  } else {
+    out = await verifyLegacy(source, options.digest, await keyless());
+  }
+  const result: VerifyResult = {
     verified: out.verified,
+    fluxVerified: out.verified,
     format: 'cosign-v2',
+    rule: out.copiedFrom ? 'cosign-v2-sig-copied' : 'cosign-v2-sig',
     ...(out.identity ? { identity: out.identity } : {}),
     ...(out.reason ? { reason: out.reason } : {}),
-    warnings: out.warnings,
+    warnings: [...out.warnings],
   };
+  if (out.copiedFrom) {
+    const message = copiedSignatureMessage(options.digest, out.copiedFrom);
+    if (policy === 'fail') {
+      result.verified = false;
+      result.reason = `${message}; set ${inputs.copiedSignature}: warn to accept it as Flux does`;
+    } else {
+      result.warnings.push(message);
+    }
+  }
+  return result;
 }

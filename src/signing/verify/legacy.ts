@@ -48,6 +48,12 @@ export interface LegacyOutcome {
   reason?: string;
   /** Things Flux accepts that `cosign verify` would not. */
   warnings: string[];
+  /**
+   * Set when the only verifying signatures name another digest in their simple-signing payload
+   * (`critical.image.docker-manifest-digest`): a `.sig` copied from another artifact. Flux accepts
+   * it (no `ClaimVerifier`); `cosign verify` does not ("invalid or missing digest in claim").
+   */
+  copiedFrom?: string;
 }
 
 function pemToDer(pem: string): { der: Buffer; rest: string } | undefined {
@@ -240,9 +246,9 @@ export async function verifyLegacy(
   if (layers.length === 0) return { verified: false, reason: 'no signatures found', warnings };
 
   const errors: string[] = [];
-  // Flux stops at the first layer that verifies; we prefer one whose payload also names this
-  // digest (same verdict, fewer warnings).
-  let fallback: LegacyOutcome | undefined;
+  // Flux stops at the first layer that verifies and checks no claim; we prefer one whose payload
+  // also names this digest (same Flux verdict) and report a copied signature otherwise.
+  let copied: LegacyOutcome | undefined;
   for (const layer of layers) {
     try {
       const payload = Buffer.from(await fetchVerifiedBlob(source, layer, MAX_SIGNATURE_BLOB_BYTES));
@@ -251,25 +257,21 @@ export async function verifyLegacy(
       if (mode.kind === 'keyless')
         identity = verifyKeylessLayer(payload, annotations, mode).identity;
       else verifyKeyLayer(payload, annotations, mode.key);
-      const outcome: LegacyOutcome = {
+      const claimed = claimedDigest(payload);
+      if (claimed === digest)
+        return { verified: true, ...(identity ? { identity } : {}), warnings };
+      copied ??= {
         verified: true,
         ...(identity ? { identity } : {}),
+        copiedFrom: claimed ?? 'no digest',
         warnings,
-      };
-      const claimed = claimedDigest(payload);
-      if (claimed === digest) return outcome;
-      fallback ??= {
-        ...outcome,
-        warnings: [
-          `the verified signature's payload names ${claimed ?? 'no digest'}, not ${digest}: Flux accepts it (it checks no claims) but cosign verify rejects it`,
-        ],
       };
     } catch (err) {
       errors.push((err as Error).message);
     }
   }
   return (
-    fallback ?? {
+    copied ?? {
       verified: false,
       reason: `no matching signatures: ${errors.join('; ')}`,
       warnings,
