@@ -829,8 +829,9 @@ export class RegistryClient {
    * deadline, whichever comes first, with a `DeadlineReached` reason naming the limit.
    */
   private signal(): AbortSignal {
-    const opLimit = this.options.timeoutMs ?? 5 * 60_000;
     const deadline = this.options.deadline;
+    // With an overall deadline, operations have no limit of their own unless one is given.
+    const opLimit = this.options.timeoutMs ?? (deadline ? Number.POSITIVE_INFINITY : 5 * 60_000);
     const left = deadline ? deadline.at - Date.now() : Number.POSITIVE_INFINITY;
     const overall = deadline !== undefined && left <= opLimit;
     const controller = new AbortController();
