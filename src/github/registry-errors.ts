@@ -46,15 +46,17 @@ function answerMessage(err: RegistryError): string {
   const prefix =
     err.registry && !err.message.includes(err.registry) ? `registry ${err.registry}: ` : '';
   const fix =
-    err.status === 404
-      ? 'it disappeared while this step ran (deleted, or garbage-collected); re-run the job'
-      : err.status === 400 || err.status === 422
-        ? 'the registry refused the request as invalid; check that it supports OCI artifacts (OCI image-spec 1.1)'
-        : err.status === 405 || err.status === 501
-          ? 'the registry does not support this operation'
-          : err.status >= 500
-            ? "the registry failed; re-run the job, and check the registry's status if it keeps happening"
-            : "check the registry's documentation for this status";
+    err.code === 'DIGEST_MISMATCH'
+      ? 'the registry holds or served other bytes than their digest names (corrupt, or tampered with); do not use this artifact, re-push it'
+      : err.status === 404
+        ? 'it disappeared while this step ran (deleted, or garbage-collected); re-run the job'
+        : err.status === 400 || err.status === 422
+          ? 'the registry refused the request as invalid; check that it supports OCI artifacts (OCI image-spec 1.1)'
+          : err.status === 405 || err.status === 501
+            ? 'the registry does not support this operation'
+            : err.status >= 500
+              ? "the registry failed; re-run the job, and check the registry's status if it keeps happening"
+              : "check the registry's documentation for this status";
   return `${prefix}${err.message}: ${fix}`;
 }
 

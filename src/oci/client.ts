@@ -97,6 +97,8 @@ export class ManifestNotFoundError extends UserError {
  * referrers pages (1000 entries fit in far less). */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 export const MAX_LIST_PAGE_BYTES = 4 * 1024 * 1024;
+/** Our code (not the registry's) for content whose digest is not the one asked for. */
+export const DIGEST_MISMATCH = 'DIGEST_MISMATCH';
 /** Codes meaning the upload session is gone or broken: start a new one. */
 const UPLOAD_RESTART_CODES = new Set([
   'BLOB_UPLOAD_UNKNOWN',
@@ -245,7 +247,7 @@ export class RegistryClient {
       throw new RegistryError(
         `${operation}: registry stored it as ${stored}`,
         res.status,
-        undefined,
+        DIGEST_MISMATCH,
         {
           registry: this.repository.registry,
           operation,
@@ -426,6 +428,7 @@ export class RegistryClient {
         }
       }
     }
+    const registryHost = this.repository.registry;
     const hash = createHash(parsed.algorithm);
     const verify = new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -437,7 +440,12 @@ export class RegistryClient {
         cb(
           actual === digest
             ? null
-            : new Error(`blob ${digest} from the registry has digest ${actual}`),
+            : new RegistryError(
+                `blob ${digest} from the registry has digest ${actual}`,
+                200,
+                DIGEST_MISMATCH,
+                { registry: registryHost, operation },
+              ),
         );
       },
     });
@@ -468,7 +476,7 @@ export class RegistryClient {
       throw new RegistryError(
         `manifest ${ref} from the registry has digest ${digest}`,
         res.status,
-        undefined,
+        DIGEST_MISMATCH,
         {
           registry: this.repository.registry,
           operation: `GET manifest ${ref}`,
@@ -564,6 +572,8 @@ export class RegistryClient {
       throw new RegistryError(
         `PUT manifest ${ref}: registry stored digest ${stored}, expected ${digest}`,
         res.status,
+        DIGEST_MISMATCH,
+        { registry: this.repository.registry, operation: `PUT manifest ${ref}` },
       );
     }
     const subject = res.header('oci-subject');
