@@ -333,3 +333,73 @@ function signedBeforeTagged(history: ReturnType<FaultyRegistry['proxy']['history
     return ['a tag was stored before the signature'];
   return [];
 }
+
+describe('deadline and stalls (bundled entry points)', () => {
+  let reg: FaultyRegistry;
+  let ws: string;
+  before(async () => {
+    reg = await startFaultyRegistry({}, { seed: 3, stallMs: 30_000, hangMs: 30_000 });
+    ws = mkdtempSync(join(tmpdir(), 'deadline-ws-'));
+    mkdirSync(join(ws, 'deploy'));
+    writeFileSync(join(ws, 'deploy', 'a.yaml'), 'a: 1\n');
+  });
+  after(async () => {
+    await reg?.stop();
+    if (ws) rmSync(ws, { recursive: true, force: true });
+  });
+
+  test('a registry that hangs: the step stops at its timeout, naming registry, operation and input', async () => {
+    reg.proxy.setRules([{ rate: 1, faults: ['hang'] }]);
+    const started = Date.now();
+    const r = await runAction('push', {
+      inputs: {
+        repository: `${reg.host}/deadline/app`,
+        path: 'deploy',
+        tags: 'latest',
+        timeout: '5s',
+      },
+      workspace: ws,
+    });
+    const took = Date.now() - started;
+    reg.proxy.setRules([]);
+    assert.equal(r.exitCode, 1);
+    assert.equal(r.errors.length, 1, r.stdout);
+    assert.match(
+      r.errors[0] ?? '',
+      new RegExp(
+        `^registry ${reg.host}: HEAD blob sha256:[a-f0-9]{64}: not done within the deadline of 5 s.*: raise the timeout input`,
+      ),
+    );
+    assert.ok(took < 5000 + SLACK_MS, `took ${took} ms`);
+  });
+
+  test('a body that stalls on every attempt: retried, then one line naming the stall', async () => {
+    const push = await runAction('push', {
+      inputs: { repository: `${reg.host}/deadline/app`, path: 'deploy', tags: 'latest' },
+      workspace: ws,
+    });
+    assert.equal(push.exitCode, 0, push.stdout);
+    reg.proxy.setRules([
+      { method: 'GET', path: /\/manifests\/latest$/, rate: 1, faults: ['stallMidBody'] },
+    ]);
+    const r = await runAction('pull', {
+      inputs: {
+        repository: `${reg.host}/deadline/app`,
+        ref: 'latest',
+        output: 'out',
+        timeout: '20s',
+      },
+      workspace: ws,
+    });
+    reg.proxy.setRules([]);
+    assert.equal(r.exitCode, 1);
+    assert.equal(r.errors.length, 1, r.stdout);
+    assert.match(
+      r.errors[0] ?? '',
+      new RegExp(
+        `^registry ${reg.host}: GET manifest latest: no data for 2 s \\(UND_ERR_BODY_TIMEOUT\\), after 5 attempts \\(retry limit reached\\): the registry stopped sending`,
+      ),
+    );
+    assert.doesNotMatch(r.errors[0] ?? '', /cannot reach|host and port|unexpected error/);
+  });
+});
