@@ -389,6 +389,22 @@ export class RegistryClient {
     const maxAttempts = Math.max(1, this.options.retry?.maxAttempts ?? 5);
     const transport = this.transport;
     const retry = this.options.retry;
+    const overDeadline = (cause: unknown, attempts: number): Error => {
+      const reason = signal.reason as unknown;
+      if (!(reason instanceof DeadlineReached))
+        return reason instanceof Error ? reason : new Error('aborted');
+      return new RegistryNetworkError(
+        {
+          registry: transport.registry,
+          operation,
+          failure: 'deadline',
+          attempts,
+          reached: true,
+          limitMs: reason.limitMs,
+        },
+        { cause },
+      );
+    };
     async function* chunks(): AsyncGenerator<Buffer> {
       let res = first;
       let received = 0;
@@ -408,7 +424,8 @@ export class RegistryClient {
           }
           return;
         } catch (err) {
-          if (signal.aborted || !isNetworkError(err)) throw err;
+          if (signal.aborted) throw overDeadline(err, attempt);
+          if (!isNetworkError(err)) throw err;
           attempt++;
           if (attempt > maxAttempts) {
             throw new RegistryNetworkError(
@@ -423,7 +440,9 @@ export class RegistryClient {
               { cause: err },
             );
           }
-          await sleep(backoffDelay(attempt - 1, retry), signal);
+          await sleep(backoffDelay(attempt - 1, retry), signal).catch((e) => {
+            throw overDeadline(e, attempt);
+          });
           res = await get(received);
         }
       }

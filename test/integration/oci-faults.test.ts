@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { RegistryClient, type RegistryClientOptions } from '../../src/oci/client.js';
+import { deadlineIn, RegistryClient, type RegistryClientOptions } from '../../src/oci/client.js';
 import { RegistryNetworkError } from '../../src/oci/errors.js';
 import { parseRepository } from '../../src/oci/reference.js';
 import { MEDIA_TYPE } from '../../src/oci/types.js';
@@ -167,4 +167,32 @@ describe('bounded reads', () => {
     const grew = (process.memoryUsage().rss - rss0) / 2 ** 20;
     assert.ok(grew < 100, `RSS grew by ${grew.toFixed(0)} MiB`);
   });
+});
+
+test('the overall deadline stops a blob body that trickles, naming registry and operation', async () => {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-length': '1000000' });
+    const t = setInterval(() => res.write('x'), 100); // never idle, never done
+    res.on('close', () => clearInterval(t));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const c = client(host, 'deadline/app', { deadline: deadlineIn(1500), idleTimeoutMs: 5000 });
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const started = Date.now();
+    await assert.rejects(readAll(await c.fetchBlob(digest)), (e: unknown) => {
+      assert.ok(e instanceof RegistryNetworkError, String(e));
+      assert.equal(e.data.failure, 'deadline');
+      assert.equal(
+        e.message,
+        `registry ${host}: GET blob ${digest}: not done within the deadline of 1.5 s`,
+      );
+      return true;
+    });
+    assert.ok(Date.now() - started < 4000);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
