@@ -196,3 +196,42 @@ test('the overall deadline stops a blob body that trickles, naming registry and 
     await new Promise((r) => server.close(r));
   }
 });
+
+describe('chunked uploads under faults (distribution)', () => {
+  let reg: FaultyRegistry;
+  before(async () => {
+    reg = await startFaultyRegistry({}, { seed: 21 });
+  });
+  after(async () => {
+    await reg?.stop();
+  });
+
+  for (const fault of ['resetBefore', 'resetAfterApplied', 'status5xx', 'resetMidBody'] as const) {
+    test(`PATCH chunks and the closing PUT with ${fault} faults: the blob lands intact`, async () => {
+      const blob = randomBytes(40_000);
+      const c = client(reg.host, `chunks/${fault.toLowerCase()}`, {
+        chunkThreshold: 10_000,
+        chunkSize: 8_000,
+        retry: { baseDelayMs: 5, maxAttempts: 5 },
+      });
+      // The second and third chunk fail, then the closing PUT: deterministic.
+      reg.proxy.setRules([
+        {
+          method: 'PATCH',
+          path: /\/blobs\/uploads\//,
+          rate: 1,
+          faults: [fault],
+          skip: 1,
+          limit: 2,
+        },
+        { method: 'PUT', path: /\/blobs\/uploads\//, rate: 1, faults: [fault], limit: 1 },
+      ]);
+      const before = reg.proxy.counters().faults;
+      assert.equal(await c.uploadBlob({ bytes: blob }, sha256(blob), blob.length), true);
+      assert.equal(reg.proxy.counters().faults - before, 3);
+      reg.proxy.setRules([]);
+      const direct = client(reg.direct, `chunks/${fault.toLowerCase()}`);
+      assert.deepEqual(await readAll(await direct.fetchBlob(sha256(blob))), blob);
+    });
+  }
+});
