@@ -88,3 +88,27 @@ test('timeout durations', () => {
         e instanceof UserError && e.input === 'timeout' && /use a value like 90s/.test(e.message),
     );
 });
+
+test('a failed tag set: the worded cause, then exactly which tags moved', async () => {
+  const { TagSetError } = await import('../../src/pipeline/tags.js');
+  const cause = new RegistryNetworkError({
+    ...base,
+    operation: 'PUT manifest latest',
+    failure: 'status',
+    status: 503,
+    reached: true,
+    exhausted: true,
+  });
+  const e = new TagSetError(
+    'sha256:new',
+    'latest',
+    ['run-7'],
+    [{ tag: 'stable', to: 'sha256:old' }],
+    [{ tag: 'prod', from: 'sha256:old' }],
+    cause,
+  );
+  assert.equal(
+    registryFailureMessage(e),
+    "tag latest was not written: registry r.example:5000: PUT manifest latest: answered 503, after 5 attempts (retry limit reached): the registry is reachable but failing; re-run the job, and check the registry's status if it keeps happening; moved and NOT restored: prod (was sha256:old); moved, then restored: stable; new tags written: run-7",
+  );
+});
