@@ -18,8 +18,17 @@ await run(async () => {
   // Sign the digest the tag points at now, never the tag: a tag may move while we sign.
   const manifest = await client.getManifest(ref);
   if (!isDigest(ref)) core.info(`${repository.name}:${ref} is ${manifest.digest}`);
-  const result = await signDigest(client, manifest.digest, setup);
   const digestUrl = `${repository.name}@${manifest.digest}`;
+  const result = await signDigest(client, manifest.digest, setup).catch((err: unknown) => {
+    // Not confirmed stored: say so in the outputs too, not only in the failed step.
+    setOutputs({
+      digest: manifest.digest,
+      'digest-url': digestUrl,
+      repository: repository.name,
+      signed: false,
+    });
+    throw err;
+  });
   setOutputs({
     digest: manifest.digest,
     'digest-url': digestUrl,

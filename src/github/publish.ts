@@ -142,7 +142,21 @@ export async function publish(
     const alreadySigned = !pushed && sign ? await hasSignature(client, manifest.digest) : false;
     if (alreadySigned)
       core.info(`${repository.name}@${manifest.digest} is already signed; not signing again`);
-    const signed = sign && !alreadySigned ? await sign(client, manifest.digest) : undefined;
+    const pushedDigest = manifest.digest;
+    const signed =
+      sign && !alreadySigned
+        ? await sign(client, pushedDigest).catch((err: unknown) => {
+            // The signature is not confirmed stored: no tag moves, and the outputs say so.
+            setOutputs({
+              digest: pushedDigest,
+              'digest-url': `${repository.name}@${pushedDigest}`,
+              repository: repository.name,
+              pushed,
+              signed: false,
+            });
+            throw err;
+          })
+        : undefined;
     const tagged = await applyTags(client, manifest, tags);
     for (const t of tagged.tags) core.info(`tagged ${repository.name}:${t}`);
 
