@@ -33,7 +33,12 @@ import { ociRepositoryYaml } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
 
 /** Signs a pushed digest; runs after the push and before any tag moves. */
-export type SignStep = (client: RegistryClient, digest: string) => Promise<SignArtifactResult>;
+export type SignStep = (
+  client: RegistryClient,
+  digest: string,
+  /** The manifest as pushed (saves a HEAD for the referrer's subject). */
+  subject?: { mediaType: string; size: number },
+) => Promise<SignArtifactResult>;
 
 /** Resolves `path` inside the workspace; a path outside it is refused. */
 export function workspacePath(inputs: Inputs, ctx: WorkflowContext, name = 'path'): string {
@@ -114,7 +119,10 @@ export async function publish(
   });
 
   const path = workspacePath(inputs, ctx);
-  const sign = await makeSigner?.(ctx);
+  // The signer is set up (a cosign key decrypted: scrypt, off the main thread) while the layer is
+  // built; a bad signing input still fails before anything is pushed.
+  const signer = makeSigner?.(ctx);
+  signer?.catch(() => {});
   core.info(`building artifact from ${relative(ctx.workspace, path) || '.'}`);
   const layer = await buildLayer({
     path,
@@ -125,6 +133,7 @@ export async function publish(
   });
   reportSkipped(layer.skipped);
   try {
+    const sign = await signer;
     let manifest: ManifestRef | undefined;
     let pushed = false;
     if (diffTag) {
@@ -145,7 +154,10 @@ export async function publish(
     const pushedDigest = manifest.digest;
     const signed =
       sign && !alreadySigned
-        ? await sign(client, pushedDigest).catch((err: unknown) => {
+        ? await sign(client, pushedDigest, {
+            mediaType: manifest.mediaType,
+            size: manifest.bytes.length,
+          }).catch((err: unknown) => {
             // The signature is not confirmed stored: no tag moves, and the outputs say so.
             setOutputs({
               digest: pushedDigest,

@@ -84,7 +84,7 @@ export class RegistryClient {
   private readonly pushScope: string[];
   private readonly referrerLocks = new Map<string, Promise<unknown>>();
   /** Whether the registry answers the referrers API (undefined: not asked yet). */
-  private referrersApi: boolean | undefined;
+  private referrersApi: Promise<boolean> | undefined;
 
   constructor(repository: Repository, options: RegistryClientOptions = {}) {
     this.repository = repository;
@@ -171,8 +171,13 @@ export class RegistryClient {
       scopes: this.pushScope,
       signal,
     });
-    await res.dump();
+    if (res.status === 404 && (await this.blobExists(digest))) {
+      // A retried PUT whose first try completed the upload (its answer was lost): stored.
+      await res.dump();
+      return true;
+    }
     if (res.status !== 201) throw await unexpected(res, `upload blob ${digest}`);
+    await res.dump();
     const stored = res.header('docker-content-digest');
     if (stored && stored !== digest) {
       throw new RegistryError(`upload blob ${digest}: registry stored it as ${stored}`, res.status);
@@ -475,6 +480,15 @@ export class RegistryClient {
     return artifactType ? resolved.filter((d) => d.artifactType === artifactType) : resolved;
   }
 
+  /** Whether the registry answers the referrers API; asked once per client (memoised). */
+  referrersApiSupported(digest: string): Promise<boolean> {
+    this.referrersApi ??= this.referrersFromApi(digest).then((list) => list !== undefined);
+    this.referrersApi.catch(() => {
+      this.referrersApi = undefined; // a failed probe is asked again next time
+    });
+    return this.referrersApi;
+  }
+
   /** `undefined` when the registry has no referrers API. */
   private async referrersFromApi(
     digest: string,
@@ -701,9 +715,7 @@ export class RegistryClient {
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     const put = await this.putManifestResponse(digest, body, mediaType);
     if (put.subject) return digest; // OCI-Subject: the registry maintains the referrers list
-    // Asked once per client: the answer does not change within a run.
-    this.referrersApi ??= (await this.referrersFromApi(manifest.subject.digest)) !== undefined;
-    if (this.referrersApi) return digest;
+    if (await this.referrersApiSupported(manifest.subject.digest)) return digest;
     const descriptor: Descriptor = { mediaType, size: body.length, digest };
     const artifactType = manifest.artifactType ?? manifest.config?.mediaType;
     if (artifactType) descriptor.artifactType = artifactType;

@@ -17,7 +17,7 @@
  */
 import { UserError } from '../util/errors.js';
 import { RegistryError } from './errors.js';
-import { errorCode, RETRY_STATUSES, sleep as abortableSleep } from './retry.js';
+import { sleep as abortableSleep, errorCode, RETRY_STATUSES } from './retry.js';
 
 export interface TagState<E> {
   entries: E[];
@@ -181,7 +181,11 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
 
     const cycleStart = now();
     const prepare = store.prepare?.bind(store);
-    if (prepare && !(await step('prepare', async () => (await prepare(merged), true)))) {
+    const prepared = async () => {
+      await prepare?.(merged);
+      return true;
+    };
+    if (prepare && !(await step('prepare', prepared))) {
       if (!(await wait(backoff()))) break;
       continue;
     }

@@ -41,6 +41,7 @@ export async function applyTags(
     );
   }
   const result: TagResult = { tags: [], moved: [], skipped: [] };
+  const writes: Promise<string>[] = [];
   for (const [tag, desc] of current) {
     if (desc !== undefined && desc.digest !== manifest.digest) {
       if (ifExists === 'skip') {
@@ -50,9 +51,11 @@ export async function applyTags(
       result.moved.push({ tag, from: desc.digest });
     }
     if (desc?.digest !== manifest.digest) {
-      await client.putManifest(tag, manifest.bytes, manifest.mediaType);
+      // Independent tags: written at once (each PUT carries the same bytes).
+      writes.push(client.putManifest(tag, manifest.bytes, manifest.mediaType));
     }
     result.tags.push(tag);
   }
+  await Promise.all(writes);
   return result;
 }

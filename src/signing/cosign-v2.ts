@@ -195,9 +195,12 @@ const locks = new WeakMap<RegistryClient, Map<string, Promise<unknown>>>();
 export async function writeCosignV2Signature(options: CosignV2Options): Promise<CosignV2Result> {
   const { client, digest } = options;
   const payload = simpleSigningPayload(client.repository.name, digest, options.annotations);
-  const sig = await options.signer.signMessage(payload);
+  // The payload blob is uploaded while it is signed.
+  const [sig] = await Promise.all([
+    options.signer.signMessage(payload),
+    client.uploadBlob({ bytes: payload }, sha256(payload), payload.length),
+  ]);
   const layer = signatureLayer(payload, sig);
-  await client.uploadBlob({ bytes: payload }, layer.digest, payload.length);
 
   let clientLocks = locks.get(client);
   if (!clientLocks) {
