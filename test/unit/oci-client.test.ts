@@ -299,3 +299,35 @@ test('a manifest PUT answered 400 DIGEST_INVALID/BLOB_UNKNOWN while another clie
   );
   assert.equal(other, 1, 'other 400s are not retried');
 });
+
+test('putManifestOnce: one PUT on the wire; 503 + Retry-After → retry, 412 → conflict, condition headers sent', async () => {
+  const answers = [503, 412, 201];
+  const seen: { ifMatch?: string; ifNoneMatch?: string }[] = [];
+  const { client, hits } = await fake((req, res) => {
+    seen.push({
+      ...(req.headers['if-match'] ? { ifMatch: String(req.headers['if-match']) } : {}),
+      ...(req.headers['if-none-match']
+        ? { ifNoneMatch: String(req.headers['if-none-match']) }
+        : {}),
+    });
+    const status = answers.shift() ?? 500;
+    res.writeHead(status, status === 503 ? { 'retry-after': '2' } : {}).end();
+  });
+  const c = client();
+  const bytes = Buffer.from('{"schemaVersion":2}');
+  assert.deepEqual(await c.putManifestOnce('t', bytes, MEDIA_TYPE.ociManifest, {}), {
+    kind: 'retry',
+    reason: 'PUT manifest t: registry answered 503',
+    retryAfterMs: 2000,
+  });
+  assert.deepEqual(
+    await c.putManifestOnce('t', bytes, MEDIA_TYPE.ociManifest, { ifMatch: '"e1"' }),
+    { kind: 'conflict' },
+  );
+  assert.deepEqual(
+    await c.putManifestOnce('t', bytes, MEDIA_TYPE.ociManifest, { ifNoneMatch: '*' }),
+    { kind: 'written', digest: sha256(bytes) },
+  );
+  assert.equal(hits.filter((h) => h.startsWith('PUT')).length, 3, 'never re-sent by the transport');
+  assert.deepEqual(seen, [{}, { ifMatch: '"e1"' }, { ifNoneMatch: '*' }]);
+});
