@@ -214,7 +214,18 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
           ? { ifNoneMatch: '*' }
           : {};
     const conditional = 'ifMatch' in condition || 'ifNoneMatch' in condition;
-    const outcome = await step('write', () => store.write(merged, condition));
+    const outcome = await step('write', async () => {
+      try {
+        return await store.write(merged, condition);
+      } catch (err) {
+        // A registry that refuses the condition header itself (400/405/501 to the probe) has no
+        // conditional writes: remember that and write plainly.
+        if (!probing || !(err instanceof RegistryError) || ![400, 405, 501].includes(err.status))
+          throw err;
+        conditionalWrites.set(registry, false);
+        return store.write(merged, {});
+      }
+    });
     if (!outcome) {
       if (!(await wait(backoff()))) break;
       continue;

@@ -4,6 +4,7 @@
 // re-send an older list, and the bounds on attempts, time and waiting.
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
+import { RegistryError } from '../../src/oci/errors.js';
 import {
   addToSharedTag,
   conditionalWriteSupport,
@@ -344,4 +345,27 @@ test('errors that are not transient (auth, 4xx) are not retried', async () => {
   };
   await assert.rejects(addToSharedTag(options(clock, store, 'ours')), /denied/);
   assert.equal(reads, 1);
+});
+
+test('a registry that refuses the probe header (400) is written to plainly and remembered', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  const inner = tag.store();
+  const conditions: WriteCondition[] = [];
+  const store: SharedTagStore<string> = {
+    ...inner,
+    write: async (entries, condition) => {
+      conditions.push(condition);
+      if ('ifMatch' in condition) throw new RegistryError('PUT: 400', 400, 'UNSUPPORTED');
+      return inner.write(entries, condition);
+    },
+  };
+  const opts = options(clock, store, 'ours');
+  await addToSharedTag(opts);
+  assert.equal(conditionalWriteSupport(opts.registry), false);
+  assert.deepEqual(tag.entries, ['ours']);
+  assert.deepEqual(conditions.slice(0, 2), [
+    { ifMatch: '"flux-oci-action-conditional-write-probe"' },
+    {},
+  ]);
 });
