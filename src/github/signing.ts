@@ -73,12 +73,13 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
     }
     // Flux's key-based verification ignores the transparency log, so a key signature is only
     // logged when the user names a Rekor.
-    // Signer modules (sigstore-js and its HTTP stack) load only when a step signs.
+    // The key's scrypt (a quarter second of CPU, in the thread pool) starts first; the signer
+    // modules (sigstore-js and its HTTP stack, loaded only when a step signs) load meanwhile.
+    const { loadCosignKey } = await import('../signing/cosign-key.js');
+    const keyPair = loadCosignKey(key, password ?? process.env.COSIGN_PASSWORD ?? '');
+    keyPair.catch(() => {});
     const { KeySigner } = await import('../signing/key.js');
-    const signer = await KeySigner.fromPEM(key, password ?? process.env.COSIGN_PASSWORD ?? '', {
-      rekorURL: rekorInput,
-      tsaURL,
-    });
+    const signer = KeySigner.fromKeyPair(await keyPair, { rekorURL: rekorInput, tsaURL });
     return { format, signer, keyless: false, trustedRoot };
   }
   const rekorURL = rekorInput ?? DEFAULT_REKOR_URL;
