@@ -16,6 +16,18 @@ const oneUndici = {
     );
   },
 };
+// @sigstore/sign's make-fetch-happen (HTTP cache, proxy agents, glob: ~380 KB) → Node's fetch;
+// see src/signing/fetch-shim.ts for what sigstore-js needs of it.
+const fetchShim = {
+  name: 'sigstore-fetch-shim',
+  setup(b) {
+    b.onResolve({ filter: /^make-fetch-happen$/ }, (args) =>
+      args.importer.includes('@sigstore/sign')
+        ? { path: join(process.cwd(), 'src/signing/fetch-shim.ts') }
+        : undefined,
+    );
+  },
+};
 
 export const ENTRY_DIR = 'src/entry';
 
@@ -43,7 +55,7 @@ export async function bundle(outdir) {
     // textConverted(), which nothing here calls; leaving it out saves ~480 KB of parsing per start.
     external: ['iconv-lite'],
     logLevel: 'warning',
-    plugins: [oneUndici],
+    plugins: [oneUndici, fetchShim],
     // CommonJS dependencies (sigstore) call require(); give ESM chunks a real one.
     banner: {
       js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
