@@ -318,6 +318,13 @@ export function isTransient(err: unknown): boolean {
     );
   }
   if (err instanceof Error && /^timed out talking to registry/.test(err.message)) return true;
+  // The transport's typed network failure (by name and data, so this file does not depend on
+  // its shape beyond these fields): resets, stalls, refusals and 5xx are worth a fresh read; an
+  // overall deadline is not.
+  const data = (err as { name?: unknown; data?: { failure?: unknown } } | undefined)?.data;
+  if ((err as { name?: unknown })?.name === 'RegistryNetworkError' && data) {
+    return ['reset', 'stalled', 'refused', 'status'].includes(String(data.failure));
+  }
   const code = errorCode(err);
   return (
     code !== undefined &&

@@ -9,6 +9,7 @@ import {
   addToSharedTag,
   conditionalWriteSupport,
   forgetConditionalWriteSupport,
+  isTransient,
   SharedTagError,
   type SharedTagOptions,
   type SharedTagStore,
@@ -368,4 +369,20 @@ test('a registry that refuses the probe header (400) is written to plainly and r
     { ifMatch: '"flux-oci-action-conditional-write-probe"' },
     {},
   ]);
+});
+
+test('isTransient: 429/5xx, blob races, resets and typed network failures yes; auth, 4xx and deadlines no', () => {
+  const net = (failure: string) =>
+    Object.assign(new Error(failure), { name: 'RegistryNetworkError', data: { failure } });
+  assert.equal(isTransient(new RegistryError('x', 503)), true);
+  assert.equal(isTransient(new RegistryError('x', 429)), true);
+  assert.equal(isTransient(new RegistryError('x', 400, 'DIGEST_INVALID')), true);
+  assert.equal(isTransient(Object.assign(new Error('r'), { code: 'ECONNRESET' })), true);
+  assert.equal(isTransient(new Error('wrapped', { cause: { code: 'UND_ERR_SOCKET' } })), true);
+  assert.equal(isTransient(net('reset')), true);
+  assert.equal(isTransient(net('stalled')), true);
+  assert.equal(isTransient(net('deadline')), false);
+  assert.equal(isTransient(new RegistryError('x', 400, 'MANIFEST_INVALID')), false);
+  assert.equal(isTransient(new RegistryError('x', 401)), false);
+  assert.equal(isTransient(new Error('denied')), false);
 });
