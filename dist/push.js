@@ -1,2 +1,2 @@
 import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{d as m}from"./chunks/chunk-NMPA7ONQ.js";import"./chunks/chunk-X3WIVKO4.js";import"./chunks/chunk-XGEBHVQY.js";import"./chunks/chunk-4VHHRC4X.js";import"./chunks/chunk-FCRLNYWX.js";import"./chunks/chunk-4LZVX2O5.js";import{g as r,o}from"./chunks/chunk-GDE5A2OG.js";import"./chunks/chunk-Z76TSOEW.js";import"./chunks/chunk-WEHAIGWQ.js";await o(()=>m(r()));
+import{d as m}from"./chunks/chunk-4FYOK2W4.js";import"./chunks/chunk-X3WIVKO4.js";import"./chunks/chunk-7RVXSRYQ.js";import"./chunks/chunk-SD7GSELD.js";import"./chunks/chunk-4LZVX2O5.js";import{g as r,q as o}from"./chunks/chunk-KCCKM6XF.js";import"./chunks/chunk-3FPYNVK7.js";import"./chunks/chunk-WEHAIGWQ.js";await o(()=>m(r()));

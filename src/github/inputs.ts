@@ -116,3 +116,23 @@ export function parseSize(text: string, input = 'max-size'): number {
   }
   return Math.floor(Number(m[1]) * unit);
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go-style durations (`90s`, `10m`, `1h30m`, `500ms`; a bare number is seconds) → ms. */
+export function parseDuration(text: string, input = 'timeout'): number {
+  const t = text.trim();
+  let ms = 0;
+  if (/^\d+(?:\.\d+)?$/.test(t)) ms = Number(t) * 1000;
+  else if (/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(t)) {
+    for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+      ms += Number(m[1]) * (DURATION_UNITS[m[2] ?? 's'] ?? 1000);
+  } else ms = Number.NaN;
+  if (!Number.isFinite(ms) || ms < 1000) {
+    throw new UserError(
+      `input ${input} "${text}" is not a duration of at least 1s; use a value like 90s, 10m or 1h`,
+      input,
+    );
+  }
+  return Math.round(ms);
+}

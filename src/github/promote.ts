@@ -14,6 +14,7 @@ import { contextFromEnv, expandTag, provenance, tagVariables } from './context.j
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
 import { type Connection, connect, connectOther } from './registry.js';
+import { tagFailureOutputs } from './registry-errors.js';
 import { ociRepositoryYaml, signDigest, signingSetup } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
 import { readVerifyInputs, VERIFY_INPUT_NAMES } from './verify-inputs.js';
@@ -99,7 +100,10 @@ export async function promote(inputs: Inputs): Promise<void> {
   // 5. Tags last.
   const result = await explainCopyAuth(source, copyTo, async () =>
     applyTags(target.client, await target.client.getManifest(digest), tags, ifExists),
-  );
+  ).catch((err: unknown) => {
+    tagFailureOutputs(err);
+    throw err;
+  });
   for (const t of result.tags) core.info(`artifact tagged as ${target.repository.name}:${t}`);
   for (const s of result.skipped) core.warning(`tag ${s.tag} left at ${s.at} (if-exists: skip)`);
 
@@ -111,6 +115,7 @@ export async function promote(inputs: Inputs): Promise<void> {
     repository: target.repository.name,
     tags: result.tags,
     moved: result.moved.map((m) => m.tag),
+    'rolled-back': [],
     skipped: result.skipped.map((s) => s.tag),
     verified: verified ? true : undefined,
     'verified-identity': verified?.identity?.subject,

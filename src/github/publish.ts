@@ -29,6 +29,7 @@ import { resolveCreated } from './created.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
 import { connect } from './registry.js';
+import { tagFailureOutputs } from './registry-errors.js';
 import { ociRepositoryYaml } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
 
@@ -169,7 +170,10 @@ export async function publish(
             throw err;
           })
         : undefined;
-    const tagged = await applyTags(client, manifest, tags);
+    const tagged = await applyTags(client, manifest, tags).catch((err: unknown) => {
+      tagFailureOutputs(err);
+      throw err;
+    });
     for (const t of tagged.tags) core.info(`tagged ${repository.name}:${t}`);
 
     // When unchanged, report the annotations of the artifact the tags point at.
@@ -181,6 +185,8 @@ export async function publish(
       url: `oci://${digestUrl}`,
       repository: repository.name,
       tags: tagged.tags,
+      moved: tagged.moved.map((m) => m.tag),
+      'rolled-back': [],
       pushed,
       signed: makeSigner ? signed !== undefined : undefined,
       source: annotationsNow[SOURCE_ANNOTATION] ?? source,

@@ -1,9 +1,9 @@
 import * as core from '@actions/core';
 import { getExecOutput } from '@actions/exec';
-import { RegistryClient } from '../oci/client.js';
+import { type Deadline, deadlineIn, RegistryClient } from '../oci/client.js';
 import type { ExecFn } from '../oci/credentials.js';
 import { parseRepository, type Repository } from '../oci/reference.js';
-import type { Inputs } from './inputs.js';
+import { type Inputs, parseDuration } from './inputs.js';
 
 /** Runs docker-credential-* helpers through @actions/exec, output kept out of the log. */
 const execHelper: ExecFn = async (file, args, input) => {
@@ -40,6 +40,25 @@ export function connectOther(inputs: Inputs, input: string, source: Repository):
   return { repository, client: clientFor(inputs, repository, sameRegistry) };
 }
 
+/** Default `timeout`: see docs/network.md (a backstop; stalls are caught by the idle timeout). */
+export const DEFAULT_TIMEOUT = '10m';
+
+let stepDeadline: { deadline: Deadline; idleTimeoutMs: number } | undefined;
+
+/**
+ * The step's deadline, started on first use and shared by every client of the step, and the
+ * per-request idle timeout derived from it: a tenth, between 2 s and 60 s.
+ */
+export function registryDeadline(inputs: Inputs): { deadline: Deadline; idleTimeoutMs: number } {
+  if (stepDeadline) return stepDeadline;
+  const limitMs = parseDuration(inputs.string('timeout') ?? DEFAULT_TIMEOUT, 'timeout');
+  stepDeadline = {
+    deadline: deadlineIn(limitMs),
+    idleTimeoutMs: Math.min(60_000, Math.max(2000, Math.floor(limitMs / 10))),
+  };
+  return stepDeadline;
+}
+
 function clientFor(inputs: Inputs, repository: Repository, explicit: boolean): RegistryClient {
   const username = explicit ? inputs.string('username') : undefined;
   const password = explicit ? inputs.secret('password') : undefined;
@@ -54,5 +73,6 @@ function clientFor(inputs: Inputs, repository: Repository, explicit: boolean): R
     exec: execHelper,
     mask: core.setSecret,
     insecure,
+    ...registryDeadline(inputs),
   });
 }

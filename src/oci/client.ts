@@ -2,16 +2,24 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { type Readable, Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { UserError } from '../util/errors.js';
 import { type AuthOptions, resolveCredentials } from './auth.js';
 import type { Credentials } from './credentials.js';
-import { RegistryError } from './errors.js';
+import { RegistryError, RegistryNetworkError } from './errors.js';
 import { isDigest, parseDigest, type Repository } from './reference.js';
-import type { RetryOptions } from './retry.js';
-import { parseRetryAfter, RETRY_STATUSES, sleep } from './retry.js';
+import {
+  backoffDelay,
+  DeadlineReached,
+  parseRetryAfter,
+  RETRY_STATUSES,
+  type RetryOptions,
+  sleep,
+} from './retry.js';
 import { addToSharedTag, type WriteCondition, type WriteOutcome } from './shared-tag.js';
 import {
+  failureOf,
+  isNetworkError,
   Transport,
   type TransportOptions,
   type TransportResponse,
@@ -35,6 +43,13 @@ export interface RegistryClientOptions extends AuthOptions {
   dispatcher?: TransportOptions['dispatcher'];
   /** Per operation (one method call), default 5 minutes like `flux push --timeout`. */
   timeoutMs?: number;
+  /**
+   * Overall deadline shared by every operation of this client (and any other client given the
+   * same object): `at` is an epoch time in ms, `limitMs` the budget it came from (for messages).
+   */
+  deadline?: Deadline;
+  /** Idle timeout per request (headers, and between body chunks). Default 60 s. */
+  idleTimeoutMs?: number;
   signal?: AbortSignal;
   /**
    * Blobs up to this size go in one PUT; larger ones in PATCH chunks. Default 128 MiB: Flux
@@ -54,6 +69,16 @@ export interface RegistryClientOptions extends AuthOptions {
 
 export type BlobSource = { path: string } | { bytes: Buffer | Uint8Array };
 
+export interface Deadline {
+  at: number;
+  limitMs: number;
+}
+
+/** A deadline `limitMs` from now. */
+export function deadlineIn(limitMs: number): Deadline {
+  return { at: Date.now() + limitMs, limitMs };
+}
+
 export interface ManifestDescriptor {
   digest: string;
   mediaType: string;
@@ -71,7 +96,18 @@ export class ManifestNotFoundError extends UserError {
   }
 }
 
-const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** Caps on what we read into memory: manifests and indexes (as distribution), tag list and
+ * referrers pages (1000 entries fit in far less). */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+export const MAX_LIST_PAGE_BYTES = 4 * 1024 * 1024;
+/** Our code (not the registry's) for content whose digest is not the one asked for. */
+export const DIGEST_MISMATCH = 'DIGEST_MISMATCH';
+/** Codes meaning the upload session is gone or broken: start a new one. */
+const UPLOAD_RESTART_CODES = new Set([
+  'BLOB_UPLOAD_UNKNOWN',
+  'BLOB_UPLOAD_INVALID',
+  'DIGEST_INVALID',
+]);
 const BLOB_RACE_ATTEMPTS = 4;
 const BLOB_RACE_CODES = new Set(['DIGEST_INVALID', 'BLOB_UNKNOWN', 'MANIFEST_BLOB_UNKNOWN']);
 const MAX_PAGES = 1000;
@@ -94,7 +130,7 @@ export class RegistryClient {
     this.transport = new Transport({
       registry: repository.registry,
       credentials: options.credentials ?? (() => resolveCredentials(repository, options)),
-      ...pick(options, ['insecure', 'userAgent', 'retry', 'dispatcher', 'mask']),
+      ...pick(options, ['insecure', 'userAgent', 'retry', 'dispatcher', 'mask', 'idleTimeoutMs']),
     });
   }
 
@@ -106,6 +142,7 @@ export class RegistryClient {
       scopes: this.pullScope,
       signal,
       followRedirects: true,
+      operation: `HEAD blob ${digest}`,
     });
     await res.dump();
     if (res.status === 200) return true;
@@ -129,6 +166,30 @@ export class RegistryClient {
     }
     if (await this.blobExists(digest)) return false;
     const signal = this.signal();
+    const maxAttempts = Math.max(1, this.options.retry?.maxAttempts ?? 5);
+    // A lost answer (reset after the registry stored the blob, a 5xx from a proxy in between)
+    // makes the session's retry meet 404: so after any failure the blob is checked with HEAD
+    // first, and only then is a new session started. Bounded by the retry attempts.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.uploadOnce(source, digest, size, signal);
+      } catch (err) {
+        if (!restartable(err) || signal.aborted) throw err;
+        if (await this.blobExists(digest)) return true;
+        if (attempt >= maxAttempts) throw err;
+        await sleep(backoffDelay(attempt, this.options.retry), signal).catch(() => {
+          throw err;
+        });
+      }
+    }
+  }
+
+  private async uploadOnce(
+    source: BlobSource,
+    digest: string,
+    size: number,
+    signal: AbortSignal,
+  ): Promise<boolean> {
     const start = await this.transport.request({
       method: 'POST',
       url: this.path('blobs/uploads/'),
@@ -136,12 +197,21 @@ export class RegistryClient {
       scopes: this.pushScope,
       signal,
       idempotent: true, // a second session is harmless; the first one just expires
+      operation: `start upload of blob ${digest}`,
     });
     await start.dump();
-    if (start.status !== 202) throw await unexpected(start, `start upload of ${digest}`);
+    if (start.status !== 202) throw await unexpected(start, `start upload of blob ${digest}`);
     const location = start.header('location');
     if (!location)
-      throw new RegistryError(`start upload of ${digest}: no Location header`, start.status);
+      throw new RegistryError(
+        `start upload of blob ${digest}: no Location header`,
+        start.status,
+        undefined,
+        {
+          registry: this.repository.registry,
+          operation: `start upload of blob ${digest}`,
+        },
+      );
     let url = new URL(location, start.url).toString();
 
     const threshold = this.options.chunkThreshold ?? 128 * 1024 * 1024;
@@ -154,6 +224,7 @@ export class RegistryClient {
     return this.finishUpload(url, digest, source, size, signal);
   }
 
+  /** The closing PUT; not retried here (a retry on a closed session meets 404): see uploadBlob. */
   private async finishUpload(
     location: string,
     digest: string,
@@ -163,6 +234,7 @@ export class RegistryClient {
   ): Promise<boolean> {
     const url = new URL(location);
     url.searchParams.set('digest', digest);
+    const operation = `upload blob ${digest}`;
     const res = await this.transport.request({
       method: 'PUT',
       url: url.toString(),
@@ -170,17 +242,22 @@ export class RegistryClient {
       ...(source ? { body: bodyFactory(source, 0, size) } : {}),
       scopes: this.pushScope,
       signal,
+      noRetry: true,
+      operation,
     });
-    if (res.status === 404 && (await this.blobExists(digest))) {
-      // A retried PUT whose first try completed the upload (its answer was lost): stored.
-      await res.dump();
-      return true;
-    }
-    if (res.status !== 201) throw await unexpected(res, `upload blob ${digest}`);
+    if (res.status !== 201) throw await unexpected(res, operation);
     await res.dump();
     const stored = res.header('docker-content-digest');
     if (stored && stored !== digest) {
-      throw new RegistryError(`upload blob ${digest}: registry stored it as ${stored}`, res.status);
+      throw new RegistryError(
+        `${operation}: registry stored it as ${stored}`,
+        res.status,
+        DIGEST_MISMATCH,
+        {
+          registry: this.repository.registry,
+          operation,
+        },
+      );
     }
     return true;
   }
@@ -214,9 +291,10 @@ export class RegistryClient {
           scopes: this.pushScope,
           signal,
           noRetry: true,
+          operation: 'upload blob chunk',
         });
       } catch (err) {
-        if (err instanceof UserError || signal.aborted) throw err;
+        if (!(err instanceof RegistryNetworkError) || signal.aborted) throw err;
         failure = err;
       }
       if (res && res.status === 202) {
@@ -227,26 +305,36 @@ export class RegistryClient {
         offset = range === undefined ? end : range + 1;
         continue;
       }
-      if (res && ![408, 416, 429, 500, 502, 503, 504].includes(res.status)) {
+      if (res && res.status !== 416 && !RETRY_STATUSES.has(res.status)) {
         throw await unexpected(res, 'upload blob chunk');
       }
       await res?.dump();
       if (++failures >= maxFailures) {
         throw (
           failure ??
-          new RegistryError(`upload blob chunk: registry answered ${res?.status}`, res?.status ?? 0)
+          new RegistryError(
+            `upload blob chunk: registry answered ${res?.status}`,
+            res?.status ?? 0,
+            undefined,
+            {
+              registry: this.repository.registry,
+              operation: 'upload blob chunk',
+            },
+          )
         );
       }
-      // Resume where the registry says it is (GET on the upload URL answers 204 with Range).
-      await sleep(Math.min(1000 * 2 ** (failures - 1), 10_000) * Math.random(), signal);
+      // Resume where the registry says it is (GET on the upload URL answers 204 with Range);
+      // a session that is gone (404) makes uploadBlob start a new one.
+      await sleep(backoffDelay(failures, this.options.retry), signal);
       const status = await this.transport.request({
         method: 'GET',
         url,
         scopes: this.pushScope,
         signal,
+        operation: 'GET upload status',
       });
+      if (status.status !== 204) throw await unexpected(status, 'GET upload status');
       await status.dump();
-      if (status.status !== 204) throw await unexpected(status, 'upload status');
       const loc = status.header('location');
       if (loc) url = new URL(loc, status.url).toString();
       const range = parseRange(status.header('range'));
@@ -255,25 +343,116 @@ export class RegistryClient {
     return url;
   }
 
-  /** Streams a blob, verifying its digest; the stream errors on a mismatch. */
+  /**
+   * Streams a blob, verifying its digest; the stream errors on a mismatch. A reset or stall in
+   * the middle of the body is retried with the same backoff, resuming with `Range` (or skipping
+   * what was already passed on when the registry answers 200 to a range request).
+   */
   async fetchBlob(digest: string): Promise<Readable> {
     const parsed = parseDigest(digest);
-    const res = await this.transport.request({
-      method: 'GET',
-      url: this.path(`blobs/${digest}`),
-      scopes: this.pullScope,
-      signal: this.signal(),
-      followRedirects: true,
-    });
-    if (res.status === 404) {
-      await res.dump();
-      throw new RegistryError(
-        `blob ${digest} not found in ${this.repository.name}`,
-        404,
-        'BLOB_UNKNOWN',
+    const signal = this.signal();
+    const operation = `GET blob ${digest}`;
+    const get = async (from: number): Promise<TransportResponse> => {
+      let res = await this.transport.request({
+        method: 'GET',
+        url: this.path(`blobs/${digest}`),
+        ...(from > 0 ? { headers: { range: `bytes=${from}-` } } : {}),
+        scopes: this.pullScope,
+        signal,
+        followRedirects: true,
+        operation,
+      });
+      if (res.status === 404) {
+        await res.dump();
+        throw new RegistryError(
+          `blob ${digest} not found in ${this.repository.name}`,
+          404,
+          'BLOB_UNKNOWN',
+          {
+            registry: this.repository.registry,
+            operation,
+          },
+        );
+      }
+      if (from > 0 && res.status === 416) {
+        // Some registries (ggcr's) refuse open-ended ranges: read from the start and skip.
+        await res.dump();
+        res = await this.transport.request({
+          method: 'GET',
+          url: this.path(`blobs/${digest}`),
+          scopes: this.pullScope,
+          signal,
+          followRedirects: true,
+          operation,
+        });
+      }
+      if (res.status !== 200 && !(from > 0 && res.status === 206))
+        throw await unexpected(res, operation);
+      return res;
+    };
+    const first = await get(0);
+    const maxAttempts = Math.max(1, this.options.retry?.maxAttempts ?? 5);
+    const transport = this.transport;
+    const retry = this.options.retry;
+    const overDeadline = (cause: unknown, attempts: number): Error => {
+      const reason = signal.reason as unknown;
+      if (!(reason instanceof DeadlineReached))
+        return reason instanceof Error ? reason : new Error('aborted');
+      return new RegistryNetworkError(
+        {
+          registry: transport.registry,
+          operation,
+          failure: 'deadline',
+          attempts,
+          reached: true,
+          limitMs: reason.limitMs,
+        },
+        { cause },
       );
+    };
+    async function* chunks(): AsyncGenerator<Buffer> {
+      let res = first;
+      let received = 0;
+      for (let attempt = 1; ; ) {
+        let skip = res.status === 200 ? received : 0;
+        try {
+          for await (const c of res.body) {
+            let chunk = c as Buffer;
+            if (skip > 0) {
+              const drop = Math.min(skip, chunk.length);
+              skip -= drop;
+              chunk = chunk.subarray(drop);
+              if (chunk.length === 0) continue;
+            }
+            received += chunk.length;
+            yield chunk;
+          }
+          return;
+        } catch (err) {
+          if (signal.aborted) throw overDeadline(err, attempt);
+          if (!isNetworkError(err)) throw err;
+          attempt++;
+          if (attempt > maxAttempts) {
+            throw new RegistryNetworkError(
+              {
+                registry: transport.registry,
+                operation,
+                failure: failureOf(err),
+                attempts: maxAttempts,
+                exhausted: true,
+                reached: true,
+              },
+              { cause: err },
+            );
+          }
+          await sleep(backoffDelay(attempt - 1, retry), signal).catch((e) => {
+            throw overDeadline(e, attempt);
+          });
+          res = await get(received);
+        }
+      }
     }
-    if (res.status !== 200) throw await unexpected(res, `GET blob ${digest}`);
+    const registryHost = this.repository.registry;
     const hash = createHash(parsed.algorithm);
     const verify = new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -285,12 +464,18 @@ export class RegistryClient {
         cb(
           actual === digest
             ? null
-            : new Error(`blob ${digest} from the registry has digest ${actual}`),
+            : new RegistryError(
+                `blob ${digest} from the registry has digest ${actual}`,
+                200,
+                DIGEST_MISMATCH,
+                { registry: registryHost, operation },
+              ),
         );
       },
     });
-    res.body.on('error', (err) => verify.destroy(err));
-    return res.body.pipe(verify);
+    const source = Readable.from(chunks());
+    source.on('error', (err) => verify.destroy(err));
+    return source.pipe(verify);
   }
 
   async getManifest(ref: string): Promise<FetchedManifest> {
@@ -300,22 +485,27 @@ export class RegistryClient {
       headers: { accept: MANIFEST_ACCEPT },
       scopes: this.pullScope,
       signal: this.signal(),
+      operation: `GET manifest ${ref}`,
+      read: { maxBytes: MAX_MANIFEST_BYTES },
     });
     if (res.status === 404) {
       await res.dump();
       throw new ManifestNotFoundError(this.repository.name, ref);
     }
     if (res.status !== 200) throw await unexpected(res, `GET manifest ${ref}`);
-    const length = Number(res.header('content-length') ?? 0);
-    if (length > MAX_MANIFEST_BYTES) {
-      res.body.destroy();
-      throw new RegistryError(`manifest ${ref} is larger than 4 MiB`, res.status);
-    }
     const bytes = await res.bytes();
     const algorithm = isDigest(ref) ? parseDigest(ref).algorithm : 'sha256';
     const digest = `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
     if (isDigest(ref) && digest !== ref) {
-      throw new RegistryError(`manifest ${ref} from the registry has digest ${digest}`, res.status);
+      throw new RegistryError(
+        `manifest ${ref} from the registry has digest ${digest}`,
+        res.status,
+        DIGEST_MISMATCH,
+        {
+          registry: this.repository.registry,
+          operation: `GET manifest ${ref}`,
+        },
+      );
     }
     return { bytes, mediaType: manifestMediaType(res.header('content-type'), bytes), digest };
   }
@@ -328,6 +518,7 @@ export class RegistryClient {
       headers: { accept: MANIFEST_ACCEPT },
       scopes: this.pullScope,
       signal: this.signal(),
+      operation: `HEAD manifest ${ref}`,
     });
     await res.dump();
     if (res.status === 404) return undefined;
@@ -385,6 +576,7 @@ export class RegistryClient {
         body,
         scopes: this.pushScope,
         signal,
+        operation: `PUT manifest ${ref}`,
       });
       if (res.status === 412) {
         await res.dump();
@@ -404,6 +596,8 @@ export class RegistryClient {
       throw new RegistryError(
         `PUT manifest ${ref}: registry stored digest ${stored}, expected ${digest}`,
         res.status,
+        DIGEST_MISMATCH,
+        { registry: this.repository.registry, operation: `PUT manifest ${ref}` },
       );
     }
     const subject = res.header('oci-subject');
@@ -418,6 +612,7 @@ export class RegistryClient {
       url: this.path(`manifests/${digest}`),
       scopes: [`repository:${this.repository.path}:pull,push,delete`],
       signal: this.signal(),
+      operation: `DELETE manifest ${digest}`,
     });
     await res.dump();
     if (res.status === 202 || res.status === 200 || res.status === 204) return true;
@@ -444,14 +639,18 @@ export class RegistryClient {
         url,
         scopes: this.pullScope,
         signal,
+        operation: 'list tags',
+        read: { maxBytes: MAX_LIST_PAGE_BYTES },
       });
       if (res.status === 404) {
         await res.dump();
         return tags; // no such repository yet: no tags
       }
       if (res.status !== 200) throw await unexpected(res, 'list tags');
-      const body = JSON.parse(await res.text()) as { tags?: string[] | null };
-      const pageTags = body.tags ?? [];
+      const body = this.json<{ tags?: unknown }>(await res.bytes(), 'list tags', res.status);
+      const pageTags = Array.isArray(body.tags)
+        ? body.tags.filter((t): t is string => typeof t === 'string')
+        : [];
       const fresh = pageTags.filter((t) => !seen.has(t));
       for (const t of fresh) {
         seen.add(t);
@@ -506,6 +705,8 @@ export class RegistryClient {
         headers: { accept: MEDIA_TYPE.ociIndex },
         scopes: this.pullScope,
         signal,
+        operation: `GET referrers of ${digest}`,
+        read: { maxBytes: MAX_LIST_PAGE_BYTES },
       });
       const type = res.header('content-type')?.split(';')[0]?.trim();
       if (res.status !== 200 || (type !== MEDIA_TYPE.ociIndex && type !== 'application/json')) {
@@ -519,10 +720,12 @@ export class RegistryClient {
         throw new RegistryError(
           `GET referrers of ${digest}: registry answered ${res.status}`,
           res.status,
+          undefined,
+          { registry: this.repository.registry, operation: `GET referrers of ${digest}` },
         );
       }
-      const index = JSON.parse(await res.text()) as Partial<Index>;
-      out.push(...(index.manifests ?? []));
+      const index = this.json<Partial<Index>>(await res.bytes(), `GET referrers of ${digest}`, 200);
+      out.push(...(Array.isArray(index.manifests) ? index.manifests : []));
       const next = nextLink(res.header('link'));
       url = next ? new URL(next, res.url).toString() : undefined;
     }
@@ -557,11 +760,25 @@ export class RegistryClient {
 
   private async readReferrersTag(digest: string): Promise<{ index: Index; etag?: string }> {
     const tag = referrersTagFor(digest);
-    const fetched = await this.readForUpdate(tag, MEDIA_TYPE.ociIndex);
-    if (!fetched) return { index: emptyIndex() };
-    const parsed = JSON.parse(fetched.bytes.toString()) as Partial<Index>;
-    const index: Index = { ...emptyIndex(), ...parsed, manifests: parsed.manifests ?? [] };
-    return fetched.etag ? { index, etag: fetched.etag } : { index };
+    const res = await this.transport.request({
+      method: 'GET',
+      url: this.path(`manifests/${tag}`),
+      headers: { accept: MEDIA_TYPE.ociIndex },
+      scopes: this.pullScope,
+      signal: this.signal(),
+      operation: `GET referrers tag ${tag}`,
+      read: { maxBytes: MAX_MANIFEST_BYTES },
+    });
+    if (res.status === 404) {
+      await res.dump();
+      return { index: emptyIndex() };
+    }
+    if (res.status !== 200) throw await unexpected(res, `GET referrers tag ${tag}`);
+    const etag = res.header('etag');
+    const parsed = this.json<Partial<Index>>(await res.bytes(), `GET referrers tag ${tag}`, 200);
+    const manifests = Array.isArray(parsed.manifests) ? parsed.manifests : [];
+    const index: Index = { ...emptyIndex(), ...parsed, manifests };
+    return etag ? { index, etag } : { index };
   }
 
   /**
@@ -572,18 +789,21 @@ export class RegistryClient {
     ref: string,
     accept: string = MANIFEST_ACCEPT,
   ): Promise<{ bytes: Buffer; digest: string; etag?: string } | undefined> {
+    const operation = `GET manifest ${ref}`;
     const res = await this.transport.request({
       method: 'GET',
       url: this.path(`manifests/${ref}`),
       headers: { accept },
       scopes: this.pullScope,
       signal: this.signal(),
+      operation,
+      read: { maxBytes: MAX_MANIFEST_BYTES },
     });
     if (res.status === 404) {
       await res.dump();
       return undefined;
     }
-    if (res.status !== 200) throw await unexpected(res, `GET manifest ${ref}`);
+    if (res.status !== 200) throw await unexpected(res, operation);
     const bytes = await res.bytes();
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     const etag = res.header('etag');
@@ -608,6 +828,7 @@ export class RegistryClient {
     };
     if ('ifMatch' in condition) headers['if-match'] = condition.ifMatch;
     if ('ifNoneMatch' in condition) headers['if-none-match'] = condition.ifNoneMatch;
+    const operation = `PUT manifest ${ref}`;
     const res = await this.transport.request({
       method: 'PUT',
       url: this.path(`manifests/${ref}`),
@@ -616,6 +837,7 @@ export class RegistryClient {
       scopes: this.pushScope,
       signal: this.signal(),
       noRetry: true,
+      operation,
     });
     if (res.status === 201 || res.status === 200) {
       await res.dump();
@@ -626,7 +848,7 @@ export class RegistryClient {
       return { kind: 'conflict' };
     }
     const retryAfter = parseRetryAfter(res.header('retry-after'), { maxRetryAfterMs: 10_000 });
-    const err = await unexpected(res, `PUT manifest ${ref}`);
+    const err = await unexpected(res, operation);
     if (RETRY_STATUSES.has(res.status) || BLOB_RACE_CODES.has(err.code ?? '')) {
       return {
         kind: 'retry',
@@ -728,9 +950,42 @@ export class RegistryClient {
     return `/v2/${this.repository.path}/${rest}`;
   }
 
+  /**
+   * One operation's signal: aborted by the caller's signal, the operation limit or the overall
+   * deadline, whichever comes first, with a `DeadlineReached` reason naming the limit.
+   */
   private signal(): AbortSignal {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 5 * 60_000);
-    return this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
+    const deadline = this.options.deadline;
+    // With an overall deadline, operations have no limit of their own unless one is given.
+    const opLimit = this.options.timeoutMs ?? (deadline ? Number.POSITIVE_INFINITY : 5 * 60_000);
+    const left = deadline ? deadline.at - Date.now() : Number.POSITIVE_INFINITY;
+    const overall = deadline !== undefined && left <= opLimit;
+    const controller = new AbortController();
+    const reason = new DeadlineReached(overall ? deadline.limitMs : opLimit);
+    if (left <= 0) controller.abort(reason);
+    else setTimeout(() => controller.abort(reason), Math.min(left, opLimit)).unref();
+    return this.options.signal
+      ? AbortSignal.any([this.options.signal, controller.signal])
+      : controller.signal;
+  }
+
+  /** Parses a registry's JSON answer; anything else is the registry's fault, said so. */
+  private json<T>(bytes: Buffer, operation: string, status: number): T {
+    try {
+      const v = JSON.parse(bytes.toString()) as unknown;
+      if (v && typeof v === 'object') return v as T;
+    } catch {
+      // fall through
+    }
+    throw new RegistryError(
+      `${operation}: registry answered with something that is not a JSON object`,
+      status,
+      undefined,
+      {
+        registry: this.repository.registry,
+        operation,
+      },
+    );
   }
 }
 
@@ -738,6 +993,19 @@ export class RegistryClient {
 export function referrersTagFor(digest: string): string {
   const { algorithm, hex } = parseDigest(digest);
   return `${algorithm}-${hex}`;
+}
+
+/** Failures after which a fresh upload session may succeed (see uploadBlob). */
+function restartable(err: unknown): boolean {
+  if (err instanceof RegistryNetworkError)
+    return err.data.failure !== 'deadline' && err.data.failure !== 'too-large';
+  if (err instanceof RegistryError)
+    return (
+      err.status === 404 ||
+      RETRY_STATUSES.has(err.status) ||
+      UPLOAD_RESTART_CODES.has(err.code ?? '')
+    );
+  return false;
 }
 
 function emptyIndex(): Index {

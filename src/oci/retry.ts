@@ -98,3 +98,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** The abort reason of a deadline we set (overall `timeout`, or one operation's limit). */
+export class DeadlineReached extends Error {
+  override readonly name = 'DeadlineReached';
+  constructor(readonly limitMs: number) {
+    super(`deadline of ${limitMs} ms reached`);
+  }
+}

@@ -1,14 +1,21 @@
 // HTTP transport for one registry, layered like ggcr's `transport`: scheme choice, User-Agent,
 // proxies (undici EnvHttpProxyAgent), retries with backoff, and the auth challenge dance
 // (Basic, or Bearer tokens fetched from the realm and cached per scope).
-import type { Readable } from 'node:stream';
+import { Readable as NodeReadable, type Readable } from 'node:stream';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { UserError } from '../util/errors.js';
 import { ANONYMOUS, type Credentials, type MaskFn } from './credentials.js';
-import { authError, parseErrorBody, RegistryError } from './errors.js';
+import {
+  authError,
+  type NetworkFailure,
+  parseErrorBody,
+  RegistryError,
+  RegistryNetworkError,
+} from './errors.js';
 import { isLoopback } from './reference.js';
 import {
   backoffDelay,
+  DeadlineReached,
   errorCode,
   isRetryableNetworkError,
   parseRetryAfter,
@@ -31,6 +38,8 @@ export interface TransportOptions {
   /** Default: one EnvHttpProxyAgent per transport (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). */
   dispatcher?: Dispatcher;
   mask?: MaskFn;
+  /** Longest wait for response headers, or between two body chunks. Default 60 s. */
+  idleTimeoutMs?: number;
 }
 
 export type Body = Buffer | string | (() => Readable | Buffer);
@@ -51,6 +60,13 @@ export interface TransportRequest {
   followRedirects?: boolean;
   /** Statuses to hand back instead of retrying (e.g. a PATCH the caller resumes itself). */
   noRetry?: boolean;
+  /** For messages: what this request does, e.g. `GET manifest latest`. */
+  operation?: string;
+  /**
+   * Read a 2xx body into memory inside the retry loop (so a reset or stall mid-body is retried
+   * like one before the headers), refusing more than `maxBytes` with or without Content-Length.
+   */
+  read?: { maxBytes: number };
 }
 
 export interface TransportResponse {
@@ -80,6 +96,8 @@ const MAX_REDIRECTS = 5;
 const TOKEN_EXPIRY_MARGIN_MS = 10_000;
 const DEFAULT_TOKEN_LIFETIME_S = 60;
 const MAX_ERROR_BODY = 64 * 1024;
+const MAX_TOKEN_BODY = 1024 * 1024;
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
 export class Transport {
   readonly registry: string;
@@ -89,6 +107,7 @@ export class Transport {
   private readonly retry: RetryOptions;
   private readonly mask: MaskFn;
   private readonly insecure: boolean;
+  private readonly idleTimeoutMs: number;
   private credentials: Credentials | undefined;
   private credentialsPromise: Promise<Credentials> | undefined;
   private readonly credentialSource: TransportOptions['credentials'];
@@ -106,15 +125,27 @@ export class Transport {
     this.retry = options.retry ?? {};
     this.mask = options.mask ?? (() => {});
     this.credentialSource = options.credentials;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   }
 
-  /** Sends a request, retrying and authenticating as needed; throws `UserError` on 401/403. */
+  /**
+   * Sends a request, retrying and authenticating as needed; throws `UserError` on 401/403 and
+   * `RegistryNetworkError` when the request cannot get a usable answer within its attempts.
+   */
   async request(req: TransportRequest): Promise<TransportResponse> {
     const idempotent = req.idempotent ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
     const maxAttempts = Math.max(1, this.retry.maxAttempts ?? 5);
     const scopes = req.scopes ?? [];
+    const operation = req.operation ?? `${req.method} ${pathOf(req.url)}`;
     let reauthenticated = false;
+    let reached = false;
     let attempt = 0;
+    const fail = (err: unknown, retryable: boolean) =>
+      this.networkError(err, operation, attempt, reached, retryable && attempt >= maxAttempts);
+    const pause = (ms: number) =>
+      sleep(ms, req.signal).catch((e) => {
+        throw this.abortError(req.signal!, e, operation, attempt, reached);
+      });
     for (;;) {
       attempt++;
       let res: TransportResponse;
@@ -122,16 +153,19 @@ export class Transport {
         const auth = await this.authorization(scopes, req.signal);
         res = await this.send(req, auth);
       } catch (err) {
-        if (err instanceof UserError || err instanceof RegistryError) throw err;
-        if (req.signal?.aborted) throw this.abortError(req.signal, err);
-        if (!req.noRetry && attempt < maxAttempts && isRetryableNetworkError(err, idempotent)) {
-          await sleep(backoffDelay(attempt, this.retry), req.signal).catch((e) => {
-            throw this.abortError(req.signal!, e);
-          });
+        if (isOurs(err)) throw err;
+        if (req.signal?.aborted)
+          throw this.abortError(req.signal, err, operation, attempt, reached);
+        if (!isNetworkError(err)) throw err;
+        if (failureOf(err) !== 'refused') reached = true;
+        const retryable = !req.noRetry && isRetryableNetworkError(err, idempotent);
+        if (retryable && attempt < maxAttempts) {
+          await pause(backoffDelay(attempt, this.retry));
           continue;
         }
-        throw this.networkError(err);
+        throw fail(err, retryable);
       }
+      reached = true;
 
       if (res.status === 401) {
         const challenges = parseWwwAuthenticate(res.header('www-authenticate'));
@@ -158,17 +192,58 @@ export class Transport {
             push: needsPush(scopes, req.method),
             kind: 'denied',
           },
-          new RegistryError(`${req.method} ${res.url}: 403 ${code ?? ''}`.trim(), 403, code),
+          new RegistryError(`${req.method} ${res.url}: 403 ${code ?? ''}`.trim(), 403, code, {
+            registry: this.registry,
+            operation,
+          }),
         );
       }
-      if (!req.noRetry && RETRY_STATUSES.has(res.status) && attempt < maxAttempts) {
-        const retryAfter = parseRetryAfter(res.header('retry-after'), this.retry);
-        await res.dump();
-        const delay = retryAfter ?? backoffDelay(attempt, this.retry);
-        await sleep(delay, req.signal).catch((e) => {
-          throw this.abortError(req.signal!, e);
+      if (!req.noRetry && RETRY_STATUSES.has(res.status)) {
+        if (attempt < maxAttempts) {
+          const retryAfter = parseRetryAfter(res.header('retry-after'), this.retry);
+          await res.dump();
+          await pause(retryAfter ?? backoffDelay(attempt, this.retry));
+          continue;
+        }
+        const { code } = parseErrorBody(await readLimited(res));
+        throw new RegistryNetworkError({
+          registry: this.registry,
+          operation,
+          failure: 'status',
+          status: res.status,
+          attempts: attempt,
+          exhausted: true,
+          reached: true,
+          ...(code ? { detail: code } : {}),
         });
-        continue;
+      }
+      if (req.read && res.status >= 200 && res.status < 300) {
+        try {
+          const bytes = await readCapped(res.body, req.read.maxBytes, () =>
+            res.header('content-length'),
+          );
+          return buffered(res, bytes);
+        } catch (err) {
+          if (err instanceof TooLarge) {
+            throw new RegistryNetworkError({
+              registry: this.registry,
+              operation,
+              failure: 'too-large',
+              attempts: attempt,
+              reached: true,
+              detail: `${req.read.maxBytes} bytes`,
+            });
+          }
+          if (req.signal?.aborted)
+            throw this.abortError(req.signal, err, operation, attempt, reached);
+          if (!isNetworkError(err)) throw err;
+          const retryable = isRetryableNetworkError(err, idempotent);
+          if (retryable && attempt < maxAttempts) {
+            await pause(backoffDelay(attempt, this.retry));
+            continue;
+          }
+          throw fail(err, retryable);
+        }
       }
       return res;
     }
@@ -194,6 +269,8 @@ export class Transport {
         headers,
         body: body ?? null,
         dispatcher: this.dispatcher,
+        headersTimeout: this.idleTimeoutMs,
+        bodyTimeout: this.idleTimeoutMs,
         ...(req.signal ? { signal: req.signal } : {}),
       });
       const location = res.headers.location;
@@ -325,6 +402,8 @@ export class Transport {
             headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
             body: form.toString(),
             dispatcher: this.dispatcher,
+            headersTimeout: this.idleTimeoutMs,
+            bodyTimeout: this.idleTimeoutMs,
             ...(signal ? { signal } : {}),
           });
         } else {
@@ -337,20 +416,25 @@ export class Transport {
             method: 'GET',
             headers: h,
             dispatcher: this.dispatcher,
+            headersTimeout: this.idleTimeoutMs,
+            bodyTimeout: this.idleTimeoutMs,
             ...(signal ? { signal } : {}),
           });
         }
       } catch (err) {
-        if (signal?.aborted) throw this.abortError(signal, err);
-        if (attempt < maxAttempts && isRetryableNetworkError(err, true)) {
+        const op = `token for ${scopes.join(' ') || 'the registry'} from ${url.host}`;
+        if (signal?.aborted) throw this.abortError(signal, err, op, attempt, true);
+        if (!isNetworkError(err)) throw err;
+        const retryable = isRetryableNetworkError(err, true);
+        if (retryable && attempt < maxAttempts) {
           await sleep(backoffDelay(attempt, this.retry), signal);
           continue;
         }
-        throw this.networkError(err, `token service ${url.host}`);
+        throw this.networkError(err, op, attempt, failureOf(err) !== 'refused', retryable);
       }
       if (RETRY_STATUSES.has(res.statusCode) && attempt < maxAttempts) {
         const wait = parseRetryAfter(header(res.headers, 'retry-after'), this.retry);
-        await res.body.dump();
+        await res.body.dump().catch(() => {});
         await sleep(wait ?? backoffDelay(attempt, this.retry), signal);
         continue;
       }
@@ -368,7 +452,27 @@ export class Transport {
         kind: res.statusCode === 403 && creds.kind !== 'anonymous' ? 'denied' : 'unauthorized',
       });
     }
-    const text = await res.body.text();
+    let text: string;
+    try {
+      text = (
+        await readCapped(res.body, MAX_TOKEN_BODY, () => header(res.headers, 'content-length'))
+      ).toString();
+    } catch (err) {
+      const op = `token from ${url.host}`;
+      if (err instanceof TooLarge) {
+        throw new RegistryNetworkError({
+          registry: this.registry,
+          operation: op,
+          failure: 'too-large',
+          attempts: 1,
+          reached: true,
+          detail: `${MAX_TOKEN_BODY} bytes`,
+        });
+      }
+      if (signal?.aborted) throw this.abortError(signal, err, op, 1, true);
+      if (!isNetworkError(err)) throw err;
+      throw this.networkError(err, op, 1, true, false);
+    }
     if (res.statusCode !== 200) {
       throw new RegistryError(
         `token service ${url.host} answered ${res.statusCode} for ${this.registry}`,
@@ -420,39 +524,132 @@ export class Transport {
     });
   }
 
-  private abortError(signal: AbortSignal, cause: unknown): Error {
-    const reason = signal.reason as { name?: string } | undefined;
-    if (reason?.name === 'TimeoutError') {
-      return new Error(`timed out talking to registry ${this.registry}`, { cause });
+  private abortError(
+    signal: AbortSignal,
+    cause: unknown,
+    operation: string,
+    attempts: number,
+    reached: boolean,
+  ): Error {
+    const reason = signal.reason as unknown;
+    if (
+      reason instanceof DeadlineReached ||
+      (reason as { name?: string })?.name === 'TimeoutError'
+    ) {
+      return new RegistryNetworkError(
+        {
+          registry: this.registry,
+          operation,
+          failure: 'deadline',
+          attempts,
+          reached,
+          ...(reason instanceof DeadlineReached ? { limitMs: reason.limitMs } : {}),
+        },
+        { cause },
+      );
     }
     return reason instanceof Error ? reason : new Error('aborted', { cause });
   }
 
-  private networkError(err: unknown, what = `registry ${this.registry}`): Error {
+  private networkError(
+    err: unknown,
+    operation: string,
+    attempts: number,
+    reached: boolean,
+    exhausted: boolean,
+  ): RegistryNetworkError {
+    const failure = failureOf(err);
     const code = errorCode(err);
-    const message = err instanceof Error ? err.message : String(err);
-    if (code === 'ENOTFOUND') {
-      return new UserError(
-        `${what} not found (DNS): check the repository's registry host`,
-        'repository',
-        {
-          cause: err,
-        },
-      );
-    }
-    if (/wrong version number|ERR_SSL_/i.test(`${code} ${message}`)) {
-      return new UserError(
-        `${what} does not speak HTTPS: set insecure: true to use plain HTTP`,
-        'insecure',
-        { cause: err },
-      );
-    }
-    // Refused, reset, timed out: the user's fix is the host/port or the network path to it.
-    return new UserError(
-      `cannot reach ${what} (${code ?? message}): check the registry host and port in repository, and any proxy settings`,
-      'repository',
+    return new RegistryNetworkError(
+      {
+        registry: this.registry,
+        operation,
+        failure,
+        attempts,
+        exhausted,
+        reached: reached && failure !== 'dns',
+        ...(code ? { detail: code } : {}),
+        ...(failure === 'stalled' ? { limitMs: this.idleTimeoutMs } : {}),
+      },
       { cause: err },
     );
+  }
+}
+
+/** Ours: already worded or carrying registry data; never wrapped again. */
+function isOurs(err: unknown): boolean {
+  return (
+    err instanceof UserError || err instanceof RegistryError || err instanceof RegistryNetworkError
+  );
+}
+
+/** A socket/HTTP-level failure (undici's or the system's), not a bug in our code. */
+export function isNetworkError(err: unknown): boolean {
+  const code = errorCode(err);
+  if (code?.startsWith('UND_ERR') || code?.startsWith('ERR_SSL') || /^E[A-Z]+$/.test(code ?? ''))
+    return true;
+  const message = err instanceof Error ? err.message : '';
+  return /other side closed|socket|wrong version number|terminated/i.test(message);
+}
+
+export function failureOf(err: unknown): NetworkFailure {
+  const code = errorCode(err) ?? '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
+  if (/wrong version number|ERR_SSL_|EPROTO/i.test(`${code} ${message}`)) return 'tls';
+  if (['ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT'].includes(code))
+    return 'refused';
+  if (['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT'].includes(code))
+    return 'stalled';
+  return 'reset';
+}
+
+class TooLarge extends Error {}
+
+/** Reads a body into memory, refusing more than `max` bytes whether or not a length is declared. */
+async function readCapped(
+  body: Readable,
+  max: number,
+  contentLength: () => string | undefined,
+): Promise<Buffer> {
+  const declared = Number(contentLength() ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > max) {
+    body.destroy();
+    throw new TooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > max) {
+      body.destroy();
+      throw new TooLarge();
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function buffered(res: TransportResponse, bytes: Buffer): TransportResponse {
+  return {
+    ...res,
+    body: streamOf(bytes),
+    text: async () => bytes.toString(),
+    bytes: async () => bytes,
+    dump: async () => {},
+  };
+}
+
+function streamOf(bytes: Buffer): Readable {
+  return NodeReadable.from([bytes]);
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url, 'http://x').pathname;
+  } catch {
+    return url;
   }
 }
 
@@ -464,7 +661,8 @@ function wrap(res: Dispatcher.ResponseData, url: string): TransportResponse {
     body: res.body,
     text: () => res.body.text(),
     bytes: async () => Buffer.from(await res.body.arrayBuffer()),
-    dump: () => res.body.dump(),
+    // Only for bodies we do not need: a reset while discarding one changes nothing.
+    dump: () => res.body.dump().catch(() => {}),
   };
 }
 
@@ -473,15 +671,19 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
-/** Reads at most 64 KiB of an error body, for its OCI error code. */
+/** Reads at most 64 KiB of an error body, for its OCI error code; '' when the body breaks off. */
 export async function readLimited(res: TransportResponse): Promise<string> {
   let text = '';
-  for await (const chunk of res.body) {
-    text += (chunk as Buffer).toString();
-    if (text.length >= MAX_ERROR_BODY) {
-      res.body.destroy();
-      break;
+  try {
+    for await (const chunk of res.body) {
+      text += (chunk as Buffer).toString();
+      if (text.length >= MAX_ERROR_BODY) {
+        res.body.destroy();
+        break;
+      }
     }
+  } catch {
+    // the status is what matters; the code was a bonus
   }
   return text;
 }
@@ -494,6 +696,7 @@ export async function unexpected(res: TransportResponse, what: string): Promise<
     `${what}: registry answered ${res.status}${detail ? ` (${detail})` : ''}`,
     res.status,
     code,
+    { registry: new URL(res.url).host, operation: what },
   );
 }
 

@@ -19,8 +19,63 @@ export interface TagResult {
 }
 
 /**
- * Points tags at a manifest by re-putting its exact bytes (what `flux tag artifact` does).
- * Every tag is checked before any is written, so `fail` never leaves a half-tagged artifact.
+ * A tag set that could not be applied in full. Moved tags were put back on their previous
+ * digest (`rolledBack`) unless that failed too or someone else moved them since (`leftMoved`);
+ * tags that did not exist before cannot be removed without deleting the manifest on most
+ * registries, so the ones written stay (`created`, pointing at the complete, signed artifact).
+ */
+export class TagSetError extends Error {
+  override readonly name = 'TagSetError';
+  constructor(
+    readonly digest: string,
+    readonly failedTag: string,
+    readonly created: string[],
+    readonly rolledBack: { tag: string; to: string }[],
+    readonly leftMoved: { tag: string; from: string }[],
+    override readonly cause: unknown,
+    /** Tags that already pointed at the digest (untouched). */
+    readonly unchanged: string[] = [],
+  ) {
+    super(
+      `tag ${failedTag} could not be written (${cause instanceof Error ? cause.message : String(cause)}); ${tagReport(created, rolledBack, leftMoved)}`,
+      { cause },
+    );
+  }
+
+  /** What happened to the tags, for the step's message: never empty. */
+  report(): string {
+    return tagReport(this.created, this.rolledBack, this.leftMoved);
+  }
+}
+
+function tagReport(
+  created: string[],
+  rolledBack: { tag: string }[],
+  leftMoved: { tag: string; from: string }[],
+): string {
+  const parts: string[] = [];
+  if (leftMoved.length > 0)
+    parts.push(
+      `moved and NOT restored: ${leftMoved.map((m) => `${m.tag} (was ${m.from})`).join(', ')}`,
+    );
+  if (rolledBack.length > 0)
+    parts.push(`moved, then restored: ${rolledBack.map((m) => m.tag).join(', ')}`);
+  if (created.length > 0) parts.push(`new tags written: ${created.join(', ')}`);
+  return parts.length > 0 ? parts.join('; ') : 'no tag moved';
+}
+
+/** Tags clusters are most likely to follow; written last of all. */
+const FOLLOWED_LAST = new Set(['latest']);
+
+/**
+ * Points tags at a manifest by re-putting its exact bytes (what `flux tag artifact` does), all or
+ * nothing as far as registries allow:
+ * 1. every tag is looked up before any is written, so `fail` never leaves a half-tagged artifact,
+ *    and the manifests of tags about to move are read, so they can be put back;
+ * 2. tags that do not exist yet go first (nobody follows them yet), then the tags that move,
+ *    `latest` last: a failure part-way leaves the tags clusters follow where they were;
+ * 3. when a write fails after retries, every tag moved so far is put back on its previous digest
+ *    (unless another writer moved it meanwhile) and `TagSetError` says exactly which tags moved.
  */
 export async function applyTags(
   client: RegistryClient,
@@ -41,21 +96,75 @@ export async function applyTags(
     );
   }
   const result: TagResult = { tags: [], moved: [], skipped: [] };
-  const writes: Promise<string>[] = [];
+  const fresh: string[] = [];
+  const moving: { tag: string; from: string }[] = [];
   for (const [tag, desc] of current) {
-    if (desc !== undefined && desc.digest !== manifest.digest) {
-      if (ifExists === 'skip') {
-        result.skipped.push({ tag, at: desc.digest });
+    if (desc === undefined) fresh.push(tag);
+    else if (desc.digest === manifest.digest) result.tags.push(tag);
+    else if (ifExists === 'skip') result.skipped.push({ tag, at: desc.digest });
+    else moving.push({ tag, from: desc.digest });
+  }
+  moving.sort((a, b) => Number(FOLLOWED_LAST.has(a.tag)) - Number(FOLLOWED_LAST.has(b.tag)));
+  // Previous manifests, read before anything moves, so a rollback needs only PUTs.
+  const previous = new Map<string, Awaited<ReturnType<RegistryClient['getManifest']>>>();
+  for (const digest of new Set(moving.map((m) => m.from)))
+    previous.set(digest, await client.getManifest(digest));
+
+  const created: string[] = [];
+  const moved: { tag: string; from: string }[] = [];
+  const order = [...fresh.map((tag) => ({ tag, from: undefined })), ...moving];
+  for (const step of order) {
+    try {
+      await client.putManifest(step.tag, manifest.bytes, manifest.mediaType);
+    } catch (err) {
+      const { rolledBack, leftMoved } = await rollback(client, manifest.digest, moved, previous);
+      throw new TagSetError(
+        manifest.digest,
+        step.tag,
+        created,
+        rolledBack,
+        leftMoved,
+        err,
+        result.tags,
+      );
+    }
+    if (step.from === undefined) created.push(step.tag);
+    else moved.push({ tag: step.tag, from: step.from });
+  }
+  result.moved = moved;
+  // Report in the order asked for.
+  const done = new Set([...result.tags, ...created, ...moved.map((m) => m.tag)]);
+  result.tags = unique.filter((t) => done.has(t));
+  return result;
+}
+
+async function rollback(
+  client: RegistryClient,
+  digest: string,
+  moved: { tag: string; from: string }[],
+  previous: Map<string, { bytes: Uint8Array; mediaType: string }>,
+): Promise<{
+  rolledBack: { tag: string; to: string }[];
+  leftMoved: { tag: string; from: string }[];
+}> {
+  const rolledBack: { tag: string; to: string }[] = [];
+  const leftMoved: { tag: string; from: string }[] = [];
+  // Newest first, so `latest`-like tags (written last) go back first.
+  for (const m of [...moved].reverse()) {
+    const prev = previous.get(m.from);
+    try {
+      // Another writer may have moved it since: then it is theirs, not ours to put back.
+      const now = await client.headManifest(m.tag);
+      if (!prev || now?.digest !== digest) {
+        if (now?.digest !== m.from) leftMoved.push(m);
+        else rolledBack.push({ tag: m.tag, to: m.from });
         continue;
       }
-      result.moved.push({ tag, from: desc.digest });
+      await client.putManifest(m.tag, prev.bytes, prev.mediaType);
+      rolledBack.push({ tag: m.tag, to: m.from });
+    } catch {
+      leftMoved.push(m);
     }
-    if (desc?.digest !== manifest.digest) {
-      // Independent tags: written at once (each PUT carries the same bytes).
-      writes.push(client.putManifest(tag, manifest.bytes, manifest.mediaType));
-    }
-    result.tags.push(tag);
   }
-  await Promise.all(writes);
-  return result;
+  return { rolledBack, leftMoved };
 }

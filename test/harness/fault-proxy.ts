@@ -79,6 +79,16 @@ export interface InjectedFault {
   fault: FaultKind;
 }
 
+/** One request as the proxy saw it: the upstream's status when it was forwarded. */
+export interface SeenRequest {
+  seq: number;
+  method: string;
+  path: string;
+  /** Upstream status (also when the answer was then dropped), undefined when not forwarded. */
+  status?: number;
+  fault?: FaultKind;
+}
+
 export interface FaultCounters {
   requests: number;
   faults: number;
@@ -93,6 +103,10 @@ export interface FaultProxy {
   counters(): FaultCounters;
   /** The injected faults, oldest first (the last 2000). */
   log(): InjectedFault[];
+  /** Every request, oldest first (the last 5000). */
+  history(): SeenRequest[];
+  /** Restarts the PRNG with another seed (one seed per run against a shared proxy). */
+  reseed(seed: number): void;
   /** Replaces the rules (and resets their skip/limit counts). */
   setRules(rules: FaultRule[]): void;
   /** `false`: pass everything through until enabled again. */
@@ -101,6 +115,7 @@ export interface FaultProxy {
 }
 
 const LOG_LIMIT = 2000;
+const HISTORY_LIMIT = 5000;
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -112,7 +127,8 @@ const HOP_BY_HOP = new Set([
 ]);
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
-  const random = rng(options.seed);
+  let random = rng(options.seed);
+  const seen: SeenRequest[] = [];
   const [upHost, upPort] = splitHost(options.upstream);
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   const retryAfter = String(options.retryAfterSeconds ?? 1);
@@ -171,9 +187,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const path = req.url ?? '/';
     const fault = decide(method, path);
     const socket = req.socket;
+    const entry: SeenRequest = { seq: requests, method, path, ...(fault ? { fault } : {}) };
+    seen.push(entry);
+    if (seen.length > HISTORY_LIMIT) seen.shift();
+    const forward = (onResponse: (up: IncomingMessage) => void) =>
+      forwardTo(req, res, (up) => {
+        entry.status = up.statusCode;
+        onResponse(up);
+      });
     switch (fault) {
       case undefined:
-        return forward(req, res, (up) => pipeResponse(up, res));
+        return forward((up) => pipeResponse(up, res));
       case 'resetBefore':
         record(method, path, fault);
         return socket.destroy();
@@ -204,7 +228,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       case 'resetAfterApplied':
       case 'gatewayAfterApplied':
         record(method, path, fault);
-        return forward(req, res, (up) => {
+        return forward((up) => {
           // Let the upstream finish (its whole answer read), then lie about it.
           up.resume();
           up.once('end', () => {
@@ -217,7 +241,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         });
       case 'resetMidBody':
       case 'stallMidBody':
-        return forward(req, res, (up) => {
+        return forward((up) => {
           const length = Number(up.headers['content-length']);
           const empty = method === 'HEAD' || up.statusCode === 204 || length === 0;
           if (empty) {
@@ -255,7 +279,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
   };
 
-  const forward = (
+  const forwardTo = (
     req: IncomingMessage,
     res: ServerResponse,
     onResponse: (up: IncomingMessage) => void,
@@ -301,6 +325,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     seed: options.seed,
     counters: () => ({ requests, faults, byKind: { ...byKind } }),
     log: () => [...injected],
+    history: () => seen.map((e) => ({ ...e })),
+    reseed(seed) {
+      random = rng(seed);
+    },
     setRules,
     setEnabled(e) {
       enabled = e;

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
+import { RegistryNetworkError } from '../../src/oci/errors.js';
 import { Transport } from '../../src/oci/transport.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -79,14 +80,93 @@ test('Retry-After longer than the cap is capped', async () => {
   assert.ok(Date.now() - started < 2000);
 });
 
-test('5xx forever: a bounded number of attempts, then the response', async () => {
+test('5xx forever: a bounded number of attempts, then one line naming registry and operation', async () => {
   const { host, hits } = await serve((_req, res) => {
     res.writeHead(500).end('{"errors":[{"code":"UNKNOWN","message":"boom"}]}');
   });
-  const res = await transport(host).request({ method: 'GET', url: '/v2/x/manifests/a' });
-  assert.equal(res.status, 500);
-  await res.dump();
+  await assert.rejects(
+    transport(host).request({
+      method: 'GET',
+      url: '/v2/x/manifests/a',
+      operation: 'GET manifest a',
+    }),
+    (e: unknown) => {
+      assert.ok(e instanceof RegistryNetworkError);
+      assert.equal(e.data.failure, 'status');
+      assert.equal(e.data.status, 500);
+      assert.equal(e.data.exhausted, true);
+      assert.equal(
+        e.message,
+        `registry ${host}: GET manifest a: answered 500, after 4 attempts (retry limit reached)`,
+      );
+      return true;
+    },
+  );
   assert.equal(hits.length, 4);
+});
+
+test('noRetry: a 5xx is handed back to the caller', async () => {
+  const { host, hits } = await serve((_req, res) => res.writeHead(503).end());
+  const res = await transport(host).request({ method: 'PUT', url: '/v2/x/blobs/u', noRetry: true });
+  await res.dump();
+  assert.equal(res.status, 503);
+  assert.equal(hits.length, 1);
+});
+
+test('read: a reset or stall mid-body is retried; a body over the cap is refused without Content-Length', async () => {
+  let n = 0;
+  const body = Buffer.alloc(100_000, 'm');
+  const { host } = await serve((req, res) => {
+    n++;
+    if (req.url?.includes('big')) {
+      res.writeHead(200); // chunked: no Content-Length
+      const t = setInterval(() => {
+        if (!res.write(Buffer.alloc(64 * 1024))) return;
+      }, 1);
+      res.on('close', () => clearInterval(t));
+      return;
+    }
+    res.writeHead(200, { 'content-length': String(body.length) });
+    if (n === 1) res.write(body.subarray(0, 1000), () => req.socket.destroy());
+    else if (n === 2)
+      res.write(body.subarray(0, 1000)); // then silence
+    else res.end(body);
+  });
+  const t = transport(host, { idleTimeoutMs: 300 });
+  const res = await t.request({ method: 'GET', url: '/v2/m', read: { maxBytes: 1 << 20 } });
+  assert.equal((await res.bytes()).length, body.length);
+  assert.equal(n, 3);
+  const before = process.memoryUsage().rss;
+  await assert.rejects(
+    t.request({
+      method: 'GET',
+      url: '/v2/big',
+      operation: 'GET manifest big',
+      read: { maxBytes: 1 << 20 },
+    }),
+    (e: unknown) =>
+      e instanceof RegistryNetworkError &&
+      e.data.failure === 'too-large' &&
+      /GET manifest big: answer larger than 1048576 bytes/.test(e.message),
+  );
+  assert.ok(process.memoryUsage().rss - before < 64 << 20);
+});
+
+test('a stall names the registry, the operation and the idle limit', async () => {
+  const { host } = await serve(() => {});
+  await assert.rejects(
+    transport(host, { idleTimeoutMs: 200, retry: { baseDelayMs: 5, maxAttempts: 2 } }).request({
+      method: 'GET',
+      url: '/v2/a/tags/list',
+      operation: 'list tags',
+    }),
+    (e: unknown) =>
+      e instanceof RegistryNetworkError &&
+      e.data.failure === 'stalled' &&
+      e.data.reached &&
+      e.message ===
+        `registry ${host}: list tags: no data for 0.2 s (UND_ERR_HEADERS_TIMEOUT), after 2 attempts (retry limit reached)`,
+  );
 });
 
 test('401 (Basic, no credentials), 403 and 404 are never retried', async () => {
@@ -155,7 +235,11 @@ test('connection reset: GET retried, POST not', async () => {
   assert.equal(hits.length, 2);
   await assert.rejects(
     t.request({ method: 'POST', url: '/v2/a/blobs/uploads/', idempotent: false }),
-    /cannot reach registry/,
+    (e: unknown) =>
+      e instanceof RegistryNetworkError &&
+      e.data.failure === 'reset' &&
+      e.data.reached &&
+      e.data.attempts === 1,
   );
   assert.equal(hits.length, 3);
 });
@@ -167,11 +251,13 @@ test('connection refused: retried a bounded number of times, then one line', asy
   await new Promise((r) => s.close(r));
   const started = Date.now();
   await assert.rejects(transport(host).request({ method: 'GET', url: '/v2/' }), (err: unknown) => {
-    assert.ok(err instanceof UserError);
-    assert.equal(err.input, 'repository');
+    assert.ok(err instanceof RegistryNetworkError);
+    assert.equal(err.data.failure, 'refused');
+    assert.equal(err.data.reached, false);
+    assert.equal(err.data.attempts, 4);
     assert.match(
       err.message,
-      new RegExp(`^cannot reach registry ${host} \\(ECONNREFUSED\\): check`),
+      new RegExp(`^registry ${host}: GET /v2/: could not connect \\(ECONNREFUSED\\)`),
     );
     return true;
   });
@@ -206,7 +292,10 @@ test('a stalled registry hits the per-operation timeout', async () => {
   });
   await assert.rejects(
     transport(host).request({ method: 'GET', url: '/v2/', signal: AbortSignal.timeout(200) }),
-    { message: `timed out talking to registry ${host}` },
+    (e: unknown) =>
+      e instanceof RegistryNetworkError &&
+      e.data.failure === 'deadline' &&
+      e.message.startsWith(`registry ${host}: GET /v2/: not done within the deadline`),
   );
 });
 

@@ -1,0 +1,76 @@
+// Words registry failures for users: src/oci throws data (registry, operation, what happened,
+// attempts); this says what it means and which input or action fixes it.
+import * as core from '@actions/core';
+import { describeNetworkFailure, RegistryError, RegistryNetworkError } from '../oci/errors.js';
+import { TagSetError } from '../pipeline/tags.js';
+import { describeError, UserError } from '../util/errors.js';
+
+/** One line for a failure a registry (or the way to it) caused; undefined for anything else. */
+export function registryFailureMessage(err: unknown): string | undefined {
+  if (err instanceof TagSetError) {
+    const cause =
+      registryFailureMessage(err.cause) ??
+      (err.cause instanceof UserError ? err.cause.message : describeError(err.cause));
+    return `tag ${err.failedTag} was not written: ${cause}; ${err.report()}`;
+  }
+  if (err instanceof RegistryNetworkError) return networkMessage(err);
+  if (err instanceof RegistryError) return answerMessage(err);
+  return undefined;
+}
+
+function networkMessage(err: RegistryNetworkError): string {
+  const d = err.data;
+  const line = describeNetworkFailure(d);
+  switch (d.failure) {
+    case 'refused':
+      return d.reached
+        ? `${line}: the registry answered before, so this is the network or the registry restarting; re-run the job`
+        : `cannot reach registry ${d.registry} (${d.detail ?? 'refused'}) for ${d.operation}: check the registry host and port in repository, and any proxy settings`;
+    case 'dns':
+      return `registry ${d.registry} not found (DNS) for ${d.operation}: check the repository's registry host`;
+    case 'tls':
+      return `registry ${d.registry} does not speak HTTPS (${d.operation}): set insecure: true to use plain HTTP`;
+    case 'reset':
+    case 'status':
+      return `${line}: the registry is reachable but failing; re-run the job, and check the registry's status if it keeps happening`;
+    case 'stalled':
+      return `${line}: the registry stopped sending; re-run the job, or raise timeout (the idle limit is a tenth of it) for a slow registry`;
+    case 'deadline':
+      return `${line}: raise the timeout input, or check the registry's status`;
+    case 'too-large':
+      return `${line}: this is not something a Flux artifact needs; check repository and the tag or digest`;
+  }
+}
+
+function answerMessage(err: RegistryError): string {
+  const prefix =
+    err.registry && !err.message.includes(err.registry) ? `registry ${err.registry}: ` : '';
+  const fix =
+    err.code === 'DIGEST_MISMATCH'
+      ? 'the registry holds or served other bytes than their digest names (corrupt, or tampered with); do not use this artifact, re-push it'
+      : err.status === 404
+        ? 'it disappeared while this step ran (deleted, or garbage-collected); re-run the job'
+        : err.status === 400 || err.status === 422
+          ? 'the registry refused the request as invalid; check that it supports OCI artifacts (OCI image-spec 1.1)'
+          : err.status === 405 || err.status === 501
+            ? 'the registry does not support this operation'
+            : err.status >= 500
+              ? "the registry failed; re-run the job, and check the registry's status if it keeps happening"
+              : "check the registry's documentation for this status";
+  return `${prefix}${err.message}: ${fix}`;
+}
+
+/**
+ * On a failed tag set, the outputs say exactly where the tags are: `moved` the tags left moved,
+ * `rolled-back` the ones moved and put back, `tags` the ones pointing at the artifact.
+ */
+export function tagFailureOutputs(err: unknown): void {
+  if (!(err instanceof TagSetError)) return;
+  core.setOutput('digest', err.digest);
+  core.setOutput(
+    'tags',
+    [...err.unchanged, ...err.created, ...err.leftMoved.map((m) => m.tag)].join('\n'),
+  );
+  core.setOutput('moved', err.leftMoved.map((m) => m.tag).join('\n'));
+  core.setOutput('rolled-back', err.rolledBack.map((m) => m.tag).join('\n'));
+}
