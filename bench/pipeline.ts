@@ -1,13 +1,17 @@
 // Side-by-side: the publish pipeline users run today (flux push artifact → cosign sign → flux tag
 // artifact) vs our publish step (dist/publish.js under Node 24), against the same local registry
-// and loopback Sigstore stack, on the same tree. The CLI side excludes the time its setup actions
-// spend downloading flux and cosign on every run, which favours the CLI.
+// and loopback Sigstore stack, on the same tree, keyless and with a cosign key, in each signature
+// format; plus an unsigned publish (what signing adds) and the cold start to the first log line.
+// The CLI side excludes the time its setup actions spend downloading flux and cosign on every
+// run, which favours the CLI.
 // Usage: node --import tsx bench/pipeline.ts [--files 500] [--runs 3]
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { encryptCosignKey } from '../src/signing/key.js';
 import { runAction } from '../test/harness/action.js';
 import { startKeyless } from '../test/harness/keyless.js';
 import { startRegistry } from '../test/harness/registry.js';
@@ -28,6 +32,59 @@ const home = mkdtempSync(join(tmpdir(), 'bench-home-'));
 const registry = await startRegistry({});
 const keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/main' });
 const { oidc, stack } = keyless;
+const PASSWORD = 'bench';
+const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const keyPEM = await encryptCosignKey(privateKey, PASSWORD);
+writeFileSync(join(home, 'cosign.key'), keyPEM);
+
+// CPU time (user + system, GNU time) next to wall time: on a shared machine wall time follows the
+// load, CPU time much less so.
+const cpuFile = join(home, 'cpu');
+// Our step's CPU time comes from a preload that appends process.cpuUsage() at exit (a shell
+// wrapper around GNU time would drop the INPUT_* variables whose names hold hyphens).
+const preload = join(home, 'cpu-preload.cjs');
+writeFileSync(
+  preload,
+  `const fs = require('node:fs');\nprocess.on('exit', () => { const c = process.cpuUsage(); fs.appendFileSync(${JSON.stringify(cpuFile)}, ((c.user + c.system) / 1e6) + '\\n'); });\n`,
+);
+const cpuEnv = { NODE_OPTIONS: `--require ${preload}` };
+/** CPU seconds recorded since the last call. */
+const takeCpu = () => {
+  let text = '';
+  try {
+    text = readFileSync(cpuFile, 'utf8');
+  } catch {}
+  writeFileSync(cpuFile, '');
+  return text
+    .split(/\s+/)
+    .filter((x) => /^\d+(\.\d+)?$/.test(x))
+    .reduce((a, x) => a + Number(x), 0);
+};
+const timed = (bin: string, argv: string[], options: { env: Record<string, string> }) =>
+  run('/usr/bin/time', ['-f', '%U %S', '-a', '-o', cpuFile, bin, ...argv], options);
+
+type Variant = { name: string; inputs: Record<string, string>; env: Record<string, string> };
+const keylessInputs = { 'fulcio-url': stack.fulcioURL, 'rekor-url': stack.rekorURL };
+const keyInputs = { 'cosign-key': keyPEM, 'cosign-key-password': PASSWORD };
+const ours: Variant[] = [{ name: 'unsigned (sign: false)', inputs: { sign: 'false' }, env: {} }];
+for (const [mode, inputs, env] of [
+  ['keyless', keylessInputs, oidc.env],
+  ['key', keyInputs, {}],
+] as const) {
+  for (const format of ['both', 'cosign-v2', 'cosign-v3']) {
+    ours.push({
+      name: `${mode}, ${format}`,
+      inputs: { ...inputs, 'signature-format': format },
+      env: env as Record<string, string>,
+    });
+  }
+}
+const times = new Map<string, number[]>(ours.map((v) => [v.name, []]));
+const cpu = new Map<string, number[]>(ours.map((v) => [v.name, []]));
+const cliCpu = { keyless: [] as number[], key: [] as number[] };
+const firstLine: number[] = [];
+const cli = { keyless: [] as number[], key: [] as number[] };
+
 try {
   for (let i = 0; i < files; i++) {
     const dir = join(ws, 'deploy', `app-${i % 25}`);
@@ -38,85 +95,98 @@ try {
     );
   }
   const env = { PATH: process.env.PATH ?? '', HOME: home, TZ: 'UTC', NO_PROXY: '127.0.0.1' };
-  const ours: number[] = [];
-  const oursV2: number[] = [];
-  const cli: number[] = [];
+  const repo = `${registry.host}/org/app`;
   for (let r = 0; r < runs; r++) {
-    const repo = `${registry.host}/org/app`;
-    // Each run pushes a new revision so neither side can skip work.
+    // Each run pushes a new revision so no side can skip work.
     writeFileSync(join(ws, 'deploy', 'run.yaml'), `run: ${r}\n`);
-
-    // Ours twice: both signature formats (the default is cosign-v3) and cosign-v2 only, like `cosign sign` v2.
-    for (const [format, into] of [
-      ['both', ours],
-      ['cosign-v2', oursV2],
-    ] as const) {
+    for (const [n, v] of ours.entries()) {
+      takeCpu();
       const t0 = performance.now();
       const res = await runAction('publish', {
-        inputs: {
-          repository: `${repo}-ours-${format}`,
-          path: 'deploy',
-          'signature-format': format,
-          'fulcio-url': stack.fulcioURL,
-          'rekor-url': stack.rekorURL,
-        },
-        env: oidc.env,
+        inputs: { repository: `${repo}-ours-${n}`, path: 'deploy', ...v.inputs },
+        env: { ...v.env, ...cpuEnv },
         event: { ref: 'refs/heads/main', repository: { default_branch: 'main' } },
         workspace: ws,
       });
-      if (res.exitCode !== 0) throw new Error(`publish failed: ${res.stdout}`);
-      into.push((performance.now() - t0) / 1000);
+      if (res.exitCode !== 0) throw new Error(`publish (${v.name}) failed: ${res.stdout}`);
+      times.get(v.name)?.push((performance.now() - t0) / 1000);
+      cpu.get(v.name)?.push(takeCpu());
+      firstLine.push(res.firstOutputMs);
     }
 
-    const t = performance.now();
-    const tag = `run-${r}`;
-    const { stdout } = await run(
-      toolPath('flux'),
-      [
-        'push',
-        'artifact',
-        `oci://${repo}-cli:${tag}`,
-        '--path',
-        join(ws, 'deploy'),
-        '--source',
-        'https://github.com/org/app',
-        '--revision',
-        `main@sha1:${'a'.repeat(40)}`,
-        '--output',
-        'json',
-      ],
-      { env },
-    );
-    const pushed = JSON.parse(stdout) as { repository: string; digest: string };
-    await run(
-      toolPath('cosign2'),
-      [...keyless.cosignSignArgs('cosign2'), `${pushed.repository}@${pushed.digest}`],
-      { env: { ...env, COSIGN_PASSWORD: '' } },
-    );
-    await run(
-      toolPath('flux'),
-      ['tag', 'artifact', `oci://${repo}-cli:${tag}`, '--tag', 'latest'],
-      { env },
-    );
-    cli.push((performance.now() - t) / 1000);
+    for (const mode of ['keyless', 'key'] as const) {
+      takeCpu();
+      const t = performance.now();
+      const target = `oci://${repo}-cli-${mode}:run-${r}`;
+      const { stdout } = await timed(
+        toolPath('flux'),
+        [
+          'push',
+          'artifact',
+          target,
+          '--path',
+          join(ws, 'deploy'),
+          '--source',
+          'https://github.com/org/app',
+          '--revision',
+          `main@sha1:${'a'.repeat(40)}`,
+          '--output',
+          'json',
+        ],
+        { env },
+      );
+      const pushed = JSON.parse(stdout) as { repository: string; digest: string };
+      const ref = `${pushed.repository}@${pushed.digest}`;
+      const signArgs =
+        mode === 'keyless'
+          ? keyless.cosignSignArgs('cosign2')
+          : [
+              'sign',
+              '--yes',
+              '--allow-http-registry',
+              '--key',
+              join(home, 'cosign.key'),
+              '--tlog-upload=false',
+            ];
+      await timed(toolPath('cosign2'), [...signArgs, ref], {
+        env: { ...env, COSIGN_PASSWORD: mode === 'key' ? PASSWORD : '' },
+      });
+      await timed(toolPath('flux'), ['tag', 'artifact', target, '--tag', 'latest'], { env });
+      cli[mode].push((performance.now() - t) / 1000);
+      cliCpu[mode].push(takeCpu());
+    }
     console.error(
-      `run ${r + 1}: ours ${ours.at(-1)?.toFixed(2)} s, flux+cosign+flux ${cli.at(-1)?.toFixed(2)} s`,
+      `run ${r + 1}: ${ours.map((v) => `${v.name} ${times.get(v.name)?.at(-1)?.toFixed(2)}`).join(', ')}; CLI keyless ${cli.keyless.at(-1)?.toFixed(2)}, key ${cli.key.at(-1)?.toFixed(2)}`,
     );
   }
-  const o = median(ours);
-  const c = median(cli);
+  const m = (name: string) => median(times.get(name) ?? []);
+  const mc = (name: string) => median(cpu.get(name) ?? []);
+  const unsigned = m('unsigned (sign: false)');
   console.log(
-    `Publish pipeline, ${files} files, median of ${runs} runs (keyless signing against the loopback Sigstore stack)\n`,
+    `Publish pipeline, ${files} files, median of ${runs} runs (loopback distribution registry and Sigstore stack)\n`,
   );
-  console.log('| pipeline | seconds |');
-  console.log('| --- | --- |');
+  const unsignedCpu = mc('unsigned (sign: false)');
   console.log(
-    `| ours: publish step (build, push, sign cosign-v2 + cosign-v3, 2 tags) | ${o.toFixed(2)} |`,
+    '| our publish step | wall s | CPU s | wall vs CLI (same signing) | CPU vs CLI | signing adds, wall / CPU |',
   );
-  console.log(`| ours: publish step, signature-format cosign-v2 | ${median(oursV2).toFixed(2)} |`);
-  console.log(`| CLI: flux push + cosign sign (v2, .sig only) + flux tag | ${c.toFixed(2)} |`);
-  console.log(`| ratio ours (both formats) / CLI | ${(o / c).toFixed(2)}x |`);
-  console.log(`| ratio ours (cosign-v2) / CLI | ${(median(oursV2) / c).toFixed(2)}x |`);
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log(
+    `| unsigned (sign: false) | ${unsigned.toFixed(2)} | ${unsignedCpu.toFixed(2)} | | | |`,
+  );
+  for (const v of ours.slice(1)) {
+    const mode = v.name.startsWith('keyless') ? 'keyless' : 'key';
+    const c = median(cli[mode]);
+    const cc = median(cliCpu[mode]);
+    console.log(
+      `| ${v.name} | ${m(v.name).toFixed(2)} | ${mc(v.name).toFixed(2)} | ${(m(v.name) / c).toFixed(2)}x | ${(mc(v.name) / cc).toFixed(2)}x | ${Math.round((m(v.name) - unsigned) * 1000)} ms / ${Math.round((mc(v.name) - unsignedCpu) * 1000)} ms |`,
+    );
+  }
+  console.log(
+    `\n| CLI: flux push + cosign sign (v2) + flux tag | wall s | CPU s |\n| --- | --- | --- |\n| keyless | ${median(cli.keyless).toFixed(2)} | ${median(cliCpu.keyless).toFixed(2)} |\n| key (--tlog-upload=false) | ${median(cli.key).toFixed(2)} | ${median(cliCpu.key).toFixed(2)} |`,
+  );
+  console.log(
+    `\nCold start of dist/publish.js under Node 24, spawn to first log line: median ${median(firstLine).toFixed(0)} ms over ${firstLine.length} starts`,
+  );
 } finally {
   await registry.stop();
   await keyless.stop();

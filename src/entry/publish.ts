@@ -9,6 +9,6 @@ await run(async () => {
   await publish(inputs, async (ctx) => {
     if (!inputs.boolean('sign', true)) return undefined;
     const setup = await signingSetup(inputs, ctx);
-    return (client, digest) => signDigest(client, digest, setup);
+    return (client, digest, subject) => signDigest(client, digest, setup, subject);
   });
 });

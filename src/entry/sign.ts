@@ -15,12 +15,28 @@ await run(async () => {
   const ctx = contextFromEnv();
   const { repository, client } = connect(inputs);
   const ref = readRef(inputs);
-  const setup = await signingSetup(inputs, ctx);
-  // Sign the digest the tag points at now, never the tag: a tag may move while we sign.
-  const manifest = await client.getManifest(ref);
+  // Sign the digest the tag points at now, never the tag: a tag may move while we sign. The
+  // lookup runs while the signer is set up (a cosign key's scrypt runs off the main thread).
+  const setupPromise = signingSetup(inputs, ctx);
+  setupPromise.catch(() => {});
+  const manifest = await client.getManifest(ref).catch(async (err: unknown) => {
+    await setupPromise; // a bad signing input is reported first, as before
+    throw err;
+  });
+  const setup = await setupPromise;
   if (!isDigest(ref)) core.info(`${repository.name}:${ref} is ${manifest.digest}`);
-  const result = await signDigest(client, manifest.digest, setup);
   const digestUrl = `${repository.name}@${manifest.digest}`;
+  const subject = { mediaType: manifest.mediaType, size: manifest.bytes.length };
+  const result = await signDigest(client, manifest.digest, setup, subject).catch((err: unknown) => {
+    // Not confirmed stored: say so in the outputs too, not only in the failed step.
+    setOutputs({
+      digest: manifest.digest,
+      'digest-url': digestUrl,
+      repository: repository.name,
+      signed: false,
+    });
+    throw err;
+  });
   setOutputs({
     digest: manifest.digest,
     'digest-url': digestUrl,

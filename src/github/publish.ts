@@ -36,7 +36,12 @@ import { ociRepositoryYaml } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
 
 /** Signs a pushed digest; runs after the push and before any tag moves. */
-export type SignStep = (client: RegistryClient, digest: string) => Promise<SignArtifactResult>;
+export type SignStep = (
+  client: RegistryClient,
+  digest: string,
+  /** The manifest as pushed (saves a HEAD for the referrer's subject). */
+  subject?: { mediaType: string; size: number },
+) => Promise<SignArtifactResult>;
 
 /**
  * Resolves a directory/file input (`path`, default `.`; pull's `output`, required) to its real
@@ -139,7 +144,10 @@ export async function publish(
     extra: inputs.pairs('annotations'),
   });
 
-  const sign = await makeSigner?.(ctx);
+  // The signer is set up (a cosign key decrypted: scrypt, off the main thread) while the layer is
+  // built; a bad signing input still fails before anything is pushed.
+  const signer = makeSigner?.(ctx);
+  signer?.catch(() => {});
   core.info(`building artifact from ${inputs.string('path') ?? '.'}`);
   const layer = await buildLayer({
     path,
@@ -157,6 +165,7 @@ export async function publish(
       workspace: ctx.workspace,
       given: inputs.string('path') ?? '.',
     });
+    const sign = await signer;
     let manifest: ManifestRef | undefined;
     let pushed = false;
     if (diffTag) {
@@ -174,7 +183,24 @@ export async function publish(
     const alreadySigned = !pushed && sign ? await hasSignature(client, manifest.digest) : false;
     if (alreadySigned)
       core.info(`${repository.name}@${manifest.digest} is already signed; not signing again`);
-    const signed = sign && !alreadySigned ? await sign(client, manifest.digest) : undefined;
+    const pushedDigest = manifest.digest;
+    const signed =
+      sign && !alreadySigned
+        ? await sign(client, pushedDigest, {
+            mediaType: manifest.mediaType,
+            size: manifest.bytes.length,
+          }).catch((err: unknown) => {
+            // The signature is not confirmed stored: no tag moves, and the outputs say so.
+            setOutputs({
+              digest: pushedDigest,
+              'digest-url': `${repository.name}@${pushedDigest}`,
+              repository: repository.name,
+              pushed,
+              signed: false,
+            });
+            throw err;
+          })
+        : undefined;
     const tagged = await applyTags(client, manifest, tags).catch((err: unknown) => {
       tagFailureOutputs(err);
       throw err;

@@ -1,10 +1,13 @@
 import * as core from '@actions/core';
 import type { RegistryClient } from '../oci/client.js';
 import { type SignArtifactResult, signArtifact } from '../signing/attach.js';
-import { KeySigner } from '../signing/key.js';
-import { KeylessSigner } from '../signing/keyless.js';
-import { type ArtifactSigner, DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL } from '../signing/signer.js';
-import { SIGNATURE_FORMATS, type SignatureFormat } from '../signing/types.js';
+import type { ArtifactSigner } from '../signing/signer.js';
+import {
+  DEFAULT_FULCIO_URL,
+  DEFAULT_REKOR_URL,
+  SIGNATURE_FORMATS,
+  type SignatureFormat,
+} from '../signing/types.js';
 import { UserError } from '../util/errors.js';
 import { get, type WorkflowContext } from './context.js';
 import type { Inputs } from './inputs.js';
@@ -137,10 +140,13 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
     }
     // Flux's key-based verification ignores the transparency log, so a key signature is only
     // logged when the user names a Rekor.
-    const signer = await KeySigner.fromPEM(key, password ?? process.env.COSIGN_PASSWORD ?? '', {
-      rekorURL: rekorInput,
-      tsaURL,
-    });
+    // The key's scrypt (a quarter second of CPU, in the thread pool) starts first; the signer
+    // modules (sigstore-js and its HTTP stack, loaded only when a step signs) load meanwhile.
+    const { loadCosignKey } = await import('../signing/cosign-key.js');
+    const keyPair = loadCosignKey(key, password ?? process.env.COSIGN_PASSWORD ?? '');
+    keyPair.catch(() => {});
+    const { KeySigner } = await import('../signing/key.js');
+    const signer = KeySigner.fromKeyPair(await keyPair, { rekorURL: rekorInput, tsaURL });
     return { format, signer, keyless: false, trustedRoot };
   }
   const rekorURL = rekorInput ?? DEFAULT_REKOR_URL;
@@ -154,6 +160,7 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
       'allow-public-log-for-private-repo',
     );
   }
+  const { KeylessSigner } = await import('../signing/keyless.js');
   const signer = new KeylessSigner({
     identityProvider: githubIdentity(ctx),
     fulcioURL,
@@ -179,11 +186,18 @@ export async function signDigest(
   client: RegistryClient,
   digest: string,
   setup: SigningSetup,
+  subject?: { mediaType: string; size: number },
 ): Promise<SignedWith> {
   core.info(
     `signing ${client.repository.name}@${digest} (${setup.format}, ${setup.keyless ? 'keyless' : 'key'})`,
   );
-  const result = await signArtifact({ client, digest, format: setup.format, signer: setup.signer });
+  const result = await signArtifact({
+    client,
+    digest,
+    format: setup.format,
+    signer: setup.signer,
+    ...(subject ? { subject: { ...subject, digest } } : {}),
+  });
   if (result.certificateIdentity) {
     core.info(`signed as ${result.certificateIdentity} (issuer ${result.certificateOidcIssuer})`);
   }

@@ -11,11 +11,12 @@ import { isDigest, parseDigest, type Repository } from './reference.js';
 import {
   backoffDelay,
   DeadlineReached,
+  parseRetryAfter,
   RETRY_STATUSES,
   type RetryOptions,
   sleep,
 } from './retry.js';
-import { survivesConcurrentWriters } from './settle.js';
+import { addToSharedTag, type WriteCondition, type WriteOutcome } from './shared-tag.js';
 import {
   failureOf,
   isNetworkError,
@@ -60,8 +61,10 @@ export interface RegistryClientOptions extends AuthOptions {
   chunkSize?: number;
   /** `n` for tag listing. Default 1000. */
   tagPageSize?: number;
-  /** Attempts for the referrers-tag read-merge-write loop. Default 10. */
+  /** Attempts for the referrers-tag read-merge-write loop. Default 12. */
   referrersTagAttempts?: number;
+  /** Total time for one shared-tag update (referrers tag, `.sig`). Default 90 s. */
+  sharedTagDeadlineMs?: number;
 }
 
 export type BlobSource = { path: string } | { bytes: Buffer | Uint8Array };
@@ -116,6 +119,8 @@ export class RegistryClient {
   private readonly pullScope: string[];
   private readonly pushScope: string[];
   private readonly referrerLocks = new Map<string, Promise<unknown>>();
+  /** Whether the registry answers the referrers API (undefined: not asked yet). */
+  private referrersApi: Promise<boolean> | undefined;
 
   constructor(repository: Repository, options: RegistryClientOptions = {}) {
     this.repository = repository;
@@ -674,6 +679,15 @@ export class RegistryClient {
     return artifactType ? resolved.filter((d) => d.artifactType === artifactType) : resolved;
   }
 
+  /** Whether the registry answers the referrers API; asked once per client (memoised). */
+  referrersApiSupported(digest: string): Promise<boolean> {
+    this.referrersApi ??= this.referrersFromApi(digest).then((list) => list !== undefined);
+    this.referrersApi.catch(() => {
+      this.referrersApi = undefined; // a failed probe is asked again next time
+    });
+    return this.referrersApi;
+  }
+
   /** `undefined` when the registry has no referrers API. */
   private async referrersFromApi(
     digest: string,
@@ -768,10 +782,86 @@ export class RegistryClient {
   }
 
   /**
+   * GET of a tag about to be updated: exact bytes, digest and ETag (for `If-Match`);
+   * `undefined` when the tag does not exist.
+   */
+  async readForUpdate(
+    ref: string,
+    accept: string = MANIFEST_ACCEPT,
+  ): Promise<{ bytes: Buffer; digest: string; etag?: string } | undefined> {
+    const operation = `GET manifest ${ref}`;
+    const res = await this.transport.request({
+      method: 'GET',
+      url: this.path(`manifests/${ref}`),
+      headers: { accept },
+      scopes: this.pullScope,
+      signal: this.signal(),
+      operation,
+      read: { maxBytes: MAX_MANIFEST_BYTES },
+    });
+    if (res.status === 404) {
+      await res.dump();
+      return undefined;
+    }
+    if (res.status !== 200) throw await unexpected(res, operation);
+    const bytes = await res.bytes();
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const etag = res.header('etag');
+    return etag ? { bytes, digest, etag } : { bytes, digest };
+  }
+
+  /**
+   * One manifest PUT to a shared tag, never re-sent by the transport: by the time a retry would
+   * go out the tag may hold a newer list, so the caller reads and merges again instead.
+   */
+  async putManifestOnce(
+    ref: string,
+    bytes: Buffer | Uint8Array,
+    mediaType: string,
+    condition: WriteCondition = {},
+  ): Promise<WriteOutcome> {
+    const body = Buffer.from(bytes);
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    const headers: Record<string, string> = {
+      'content-type': mediaType,
+      'content-length': String(body.length),
+    };
+    if ('ifMatch' in condition) headers['if-match'] = condition.ifMatch;
+    if ('ifNoneMatch' in condition) headers['if-none-match'] = condition.ifNoneMatch;
+    const operation = `PUT manifest ${ref}`;
+    const res = await this.transport.request({
+      method: 'PUT',
+      url: this.path(`manifests/${ref}`),
+      headers,
+      body,
+      scopes: this.pushScope,
+      signal: this.signal(),
+      noRetry: true,
+      operation,
+    });
+    if (res.status === 201 || res.status === 200) {
+      await res.dump();
+      return { kind: 'written', digest };
+    }
+    if (res.status === 412) {
+      await res.dump();
+      return { kind: 'conflict' };
+    }
+    const retryAfter = parseRetryAfter(res.header('retry-after'), { maxRetryAfterMs: 10_000 });
+    const err = await unexpected(res, operation);
+    if (RETRY_STATUSES.has(res.status) || BLOB_RACE_CODES.has(err.code ?? '')) {
+      return {
+        kind: 'retry',
+        reason: err.message,
+        ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
+      };
+    }
+    throw err;
+  }
+
+  /**
    * Adds `add` to the `sha256-<hex>` referrers tag of `subjectDigest` without losing entries
-   * written concurrently: read → merge → PUT (If-Match when the registry gave an ETag) → wait
-   * a little → re-read, and start over when our entry is missing. Writers in one process are
-   * serialised; across processes this narrows the race to what registries without ETags allow.
+   * written concurrently (src/oci/shared-tag.ts). Writers in one process are serialised.
    */
   async updateReferrersTag(subjectDigest: string, add: Descriptor): Promise<void> {
     const key = subjectDigest;
@@ -789,36 +879,43 @@ export class RegistryClient {
 
   private async updateReferrersTagUnlocked(subjectDigest: string, add: Descriptor): Promise<void> {
     const tag = referrersTagFor(subjectDigest);
-    const attempts = this.options.referrersTagAttempts ?? 10;
-    let window = 0;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const started = Date.now();
-      const { index, etag } = await this.readReferrersTag(subjectDigest);
-      if (!index.manifests.some((d) => d.digest === add.digest)) {
-        index.manifests = [...index.manifests, add];
-        const bytes = Buffer.from(JSON.stringify(index));
-        const put = await this.putManifestResponse(
-          tag,
-          bytes,
-          MEDIA_TYPE.ociIndex,
-          etag ? { 'if-match': etag } : {},
-        );
-        window = Math.max(window, Date.now() - started);
-        if (put.status === 412) {
-          await sleep(Math.random() * 50 * attempt, this.signal());
-          continue;
-        }
-      }
-      const present = async () =>
-        (await this.readReferrersTag(subjectDigest)).index.manifests.some(
-          (d) => d.digest === add.digest,
-        );
-      if (await survivesConcurrentWriters(present, window, this.signal())) return;
-      await sleep(Math.random() * 50 * attempt, this.signal());
-    }
-    throw new Error(
-      `could not add ${add.digest} to referrers tag ${tag} of ${this.repository.name} after ${attempts} attempts: too many concurrent writers`,
-    );
+    let base: Index = emptyIndex();
+    await addToSharedTag<Descriptor>({
+      store: {
+        read: async () => {
+          const fetched = await this.readForUpdate(tag, MEDIA_TYPE.ociIndex);
+          if (!fetched) return { entries: [] };
+          const parsed = JSON.parse(fetched.bytes.toString()) as Partial<Index>;
+          base = { ...emptyIndex(), ...parsed, manifests: [] };
+          return {
+            entries: parsed.manifests ?? [],
+            digest: fetched.digest,
+            ...(fetched.etag ? { etag: fetched.etag } : {}),
+          };
+        },
+        write: (entries, condition) =>
+          this.putManifestOnce(
+            tag,
+            Buffer.from(JSON.stringify({ ...base, manifests: entries })),
+            MEDIA_TYPE.ociIndex,
+            condition,
+          ),
+      },
+      key: (d) => d.digest,
+      ours: add,
+      label: `${this.repository.name}:${tag}`,
+      registry: this.repository.registry,
+      ...(this.options.referrersTagAttempts ? { attempts: this.options.referrersTagAttempts } : {}),
+      ...this.sharedTagLimits(),
+    });
+  }
+
+  /** Deadline and abort signal for a shared-tag update (also used by the `.sig` writer). */
+  sharedTagLimits(): { deadlineMs?: number; signal?: AbortSignal } {
+    return {
+      ...(this.options.sharedTagDeadlineMs ? { deadlineMs: this.options.sharedTagDeadlineMs } : {}),
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    };
   }
 
   /**
@@ -840,7 +937,7 @@ export class RegistryClient {
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     const put = await this.putManifestResponse(digest, body, mediaType);
     if (put.subject) return digest; // OCI-Subject: the registry maintains the referrers list
-    if ((await this.referrersFromApi(manifest.subject.digest)) !== undefined) return digest;
+    if (await this.referrersApiSupported(manifest.subject.digest)) return digest;
     const descriptor: Descriptor = { mediaType, size: body.length, digest };
     const artifactType = manifest.artifactType ?? manifest.config?.mediaType;
     if (artifactType) descriptor.artifactType = artifactType;

@@ -63,12 +63,10 @@ export async function pushByDigest(
   annotations: Record<string, string>,
 ): Promise<PushedArtifact> {
   const config = configBlob();
-  await client.uploadBlob(
-    { bytes: config.bytes },
-    config.descriptor.digest,
-    config.descriptor.size,
-  );
-  await client.uploadBlob({ path: layer.file }, layer.digest, layer.size);
+  await Promise.all([
+    client.uploadBlob({ bytes: config.bytes }, config.descriptor.digest, config.descriptor.size),
+    client.uploadBlob({ path: layer.file }, layer.digest, layer.size),
+  ]);
   const manifest = buildManifest({
     layer: { digest: layer.digest, size: layer.size },
     annotations,

@@ -20,6 +20,8 @@ export interface SignArtifactOptions {
   signer: ArtifactSigner;
   /** Annotations signed with the artifact (`cosign sign -a`). */
   annotations?: Record<string, string>;
+  /** The artifact's descriptor when the caller just pushed it (else it is read: one HEAD). */
+  subject?: { mediaType: string; size: number; digest: string };
 }
 
 export interface SignArtifactResult {
@@ -62,6 +64,7 @@ export async function signArtifact(options: SignArtifactOptions): Promise<SignAr
           client,
           digest,
           signer,
+          ...(options.subject ? { subject: options.subject } : {}),
           ...(options.annotations ? { annotations: options.annotations } : {}),
         });
       }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { SerializedBundle } from '@sigstore/bundle';
 import { ManifestNotFoundError, type RegistryClient } from '../oci/client.js';
-import { survivesConcurrentWriters } from '../oci/settle.js';
+import { addToSharedTag } from '../oci/shared-tag.js';
 import { goJSON, sortedMap } from './json.js';
 import type { ArtifactSigner, MessageSignature } from './signer.js';
 import {
@@ -173,7 +173,7 @@ export interface CosignV2Options {
   signer: ArtifactSigner;
   /** `-a key=value` annotations that go into the payload's `optional`. */
   annotations?: Record<string, string>;
-  /** Attempts of the read-merge-write of the `.sig` tag (default 10). */
+  /** Attempts of the read-merge-write of the `.sig` tag (default 12). */
   attempts?: number;
 }
 
@@ -195,9 +195,12 @@ const locks = new WeakMap<RegistryClient, Map<string, Promise<unknown>>>();
 export async function writeCosignV2Signature(options: CosignV2Options): Promise<CosignV2Result> {
   const { client, digest } = options;
   const payload = simpleSigningPayload(client.repository.name, digest, options.annotations);
-  const sig = await options.signer.signMessage(payload);
+  // The payload blob is uploaded while it is signed.
+  const [sig] = await Promise.all([
+    options.signer.signMessage(payload),
+    client.uploadBlob({ bytes: payload }, sha256(payload), payload.length),
+  ]);
   const layer = signatureLayer(payload, sig);
-  await client.uploadBlob({ bytes: payload }, layer.digest, payload.length);
 
   let clientLocks = locks.get(client);
   if (!clientLocks) {
@@ -207,7 +210,7 @@ export async function writeCosignV2Signature(options: CosignV2Options): Promise<
   const previous = clientLocks.get(digest) ?? Promise.resolve();
   const run = previous
     .catch(() => {})
-    .then(() => mergeIntoSigTag(client, digest, layer, options.attempts ?? 10));
+    .then(() => mergeIntoSigTag(client, digest, layer, options.attempts));
   clientLocks.set(digest, run);
   try {
     return await run;
@@ -220,36 +223,44 @@ async function mergeIntoSigTag(
   client: RegistryClient,
   digest: string,
   layer: Descriptor,
-  attempts: number,
+  attempts: number | undefined,
 ): Promise<CosignV2Result> {
   const tag = cosignSignatureTag(digest);
-  let window = 0;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const started = Date.now();
-    const existing = await readSignatureLayers(client, tag);
-    const merged = appendSignature(existing.layers, layer);
-    let manifestDigest = existing.digest;
-    if (merged) {
-      const { manifest, config } = signatureImage(merged);
-      await client.uploadBlob({ bytes: config }, sha256(config), config.length);
-      manifestDigest = await client.putManifest(tag, manifest, OCI_MANIFEST_MEDIA_TYPE);
-      window = Math.max(window, Date.now() - started);
-      let check = existing;
-      const present = async () => {
-        check = await readSignatureLayers(client, tag);
-        return check.layers.some((l) => sameSignature(l, layer));
-      };
-      if (!(await survivesConcurrentWriters(present, window))) {
-        await sleep(Math.random() * 50 * attempt);
-        continue;
-      }
-      manifestDigest = check.digest;
-    }
-    return { tag, manifestDigest: manifestDigest ?? '', layer };
-  }
-  throw new Error(
-    `could not add the signature to ${client.repository.name}:${tag} after ${attempts} attempts: too many concurrent writers`,
-  );
+  const image = (layers: readonly Descriptor[]) => signatureImage(layers);
+  const result = await addToSharedTag<Descriptor>({
+    store: {
+      read: async () => {
+        const fetched = await client.readForUpdate(tag, OCI_MANIFEST_MEDIA_TYPE);
+        if (!fetched) return { entries: [] };
+        const manifest = JSON.parse(fetched.bytes.toString('utf8')) as { layers?: Descriptor[] };
+        return {
+          entries: manifest.layers ?? [],
+          digest: fetched.digest,
+          ...(fetched.etag ? { etag: fetched.etag } : {}),
+        };
+      },
+      head: async () => (await client.headManifest(tag))?.digest,
+      prepare: async (layers) => {
+        const { config } = image(layers);
+        await client.uploadBlob({ bytes: config }, sha256(config), config.length);
+      },
+      write: (layers, condition) =>
+        client.putManifestOnce(tag, image(layers).manifest, OCI_MANIFEST_MEDIA_TYPE, condition),
+    },
+    key: signatureKey,
+    ours: layer,
+    label: `${client.repository.name}:${tag}`,
+    registry: client.repository.registry,
+    ...(attempts ? { attempts } : {}),
+    ...client.sharedTagLimits(),
+  });
+  return { tag, manifestDigest: result.digest, layer };
+}
+
+/** Identity of a signature layer: its digest, media type and annotations (sorted). */
+function signatureKey(d: Descriptor): string {
+  const annotations = Object.entries(d.annotations ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify([d.digest, d.mediaType, annotations]);
 }
 
 /** Layers of the `.sig` image at `tag` (empty when there is none). */
@@ -265,8 +276,4 @@ export async function readSignatureLayers(
     if (err instanceof ManifestNotFoundError) return { layers: [] };
     throw err;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

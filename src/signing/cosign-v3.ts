@@ -92,6 +92,8 @@ export interface CosignV3Options {
   annotations?: Record<string, string>;
   /** Clock for the `created` annotation (tests). */
   now?: () => Date;
+  /** The artifact's descriptor, when known (saves a HEAD). */
+  subject?: { mediaType: string; size: number; digest: string };
 }
 
 export interface CosignV3Result {
@@ -104,16 +106,16 @@ export interface CosignV3Result {
 /** Signs the statement for `digest` and attaches the bundle as a referrer of the artifact. */
 export async function writeCosignV3Signature(options: CosignV3Options): Promise<CosignV3Result> {
   const { client, digest } = options;
-  const subject = await client.headManifest(digest);
-  if (!subject) throw new Error(`${client.repository.name}@${digest} is not in the registry`);
   const statement = signStatement(digest, options.annotations);
-  const bundleJSON = await options.signer.signDSSE(statement, IN_TOTO_PAYLOAD_TYPE);
+  // Round trips that do not depend on the signature run while it is made.
+  const [subject, bundleJSON] = await Promise.all([
+    options.subject?.digest === digest ? options.subject : client.headManifest(digest),
+    options.signer.signDSSE(statement, IN_TOTO_PAYLOAD_TYPE),
+    client.uploadBlob({ bytes: Buffer.from('{}') }, OCI_EMPTY_CONFIG.digest, OCI_EMPTY_CONFIG.size),
+    client.referrersApiSupported(digest),
+  ]);
+  if (!subject) throw new Error(`${client.repository.name}@${digest} is not in the registry`);
   const bundle = Buffer.from(JSON.stringify(bundleJSON));
-  await client.uploadBlob(
-    { bytes: Buffer.from('{}') },
-    OCI_EMPTY_CONFIG.digest,
-    OCI_EMPTY_CONFIG.size,
-  );
   await client.uploadBlob({ bytes: bundle }, sha256(bundle), bundle.length);
   const manifest = bundleReferrerManifest({
     bundle,

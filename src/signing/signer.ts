@@ -18,8 +18,7 @@ import { describeError, UserError } from '../util/errors.js';
 import { type RetryOptions, redactTokens } from './http.js';
 import type { CertificateIdentity } from './types.js';
 
-export const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
-export const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';
+export { DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL } from './types.js';
 
 /** A message signature (for cosign v2): the sigstore-js bundle plus what the bundle drops. */
 export interface MessageSignature {

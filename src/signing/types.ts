@@ -106,3 +106,6 @@ function digestToTagPrefix(digest: string): string {
   if (!m) throw new Error(`not a digest: ${digest}`);
   return `${m[1]}-${m[2]}`;
 }
+
+export const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
+export const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';

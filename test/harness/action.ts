@@ -27,6 +27,8 @@ export interface RunResult {
   summary: string;
   /** Lines the runner would show as errors (`::error::…`). */
   errors: string[];
+  /** From spawning the process to its first output line (cold start), in ms. */
+  firstOutputMs: number;
 }
 
 /** Parses the GITHUB_OUTPUT file format: `name=value` lines and `name<<DELIM` heredocs. */
@@ -94,7 +96,10 @@ export async function runAction(entry: string, opts: RunOptions = {}): Promise<R
     });
     let stdout = '';
     let stderr = '';
+    const spawned = performance.now();
+    let firstOutputMs = Number.NaN;
     child.stdout.on('data', (d: Buffer) => {
+      if (Number.isNaN(firstOutputMs)) firstOutputMs = performance.now() - spawned;
       stdout += d.toString();
     });
     child.stderr.on('data', (d: Buffer) => {
@@ -122,6 +127,7 @@ export async function runAction(entry: string, opts: RunOptions = {}): Promise<R
       outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
       summary: readFileSync(summaryFile, 'utf8'),
       errors,
+      firstOutputMs,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

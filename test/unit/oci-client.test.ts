@@ -204,16 +204,18 @@ test('putReferrer: OCI-Subject means no fallback tag; otherwise If-Match guards 
   assert.equal(await withSubject.client().putReferrer(referrer), sha256(referrer));
   assert.ok(!withSubject.hits.some((h) => h.includes('sha256-')));
 
+  // A registry that honours If-Match: the first PUT (our probe, an If-Match no ETag can equal)
+  // gets 412; then another writer gets in between our read and our conditional PUT (412 again).
   let stored = { schemaVersion: 2, mediaType: MEDIA_TYPE.ociIndex, manifests: [] as unknown[] };
   let version = 1;
-  let conflicts = 0;
+  let sneaked = false;
   const ifMatch: string[] = [];
   const fallback = await fake((req, res, body) => {
     if (req.url?.includes('/referrers/')) return res.writeHead(404).end();
     if (req.method === 'PUT' && req.url === tagPath) {
       ifMatch.push(String(req.headers['if-match']));
-      if (conflicts++ === 0) {
-        // another writer got in first
+      if (req.headers['if-match'] === `"v${version}"` && !sneaked) {
+        sneaked = true;
         stored = {
           ...stored,
           manifests: [
@@ -221,7 +223,6 @@ test('putReferrer: OCI-Subject means no fallback tag; otherwise If-Match guards 
           ],
         };
         version++;
-        return res.writeHead(412).end();
       }
       if (req.headers['if-match'] !== `"v${version}"`) return res.writeHead(412).end();
       stored = JSON.parse(body.toString());
@@ -237,7 +238,7 @@ test('putReferrer: OCI-Subject means no fallback tag; otherwise If-Match guards 
     res.writeHead(404).end();
   });
   await fallback.client().putReferrer(referrer);
-  assert.deepEqual(ifMatch, ['"v1"', '"v2"']);
+  assert.deepEqual(ifMatch, ['"flux-oci-action-conditional-write-probe"', '"v1"', '"v2"']);
   assert.deepEqual(
     (stored.manifests as Array<{ digest: string; artifactType?: string }>).map((m) => [
       m.digest,
@@ -297,4 +298,36 @@ test('a manifest PUT answered 400 DIGEST_INVALID/BLOB_UNKNOWN while another clie
     /MANIFEST_INVALID/,
   );
   assert.equal(other, 1, 'other 400s are not retried');
+});
+
+test('putManifestOnce: one PUT on the wire; 503 + Retry-After → retry, 412 → conflict, condition headers sent', async () => {
+  const answers = [503, 412, 201];
+  const seen: { ifMatch?: string; ifNoneMatch?: string }[] = [];
+  const { client, hits } = await fake((req, res) => {
+    seen.push({
+      ...(req.headers['if-match'] ? { ifMatch: String(req.headers['if-match']) } : {}),
+      ...(req.headers['if-none-match']
+        ? { ifNoneMatch: String(req.headers['if-none-match']) }
+        : {}),
+    });
+    const status = answers.shift() ?? 500;
+    res.writeHead(status, status === 503 ? { 'retry-after': '2' } : {}).end();
+  });
+  const c = client();
+  const bytes = Buffer.from('{"schemaVersion":2}');
+  assert.deepEqual(await c.putManifestOnce('t', bytes, MEDIA_TYPE.ociManifest, {}), {
+    kind: 'retry',
+    reason: 'PUT manifest t: registry answered 503',
+    retryAfterMs: 2000,
+  });
+  assert.deepEqual(
+    await c.putManifestOnce('t', bytes, MEDIA_TYPE.ociManifest, { ifMatch: '"e1"' }),
+    { kind: 'conflict' },
+  );
+  assert.deepEqual(
+    await c.putManifestOnce('t', bytes, MEDIA_TYPE.ociManifest, { ifNoneMatch: '*' }),
+    { kind: 'written', digest: sha256(bytes) },
+  );
+  assert.equal(hits.filter((h) => h.startsWith('PUT')).length, 3, 'never re-sent by the transport');
+  assert.deepEqual(seen, [{}, { ifMatch: '"e1"' }, { ifNoneMatch: '*' }]);
 });

@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{b as a,c as b,d as c,e as d,f as e,g as f,h as g,i as h,j as i,k as j,l as k}from"./chunk-AVEKHQJH.js";import"./chunk-T6HNRUJS.js";import"./chunk-NDJNVI3F.js";export{a as OID_ISSUER_V1,b as OID_ISSUER_V2,e as allSans,h as bundleIssuer,d as certificateSans,c as compileIdentities,g as legacyIssuer,j as matchBundle,i as matchLegacy,k as singleIdentity,f as summarySan};

@@ -1,0 +1,343 @@
+/**
+ * Adding one entry to a tag that many writers share (the cosign `.sig` image, the OCI referrers
+ * tag `sha256-<hex>`) without losing anyone's entry. Design and reasoning: docs/signature-merge.md.
+ *
+ * One attempt: read → merge (what we read ∪ what we saw earlier ∪ ours; nothing read is ever
+ * dropped) → prepare (blobs the manifest needs) → check the tag did not move while we prepared →
+ * one PUT that the transport never re-sends (a re-sent body may be older than the tag by then;
+ * every retry starts again from a fresh read) → confirm.
+ * - Registries that honour `If-Match` on manifest PUT (probed once per registry by a PUT whose
+ *   `If-Match` cannot match, remembered for the process): the PUT is conditional, a 412 means
+ *   "read again", and a conditional success is final. No waiting.
+ * - Registries that ignore it (distribution 2.8, go-containerregistry's registry): read after
+ *   the PUT; when ours is there, look once more after a window sized from this attempt's own
+ *   round trips (a writer that read before our PUT lands within about that long), then confirm.
+ * Bounded in attempts and total time, abortable; when it cannot confirm it throws
+ * `SharedTagError` and the caller reports the signature as not stored.
+ */
+import { UserError } from '../util/errors.js';
+import { RegistryError } from './errors.js';
+import { sleep as abortableSleep, errorCode, RETRY_STATUSES } from './retry.js';
+
+export interface TagState<E> {
+  entries: E[];
+  /** Digest of the manifest at the tag; absent when the tag does not exist. */
+  digest?: string;
+  /** ETag the registry sent with it, if any. */
+  etag?: string;
+}
+
+export type WriteCondition = { ifMatch: string } | { ifNoneMatch: '*' } | Record<string, never>;
+
+export type WriteOutcome =
+  | { kind: 'written'; digest: string }
+  /** 412: the condition did not hold. */
+  | { kind: 'conflict' }
+  /** 429/5xx or a moment's blob race: nothing known about whether it applied; read again. */
+  | { kind: 'retry'; retryAfterMs?: number; reason: string };
+
+export interface SharedTagStore<E> {
+  read(): Promise<TagState<E>>;
+  /** Digest at the tag now (a HEAD); without it there is no check between prepare and PUT. */
+  head?(): Promise<string | undefined>;
+  /** Stores what the manifest of `entries` needs (e.g. the `.sig` config blob). */
+  prepare?(entries: E[]): Promise<void>;
+  /** One PUT of the manifest listing `entries`, never re-sent by the transport. */
+  write(entries: E[], condition: WriteCondition): Promise<WriteOutcome>;
+}
+
+export interface SharedTagOptions<E> {
+  store: SharedTagStore<E>;
+  /** Identity of an entry: two entries with one key are the same entry. */
+  key(entry: E): string;
+  ours: E;
+  /** `registry/path:tag`, for messages. */
+  label: string;
+  /** Registry host, the key of the remembered conditional-write support. */
+  registry: string;
+  /** Attempts (reads that lead to a write or a confirmation). Default 12. */
+  attempts?: number;
+  /** Total time budget. Default 90 s. */
+  deadlineMs?: number;
+  /** Shortest settle window on registries without conditional writes. Default 50 ms. */
+  settleFloorMs?: number;
+  /** Longest settle window. Default 2 s. */
+  settleCapMs?: number;
+  signal?: AbortSignal;
+  /** Injectable for tests. */
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+export interface SharedTagResult {
+  /** Digest of the manifest at the tag when our entry was confirmed there. */
+  digest: string;
+  attempts: number;
+  /** How the entry was confirmed. */
+  confirmedBy: 'conditional-write' | 'read-after-settle' | 'already-present';
+  /** Total time spent in settle windows (ms). */
+  settledMs: number;
+}
+
+/** The tag could not be confirmed to hold our entry; nothing says the signature is stored. */
+export class SharedTagError extends UserError {
+  constructor(
+    message: string,
+    readonly label: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, 'repository', options);
+  }
+}
+
+/** Per registry host: does it honour If-Match on manifest PUT? Absent = not probed yet. */
+const conditionalWrites = new Map<string, boolean>();
+
+export function conditionalWriteSupport(registry: string): boolean | undefined {
+  return conditionalWrites.get(registry);
+}
+
+/** Tests only: forget what was learnt about registries. */
+export function forgetConditionalWriteSupport(): void {
+  conditionalWrites.clear();
+}
+
+/** An If-Match value no registry can have issued (quoted, so it parses as an entity tag). */
+const PROBE_ETAG = '"flux-oci-action-conditional-write-probe"';
+const MAX_REPAIRS = 2;
+
+export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<SharedTagResult> {
+  const { store, key, ours, label, registry } = options;
+  const now = options.now ?? Date.now;
+  const pause = options.sleep ?? abortableSleep;
+  const random = options.random ?? Math.random;
+  const attempts = options.attempts ?? 12;
+  const started = now();
+  const deadline = started + (options.deadlineMs ?? 90_000);
+  const floor = options.settleFloorMs ?? 50;
+  const cap = options.settleCapMs ?? 2000;
+  const ourKey = key(ours);
+  // Everything we have seen at the tag: written back if a stale writer dropped it meanwhile.
+  const seen = new Map<string, E>();
+  let lastProblem = '';
+  let failures = 0;
+  let repairs = 0;
+  let settledMs = 0;
+
+  /** Waits `ms` unless that passes the deadline; false when there is no time left. */
+  const wait = async (ms: number): Promise<boolean> => {
+    const left = deadline - now();
+    if (left <= 0) return false;
+    await pause(Math.min(ms, left), options.signal);
+    return true;
+  };
+  const backoff = () => Math.min(2000, 100 * 2 ** Math.min(failures, 5)) * (0.5 + random() / 2);
+  /** Runs one registry step; a transient failure becomes `undefined` (the attempt starts over). */
+  const step = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      lastProblem = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+      failures++;
+      return undefined;
+    }
+  };
+  const missingSeen = (state: TagState<E>) => {
+    const there = new Set(state.entries.map(key));
+    return [...seen.keys()].some((k) => !there.has(k));
+  };
+  const remember = (state: TagState<E>) => {
+    for (const e of state.entries) if (!seen.has(key(e))) seen.set(key(e), e);
+  };
+  const has = (state: TagState<E>) => state.entries.some((e) => key(e) === ourKey);
+
+  let attempt = 0;
+  while (attempt < attempts) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    if (now() >= deadline) break;
+    attempt++;
+    const state = await step('read', () => store.read());
+    if (!state) {
+      if (!(await wait(backoff()))) break;
+      continue;
+    }
+    const stale = missingSeen(state);
+    remember(state);
+    if (has(state) && !stale) {
+      // Ours is there (a previous attempt's PUT applied although its answer was lost, or an
+      // earlier run): one settle look confirms it like any write of ours.
+      const confirmed = await confirmOrRetry(state, 'already-present', 0);
+      if (confirmed) return confirmed;
+      continue;
+    }
+    if (has(state) && stale) repairs++;
+    // Merge, never replace: every entry read (and seen before) stays, in its order; ours last.
+    const merged = [...state.entries];
+    const inMerged = new Set(merged.map(key));
+    for (const [k, e] of seen) if (!inMerged.has(k)) merged.push(e);
+    if (!merged.some((e) => key(e) === ourKey)) merged.push(ours);
+
+    const cycleStart = now();
+    const prepare = store.prepare?.bind(store);
+    const prepared = async () => {
+      await prepare?.(merged);
+      return true;
+    };
+    if (prepare && !(await step('prepare', prepared))) {
+      if (!(await wait(backoff()))) break;
+      continue;
+    }
+    let checkedAt = cycleStart;
+    const head = store.head?.bind(store);
+    if (prepare && head) {
+      // The tag moved while we prepared: merge again instead of writing an older list.
+      checkedAt = now();
+      const current = await step('check', async () => ({ digest: await head() }));
+      if (!current) {
+        if (!(await wait(backoff()))) break;
+        continue;
+      }
+      if (current.digest !== state.digest) {
+        lastProblem = 'the tag moved while we prepared our write';
+        continue;
+      }
+    }
+    const support = conditionalWrites.get(registry);
+    const probing = support === undefined;
+    const condition: WriteCondition = probing
+      ? { ifMatch: PROBE_ETAG }
+      : support && state.etag
+        ? { ifMatch: state.etag }
+        : support && state.digest === undefined
+          ? { ifNoneMatch: '*' }
+          : {};
+    const conditional = 'ifMatch' in condition || 'ifNoneMatch' in condition;
+    const outcome = await step('write', async () => {
+      try {
+        return await store.write(merged, condition);
+      } catch (err) {
+        // A registry that refuses the condition header itself (400/405/501 to the probe) has no
+        // conditional writes: remember that and write plainly.
+        if (!probing || !(err instanceof RegistryError) || ![400, 405, 501].includes(err.status))
+          throw err;
+        conditionalWrites.set(registry, false);
+        return store.write(merged, {});
+      }
+    });
+    if (!outcome) {
+      if (!(await wait(backoff()))) break;
+      continue;
+    }
+    if (outcome.kind === 'conflict') {
+      if (probing) {
+        conditionalWrites.set(registry, true);
+        attempt--; // the probe is not an attempt
+        continue;
+      }
+      lastProblem = 'the tag changed between our read and our conditional write';
+      if (!(await wait(random() * 20 * attempt))) break;
+      continue;
+    }
+    if (outcome.kind === 'retry') {
+      lastProblem = `write: ${outcome.reason}`;
+      failures++;
+      if (!(await wait(outcome.retryAfterMs ?? backoff()))) break;
+      continue;
+    }
+    if (probing) conditionalWrites.set(registry, false);
+    if (conditional && !probing) {
+      return {
+        digest: outcome.digest,
+        attempts: attempt,
+        confirmedBy: 'conditional-write',
+        settledMs,
+      };
+    }
+    // Without conditional writes: read what the tag holds now (after every PUT, retried or not).
+    const after = await step('verify', () => store.read());
+    if (!after) {
+      if (!(await wait(backoff()))) break;
+      continue;
+    }
+    remember(after);
+    if (!has(after)) {
+      lastProblem = 'another writer replaced the tag right after our write';
+      continue;
+    }
+    const result = await confirmOrRetry(after, 'read-after-settle', now() - checkedAt);
+    if (result) return result;
+  }
+  const spent = ((now() - started) / 1000).toFixed(1);
+  throw new SharedTagError(
+    `could not confirm the signature in ${label} after ${attempt} attempts in ${spent} s${lastProblem ? ` (last: ${lastProblem})` : ''}; it may not be stored, so nothing was tagged: run the step again`,
+    label,
+  );
+
+  /**
+   * Looks again after a window a concurrent writer needs to land a PUT based on a read from
+   * before ours (about our own check-to-PUT time; not counting any retry sleeps).
+   */
+  async function confirmOrRetry(
+    state: TagState<E>,
+    how: SharedTagResult['confirmedBy'],
+    cycleMs: number,
+  ): Promise<SharedTagResult | undefined> {
+    if (conditionalWrites.get(registry) === true && state.etag) {
+      return { digest: state.digest ?? '', attempts: attempt, confirmedBy: how, settledMs };
+    }
+    const window = Math.min(cap, Math.max(floor, 2 * cycleMs));
+    const t = now();
+    if (!(await wait(window))) return undefined;
+    settledMs += now() - t;
+    const later = await step('confirm', () => store.read());
+    if (!later) return undefined;
+    const stale = missingSeen(later);
+    remember(later);
+    if (!has(later)) {
+      lastProblem = 'a concurrent writer dropped our entry after our write';
+      return undefined;
+    }
+    if (stale && repairs < MAX_REPAIRS) {
+      repairs++;
+      return undefined; // write the dropped entries back (ours is kept)
+    }
+    return { digest: later.digest ?? '', attempts: attempt, confirmedBy: how, settledMs };
+  }
+}
+
+/** Failures worth a fresh read: 429/5xx, blob races, and network errors. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof RegistryError) {
+    return (
+      RETRY_STATUSES.has(err.status) ||
+      err.code === 'DIGEST_INVALID' ||
+      err.code === 'BLOB_UNKNOWN' ||
+      err.code === 'MANIFEST_BLOB_UNKNOWN'
+    );
+  }
+  if (err instanceof Error && /^timed out talking to registry/.test(err.message)) return true;
+  // The transport's typed network failure (by name and data, so this file does not depend on
+  // its shape beyond these fields): resets, stalls, refusals and 5xx are worth a fresh read; an
+  // overall deadline is not.
+  const data = (err as { name?: unknown; data?: { failure?: unknown } } | undefined)?.data;
+  if ((err as { name?: unknown })?.name === 'RegistryNetworkError' && data) {
+    return ['reset', 'stalled', 'refused', 'status'].includes(String(data.failure));
+  }
+  const code = errorCode(err);
+  return (
+    code !== undefined &&
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'EPIPE',
+      'ETIMEDOUT',
+      'UND_ERR_SOCKET',
+      'UND_ERR_CLOSED',
+      'UND_ERR_HEADERS_TIMEOUT',
+      'UND_ERR_BODY_TIMEOUT',
+      'UND_ERR_CONNECT_TIMEOUT',
+    ].includes(code)
+  );
+}

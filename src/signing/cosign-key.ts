@@ -1,0 +1,183 @@
+/**
+ * cosign key pairs: reading (and decrypting) and writing cosign's encrypted private key PEM.
+ * Kept apart from the signer (key.ts) so a key's scrypt can start before sigstore-js loads.
+ *
+ * `cosign generate-key-pair` writes the private key as PEM `ENCRYPTED SIGSTORE PRIVATE KEY` (older
+ * cosign: `ENCRYPTED COSIGN PRIVATE KEY`) whose body is the JSON of go-securesystemslib's
+ * `encrypted` package: `{"kdf":{"name":"scrypt","params":{"N","r","p"},"salt":b64},
+ * "cipher":{"name":"nacl/secretbox","nonce":b64},"ciphertext":b64}`, the key for secretbox being
+ * scrypt(password, salt, N, r, p, 32) and the plaintext the PKCS#8 DER private key. Re-implemented
+ * from sigstore/sigstore pkg/cryptoutils/privatekey.go (Apache-2.0) and
+ * secure-systems-lab/go-securesystemslib encrypted/ (MIT); scrypt parameters are limited to the
+ * three sets that package accepts.
+ */
+import {
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  randomBytes,
+  scrypt as scryptCallback,
+} from 'node:crypto';
+import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
+import { UserError } from '../util/errors.js';
+
+export const ENCRYPTED_SIGSTORE_KEY_PEM_TYPE = 'ENCRYPTED SIGSTORE PRIVATE KEY';
+export const ENCRYPTED_COSIGN_KEY_PEM_TYPE = 'ENCRYPTED COSIGN PRIVATE KEY';
+
+/** scrypt parameter sets go-securesystemslib accepts (Legacy, Standard, OWASP). */
+const SCRYPT_PARAMS = [
+  { N: 32768, r: 8, p: 1 },
+  { N: 65536, r: 8, p: 1 },
+  { N: 131072, r: 8, p: 1 },
+] as const;
+const DEFAULT_SCRYPT = { N: 65536, r: 8, p: 1 };
+
+interface EncryptedData {
+  kdf: { name: string; params: { N: number; r: number; p: number }; salt: string };
+  cipher: { name: string; nonce: string };
+  ciphertext: string;
+}
+
+class WrongPasswordError extends Error {}
+
+export interface CosignKeyPair {
+  privateKey: KeyObject;
+  /** PKIX PEM, what `cosign public-key` prints. */
+  publicKeyPEM: string;
+}
+
+/**
+ * Parses a cosign private key PEM (encrypted, or plain PKCS#8/SEC 1) and decrypts it with
+ * `password`. Errors name `cosign-key` or `cosign-key-password`; none contains key material.
+ */
+export async function loadCosignKey(pem: string, password: string): Promise<CosignKeyPair> {
+  const block = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(pem);
+  if (!block) {
+    throw new UserError(
+      '`cosign-key` is not a PEM private key; give the contents of the cosign.key written by `cosign generate-key-pair`',
+      'cosign-key',
+    );
+  }
+  const type = block[1] ?? '';
+  const body = Buffer.from((block[2] ?? '').replace(/\s+/g, ''), 'base64');
+  let privateKey: KeyObject;
+  if (type === ENCRYPTED_SIGSTORE_KEY_PEM_TYPE || type === ENCRYPTED_COSIGN_KEY_PEM_TYPE) {
+    let der: Uint8Array;
+    try {
+      der = await decryptSecret(body, Buffer.from(password, 'utf8'));
+    } catch (err) {
+      if (err instanceof WrongPasswordError) {
+        throw new UserError(
+          '`cosign-key-password` does not decrypt `cosign-key`; give the password the key pair was generated with (COSIGN_PASSWORD)',
+          'cosign-key-password',
+        );
+      }
+      throw new UserError(
+        `\`cosign-key\` is not a valid cosign encrypted key (${(err as Error).message})`,
+        'cosign-key',
+      );
+    }
+    privateKey = parsePrivateKey(Buffer.from(der), 'pkcs8');
+  } else if (type === 'PRIVATE KEY') {
+    privateKey = parsePrivateKey(body, 'pkcs8');
+  } else if (type === 'EC PRIVATE KEY') {
+    privateKey = parsePrivateKey(body, 'sec1');
+  } else {
+    throw new UserError(
+      `\`cosign-key\` holds a "${type}" PEM block; expected "${ENCRYPTED_SIGSTORE_KEY_PEM_TYPE}" as written by \`cosign generate-key-pair\``,
+      'cosign-key',
+    );
+  }
+  const kind = privateKey.asymmetricKeyType;
+  if (kind !== 'ec' && kind !== 'rsa' && kind !== 'ed25519') {
+    throw new UserError(
+      `\`cosign-key\` is a ${kind} key; cosign signs with ECDSA, RSA or Ed25519 keys`,
+      'cosign-key',
+    );
+  }
+  return {
+    privateKey,
+    publicKeyPEM: createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString(),
+  };
+}
+
+function parsePrivateKey(der: Buffer, type: 'pkcs8' | 'sec1'): KeyObject {
+  try {
+    return createPrivateKey({ key: der, format: 'der', type });
+  } catch {
+    throw new UserError('`cosign-key` does not hold a readable private key', 'cosign-key');
+  }
+}
+
+/** Decrypts go-securesystemslib `encrypted` JSON. Throws WrongPasswordError when authentication fails. */
+export async function decryptSecret(json: Uint8Array, password: Uint8Array): Promise<Uint8Array> {
+  let data: EncryptedData;
+  try {
+    data = JSON.parse(Buffer.from(json).toString('utf8')) as EncryptedData;
+  } catch {
+    throw new Error('the key body is not JSON');
+  }
+  if (data?.kdf?.name !== 'scrypt')
+    throw new Error(`unsupported key derivation "${data?.kdf?.name}"`);
+  if (data.cipher?.name !== 'nacl/secretbox')
+    throw new Error(`unsupported cipher "${data.cipher?.name}"`);
+  const { N, r, p } = data.kdf.params ?? {};
+  if (!SCRYPT_PARAMS.some((s) => s.N === N && s.r === r && s.p === p)) {
+    throw new Error('unsupported scrypt parameters');
+  }
+  const salt = Buffer.from(data.kdf.salt ?? '', 'base64');
+  const nonce = Buffer.from(data.cipher.nonce ?? '', 'base64');
+  const ciphertext = Buffer.from(data.ciphertext ?? '', 'base64');
+  if (nonce.length !== 24) throw new Error('bad nonce length');
+  const key = await scrypt(password, salt, { N, r, p });
+  try {
+    return xsalsa20poly1305(key, nonce).decrypt(ciphertext);
+  } catch {
+    throw new WrongPasswordError('decryption failed');
+  } finally {
+    key.fill(0);
+  }
+}
+
+/** Encrypts like go-securesystemslib `encrypted.Encrypt` (Standard scrypt parameters by default). */
+export async function encryptSecret(
+  plaintext: Uint8Array,
+  password: Uint8Array,
+  params: { N: number; r: number; p: number } = DEFAULT_SCRYPT,
+): Promise<Buffer> {
+  const salt = randomBytes(32);
+  const nonce = randomBytes(24);
+  const key = await scrypt(password, salt, params);
+  const ciphertext = xsalsa20poly1305(key, nonce).encrypt(plaintext);
+  key.fill(0);
+  const data: EncryptedData = {
+    kdf: { name: 'scrypt', params, salt: salt.toString('base64') },
+    cipher: { name: 'nacl/secretbox', nonce: nonce.toString('base64') },
+    ciphertext: Buffer.from(ciphertext).toString('base64'),
+  };
+  return Buffer.from(JSON.stringify(data));
+}
+
+/** PEM of an encrypted cosign private key, as `cosign generate-key-pair` writes it. */
+export async function encryptCosignKey(privateKey: KeyObject, password: string): Promise<string> {
+  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+  const body = await encryptSecret(der, Buffer.from(password, 'utf8'));
+  const lines = body.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${ENCRYPTED_SIGSTORE_KEY_PEM_TYPE}-----\n${lines.join('\n')}\n-----END ${ENCRYPTED_SIGSTORE_KEY_PEM_TYPE}-----\n`;
+}
+
+function scrypt(
+  password: Uint8Array,
+  salt: Uint8Array,
+  p: { N: number; r: number; p: number },
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scryptCallback(
+      password,
+      salt,
+      32,
+      { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r + 1024 * 1024 },
+      (err, key) => (err ? reject(err) : resolve(key)),
+    );
+  });
+}

@@ -1,0 +1,24 @@
+/**
+ * Stands in for `make-fetch-happen` inside @sigstore/sign in the bundle (scripts/build.mjs aliases
+ * it): sigstore-js calls it with `method`, `headers`, `body`, `timeout` and `retry: false` (it
+ * retries itself) and reads `ok`, `status`, `statusText`, `headers.get()` and `json()`, all of
+ * which Node's fetch has. make-fetch-happen brings an HTTP cache, proxy agents and glob (~380 KB
+ * parsed on every signing run) that a one-shot POST to Rekor or a TSA never uses; our own Fulcio
+ * client (http.ts) uses Node's fetch the same way.
+ */
+export interface ShimOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  timeout?: number;
+}
+
+export default function fetchShim(url: string, options: ShimOptions = {}): Promise<Response> {
+  return fetch(url, {
+    method: options.method ?? 'GET',
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.body !== undefined ? { body: options.body } : {}),
+    redirect: 'follow',
+    ...(options.timeout ? { signal: AbortSignal.timeout(options.timeout) } : {}),
+  });
+}

@@ -1,0 +1,388 @@
+// The shared-tag merge's decisions (src/oci/shared-tag.ts), on an in-memory last-writer-wins
+// tag with a virtual clock, so each interleaving is exact: a delayed PUT arriving last, a 412 on
+// a conditional PUT, a writer that disappears, PUTs whose answer is lost, retries that must not
+// re-send an older list, and the bounds on attempts, time and waiting.
+import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
+import { RegistryError } from '../../src/oci/errors.js';
+import {
+  addToSharedTag,
+  conditionalWriteSupport,
+  forgetConditionalWriteSupport,
+  isTransient,
+  SharedTagError,
+  type SharedTagOptions,
+  type SharedTagStore,
+  type WriteCondition,
+  type WriteOutcome,
+} from '../../src/oci/shared-tag.js';
+
+/** Virtual time: `sleep` and every registry round trip advance it and run due events. */
+class Clock {
+  t = 0;
+  private events: { at: number; fn: () => void }[] = [];
+  slept: number[] = [];
+  now = () => this.t;
+  at(at: number, fn: () => void) {
+    this.events.push({ at, fn });
+    this.events.sort((a, b) => a.at - b.at);
+  }
+  advance(ms: number) {
+    const until = this.t + ms;
+    for (;;) {
+      const next = this.events[0];
+      if (!next || next.at > until) break;
+      this.events.shift();
+      this.t = Math.max(this.t, next.at);
+      next.fn();
+    }
+    this.t = until;
+  }
+  sleep = async (ms: number, signal?: AbortSignal) => {
+    if (signal?.aborted) throw signal.reason;
+    this.slept.push(ms);
+    this.advance(ms);
+  };
+}
+
+/** A tag of string entries; `conditional` makes it honour If-Match / If-None-Match. */
+class Tag {
+  entries: string[] = [];
+  version = 0;
+  writes: string[][] = [];
+  constructor(
+    readonly clock: Clock,
+    readonly conditional = false,
+    readonly rtt = 2,
+  ) {}
+  get digest() {
+    return this.version === 0 ? undefined : `sha256:v${this.version}`;
+  }
+  put(entries: string[]) {
+    this.entries = [...entries];
+    this.version++;
+    this.writes.push([...entries]);
+  }
+  /** A store for one writer; `faults` replaces the outcome of its n-th write (0-based). */
+  store(
+    faults: Record<number, 'lost-answer' | '503' | 'reset-before'> = {},
+  ): SharedTagStore<string> & { written: string[][] } {
+    let n = 0;
+    const written: string[][] = [];
+    return {
+      written,
+      read: async () => {
+        this.clock.advance(this.rtt);
+        const d = this.digest;
+        return {
+          entries: [...this.entries],
+          ...(d ? { digest: d, etag: `"${d}"` } : {}),
+        };
+      },
+      head: async () => {
+        this.clock.advance(this.rtt);
+        return this.digest;
+      },
+      prepare: async () => {
+        this.clock.advance(this.rtt);
+      },
+      write: async (entries: string[], condition: WriteCondition): Promise<WriteOutcome> => {
+        this.clock.advance(this.rtt);
+        const fault = faults[n++];
+        if (fault === '503') return { kind: 'retry', retryAfterMs: 1000, reason: '503' };
+        if (fault === 'reset-before')
+          throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+        if (this.conditional) {
+          if ('ifMatch' in condition && condition.ifMatch !== `"${this.digest}"`)
+            return { kind: 'conflict' };
+          if ('ifNoneMatch' in condition && this.digest !== undefined) return { kind: 'conflict' };
+        }
+        written.push([...entries]);
+        this.put(entries);
+        if (fault === 'lost-answer')
+          throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+        return { kind: 'written', digest: this.digest ?? '' };
+      },
+    };
+  }
+}
+
+let registry = 0;
+function options(
+  clock: Clock,
+  store: SharedTagStore<string>,
+  ours: string,
+  extra: Partial<SharedTagOptions<string>> = {},
+): SharedTagOptions<string> {
+  return {
+    store,
+    key: (e) => e,
+    ours,
+    label: 'registry.test/org/app:sha256-abc.sig',
+    registry: `registry-${++registry}.test`,
+    now: clock.now,
+    sleep: clock.sleep,
+    random: () => 0.5,
+    ...extra,
+  };
+}
+
+beforeEach(() => forgetConditionalWriteSupport());
+
+test('a single writer merges into what is there and confirms after one short look', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['theirs']);
+  const store = tag.store();
+  const result = await addToSharedTag(options(clock, store, 'ours'));
+  assert.deepEqual(tag.entries, ['theirs', 'ours']);
+  assert.equal(result.confirmedBy, 'read-after-settle');
+  assert.equal(result.attempts, 1);
+  // One settle window, from the floor: no fixed 200 ms, no second look.
+  assert.deepEqual(clock.slept, [50]);
+  assert.equal(store.written.length, 1);
+});
+
+test('a delayed PUT of another writer arriving after our write is seen and merged again', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  // Writer B read ['a'] before our PUT; its PUT of ['a', 'b'] lands after our verify read,
+  // inside our settle window, and drops our entry.
+  clock.at(20, () => tag.put(['a', 'b']));
+  const store = tag.store();
+  const result = await addToSharedTag(options(clock, store, 'ours'));
+  assert.equal(result.attempts, 2);
+  assert.deepEqual(tag.entries, ['a', 'b', 'ours']);
+  // Our second write kept B's entry: merge, never replace.
+  assert.deepEqual(store.written.at(-1), ['a', 'b', 'ours']);
+});
+
+test('entries we saw are written back when a stale writer dropped them (repair)', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a', 'c']);
+  // A stale writer (read before 'c' landed) puts ['a', 'b'], dropping 'c', while we settle.
+  clock.at(20, () => tag.put(['a', 'b']));
+  const result = await addToSharedTag(options(clock, tag.store(), 'ours'));
+  assert.ok(result.attempts >= 2);
+  assert.deepEqual(tag.entries, ['a', 'b', 'c', 'ours']);
+});
+
+test('a 412 on a conditional PUT reads and merges again; a conditional success is final, without waiting', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock, true);
+  tag.put(['a']);
+  let sneaked = false;
+  const inner = tag.store();
+  const store: SharedTagStore<string> = {
+    ...inner,
+    write: async (entries, condition) => {
+      // Another writer gets in between our read and our first real conditional PUT.
+      if (
+        'ifMatch' in condition &&
+        condition.ifMatch !== '"flux-oci-action-conditional-write-probe"' &&
+        !sneaked
+      ) {
+        sneaked = true;
+        tag.put([...tag.entries, 'other']);
+      }
+      return inner.write(entries, condition);
+    },
+  };
+  const opts = options(clock, store, 'ours');
+  const result = await addToSharedTag(opts);
+  assert.equal(
+    conditionalWriteSupport(opts.registry),
+    true,
+    'the probe learnt If-Match is honoured',
+  );
+  assert.equal(result.confirmedBy, 'conditional-write');
+  assert.deepEqual(tag.entries, ['a', 'other', 'ours']);
+  assert.equal(result.settledMs, 0);
+  assert.ok(
+    clock.slept.every((ms) => ms <= 20),
+    `only jitter after the 412: ${clock.slept}`,
+  );
+});
+
+test('a registry that ignores If-Match is remembered as such after the first write', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock, false);
+  const opts = options(clock, tag.store(), 'one');
+  await addToSharedTag(opts);
+  assert.equal(conditionalWriteSupport(opts.registry), false);
+  await addToSharedTag({ ...opts, store: tag.store(), ours: 'two' });
+  assert.deepEqual(tag.entries, ['one', 'two']);
+});
+
+test('a writer that disappears after reading holds nobody up; one whose stale PUT lands later is repaired', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  // Writer X read [] at t=0 and vanished (crashed) before writing: nothing to wait for.
+  const first = await addToSharedTag(options(clock, tag.store(), 'ours'));
+  assert.equal(first.attempts, 1);
+  // Writer Y read [] long ago and its PUT of ['y'] finally lands during our settle look.
+  const clock2 = new Clock();
+  const tag2 = new Tag(clock2);
+  clock2.at(15, () => tag2.put(['y']));
+  const second = await addToSharedTag(options(clock2, tag2.store(), 'ours'));
+  assert.deepEqual(tag2.entries, ['y', 'ours']);
+  assert.equal(second.attempts, 2);
+});
+
+test('a PUT answered 503 is never re-sent: the next attempt reads and merges what landed meanwhile', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  // While we wait out Retry-After, another writer adds 'b'.
+  clock.at(500, () => tag.put(['a', 'b']));
+  const store = tag.store({ 0: '503' });
+  const result = await addToSharedTag(options(clock, store, 'ours'));
+  assert.deepEqual(store.written, [['a', 'b', 'ours']], 'no write of the older list');
+  assert.deepEqual(tag.entries, ['a', 'b', 'ours']);
+  // The settle window is sized from the last attempt's round trips, not from the retry sleep.
+  assert.ok(result.settledMs <= 50, `settled ${result.settledMs} ms`);
+});
+
+test('a PUT that applied but whose answer was lost is found on the next read', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  const store = tag.store({ 0: 'lost-answer' });
+  const result = await addToSharedTag(options(clock, store, 'ours'));
+  assert.equal(result.confirmedBy, 'already-present');
+  assert.equal(store.written.length, 1, 'not written twice');
+  assert.deepEqual(tag.entries, ['ours']);
+});
+
+test('when the tag moves between prepare and PUT, the attempt merges again instead of writing', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  const inner = tag.store();
+  let once = false;
+  const store: SharedTagStore<string> = {
+    ...inner,
+    prepare: async (entries) => {
+      await inner.prepare?.(entries);
+      if (!once) {
+        once = true;
+        tag.put(['a', 'b']);
+      }
+    },
+  };
+  await addToSharedTag(options(clock, store, 'ours'));
+  assert.deepEqual(tag.writes.slice(1), [
+    ['a', 'b'],
+    ['a', 'b', 'ours'],
+  ]);
+});
+
+test('bounded: a writer that always clobbers us ends in SharedTagError after the attempts', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  const inner = tag.store();
+  const store: SharedTagStore<string> = {
+    ...inner,
+    write: async (entries, condition) => {
+      const out = await inner.write(entries, condition);
+      tag.put(['clobber']);
+      return out;
+    },
+  };
+  await assert.rejects(addToSharedTag(options(clock, store, 'ours', { attempts: 5 })), (err) => {
+    assert.ok(err instanceof SharedTagError);
+    assert.match(
+      err.message,
+      /could not confirm the signature in registry\.test\/org\/app:sha256-abc\.sig after 5 attempts/,
+    );
+    assert.match(err.message, /nothing was tagged/);
+    assert.doesNotMatch(err.message, /\n/);
+    return true;
+  });
+});
+
+test('bounded in total time: registry errors until the deadline end in SharedTagError', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  const store: SharedTagStore<string> = {
+    ...tag.store(),
+    read: async () => {
+      clock.advance(1000);
+      throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+    },
+  };
+  await assert.rejects(
+    addToSharedTag(options(clock, store, 'ours', { attempts: 1000, deadlineMs: 10_000 })),
+    SharedTagError,
+  );
+  assert.ok(clock.t <= 12_000, `stopped at ${clock.t} ms`);
+});
+
+test('abortable: an aborted signal stops the settle wait', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  const controller = new AbortController();
+  const sleep = async (ms: number, signal?: AbortSignal) => {
+    controller.abort(new Error('cancelled'));
+    return clock.sleep(ms, signal);
+  };
+  await assert.rejects(
+    addToSharedTag(options(clock, tag.store(), 'ours', { signal: controller.signal, sleep })),
+    /cancelled/,
+  );
+});
+
+test('errors that are not transient (auth, 4xx) are not retried', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  let reads = 0;
+  const store: SharedTagStore<string> = {
+    ...tag.store(),
+    read: async () => {
+      reads++;
+      throw new Error('denied');
+    },
+  };
+  await assert.rejects(addToSharedTag(options(clock, store, 'ours')), /denied/);
+  assert.equal(reads, 1);
+});
+
+test('a registry that refuses the probe header (400) is written to plainly and remembered', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  const inner = tag.store();
+  const conditions: WriteCondition[] = [];
+  const store: SharedTagStore<string> = {
+    ...inner,
+    write: async (entries, condition) => {
+      conditions.push(condition);
+      if ('ifMatch' in condition) throw new RegistryError('PUT: 400', 400, 'UNSUPPORTED');
+      return inner.write(entries, condition);
+    },
+  };
+  const opts = options(clock, store, 'ours');
+  await addToSharedTag(opts);
+  assert.equal(conditionalWriteSupport(opts.registry), false);
+  assert.deepEqual(tag.entries, ['ours']);
+  assert.deepEqual(conditions.slice(0, 2), [
+    { ifMatch: '"flux-oci-action-conditional-write-probe"' },
+    {},
+  ]);
+});
+
+test('isTransient: 429/5xx, blob races, resets and typed network failures yes; auth, 4xx and deadlines no', () => {
+  const net = (failure: string) =>
+    Object.assign(new Error(failure), { name: 'RegistryNetworkError', data: { failure } });
+  assert.equal(isTransient(new RegistryError('x', 503)), true);
+  assert.equal(isTransient(new RegistryError('x', 429)), true);
+  assert.equal(isTransient(new RegistryError('x', 400, 'DIGEST_INVALID')), true);
+  assert.equal(isTransient(Object.assign(new Error('r'), { code: 'ECONNRESET' })), true);
+  assert.equal(isTransient(new Error('wrapped', { cause: { code: 'UND_ERR_SOCKET' } })), true);
+  assert.equal(isTransient(net('reset')), true);
+  assert.equal(isTransient(net('stalled')), true);
+  assert.equal(isTransient(net('deadline')), false);
+  assert.equal(isTransient(new RegistryError('x', 400, 'MANIFEST_INVALID')), false);
+  assert.equal(isTransient(new RegistryError('x', 401)), false);
+  assert.equal(isTransient(new Error('denied')), false);
+});
