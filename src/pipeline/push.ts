@@ -1,4 +1,10 @@
-import { buildManifest, configBlob } from '../artifact/index.js';
+import {
+  buildManifest,
+  CREATED_ANNOTATION,
+  configBlob,
+  type FluxFormat,
+  fluxFormat,
+} from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import type { ManifestRef } from './tags.js';
 
@@ -61,8 +67,9 @@ export async function pushByDigest(
   client: RegistryClient,
   layer: LayerRef,
   annotations: Record<string, string>,
+  format: FluxFormat = fluxFormat('2.9'),
 ): Promise<PushedArtifact> {
-  const config = configBlob();
+  const config = configBlob(format, annotations[CREATED_ANNOTATION]);
   await client.uploadBlob(
     { bytes: config.bytes },
     config.descriptor.digest,
@@ -72,6 +79,7 @@ export async function pushByDigest(
   const manifest = buildManifest({
     layer: { digest: layer.digest, size: layer.size },
     annotations,
+    config: config.descriptor,
   });
   await client.putManifest(manifest.digest, manifest.bytes, manifest.mediaType);
   return { ...manifest, layer: { digest: layer.digest, size: layer.size }, pushed: true };

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 export type ToolName =
   | 'flux'
+  | 'flux210'
   | 'crane'
   | 'oras'
   | 'cosign2'
@@ -29,7 +30,15 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const TOOLS_BIN = join(process.env.TOOLS_DIR ?? join(REPO_ROOT, '.tools'), 'bin');
 
 /** Built or downloaded into TOOLS_BIN; everything else comes from the system. */
-const PINNED = new Set<ToolName>(['flux', 'crane', 'oras', 'cosign2', 'cosign3', 'node24']);
+const PINNED = new Set<ToolName>([
+  'flux',
+  'flux210',
+  'crane',
+  'oras',
+  'cosign2',
+  'cosign3',
+  'node24',
+]);
 
 /** Tests start the distribution registry by this path (the Debian package's binary). */
 const SYSTEM_PATHS: Partial<Record<ToolName, string>> = {
