@@ -151,9 +151,12 @@ export class FastEncL6 {
       let nextS = s;
       let l = 0;
       let t = 0;
+      // Hashes of cv; after a miss, cv is the previous `next`, whose hashes are known already.
+      let hS = hash4(cvLo);
+      let hL = hash7(cvLo, cvHi) << 1;
       for (;;) {
-        let nextHashS = hash4(cvLo);
-        let nextHashL = hash7(cvLo, cvHi) << 1;
+        let nextHashS = hS;
+        let nextHashL = hL;
         s = nextS;
         nextS = s + 1 + ((s - nextEmit) >> SKIP_LOG);
         if (nextS > sLimit) {
@@ -267,6 +270,8 @@ export class FastEncL6 {
         }
         cvLo = nextLo;
         cvHi = nextHi;
+        hS = nextHashS;
+        hL = nextHashL;
       }
 
       // Extend the match as far as it goes.
