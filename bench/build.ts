@@ -1,6 +1,8 @@
 // Side-by-side benchmark of building an artifact: our builder (under Node 24, as the runner runs
-// it) vs `flux build artifact` (v2.9.4), on generated trees of three sizes. Reports wall time,
-// throughput and peak RSS (GNU time's %M) and the ratios; checks both produce the same bytes.
+// it) with flux-version 2.9 and 2.10 vs `flux build artifact` (v2.9.4) and vs the Flux 2.10
+// reference (test/tools/flux210: pkg/oci v0.73.0 Client.Build, Go 1.27), on generated trees of
+// three sizes. Reports wall time, throughput and peak RSS (GNU time's %M) and the ratios of each
+// of our lines to its Flux line; checks each pair produces the same bytes.
 // Usage: node --import tsx bench/build.ts [--sizes small,medium,large] [--runs 3]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -79,20 +81,23 @@ function generate(spec: TreeSpec, root: string): number {
 
 interface Sample {
   seconds: number;
+  /** User + system CPU seconds: steadier than wall time on a shared machine. */
+  cpu: number;
   maxRssMiB: number;
   sha256: string;
 }
 
 /** Runs a command under GNU time and returns wall seconds, peak RSS and the output's sha256. */
 function measure(cmd: string, args: string[], out: string): Sample {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', cmd, ...args], {
     encoding: 'utf8',
     env: { ...process.env, TZ: 'UTC' },
   });
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
-  const [secs, kb] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  const [secs, user, sys, kb] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
   return {
     seconds: secs ?? Number.NaN,
+    cpu: (user ?? Number.NaN) + (sys ?? Number.NaN),
     maxRssMiB: (kb ?? Number.NaN) / 1024,
     sha256: createHash('sha256').update(readFileSync(out)).digest('hex'),
   };
@@ -112,6 +117,7 @@ const runs = Number(flag('--runs', '3'));
 const work = mkdtempSync(join(tmpdir(), 'bench-'));
 const node24 = toolPath('node24');
 const flux = toolPath('flux');
+const flux210 = toolPath('flux210');
 const rows: string[] = [];
 // Time the bundled code the runner would load, not a TypeScript loader.
 const bundle = join(work, 'build-once.mjs');
@@ -130,26 +136,38 @@ try {
     if (!spec) throw new Error(`unknown size ${size}`);
     const tree = join(work, size);
     const bytes = generate(spec, tree);
-    const oursOut = join(work, `${size}-ours.tgz`);
-    const fluxOut = join(work, `${size}-flux.tgz`);
-    const ours: Sample[] = [];
-    const theirs: Sample[] = [];
+    const out = (who: string) => join(work, `${size}-${who}.tgz`);
+    const samples: Record<'ours29' | 'ours210' | 'flux29' | 'ref210', Sample[]> = {
+      ours29: [],
+      ours210: [],
+      flux29: [],
+      ref210: [],
+    };
+    // The esbuild bundle, as the runner loads dist/ (no TypeScript loader in the timing).
+    const once = (line: string) => [bundle, tree, out(line), line];
     for (let i = 0; i < runs; i++) {
-      theirs.push(
-        measure(flux, ['build', 'artifact', '--path', tree, '--output', fluxOut], fluxOut),
+      samples.flux29.push(
+        measure(
+          flux,
+          ['build', 'artifact', '--path', tree, '--output', out('flux29')],
+          out('flux29'),
+        ),
       );
-      ours.push(
-        measure(node24, ['--import', 'tsx', 'bench/build-once.ts', tree, oursOut], oursOut),
+      samples.ours29.push(measure(node24, once('2.9'), out('2.9')));
+      samples.ref210.push(
+        measure(flux210, ['build', '-p', tree, '-o', out('ref210')], out('ref210')),
       );
+      samples.ours210.push(measure(node24, once('2.10'), out('2.10')));
     }
-    const same = ours[0]?.sha256 === theirs[0]?.sha256;
+    const t = (k: keyof typeof samples) => median(samples[k].map((x) => x.seconds));
+    const c = (k: keyof typeof samples) => median(samples[k].map((x) => x.cpu));
+    const m = (k: keyof typeof samples) => Math.max(...samples[k].map((x) => x.maxRssMiB));
+    const same = (a: keyof typeof samples, b: keyof typeof samples) =>
+      samples[a][0]?.sha256 === samples[b][0]?.sha256 ? 'yes' : 'NO';
     const mb = bytes / 1e6;
-    const to = median(ours.map((s) => s.seconds));
-    const tf = median(theirs.map((s) => s.seconds));
-    const mo = Math.max(...ours.map((s) => s.maxRssMiB));
-    const mf = Math.max(...theirs.map((s) => s.maxRssMiB));
+    const cell = (k: keyof typeof samples) => `${t(k).toFixed(2)} (cpu ${c(k).toFixed(2)})`;
     rows.push(
-      `| ${size} | ${spec.files} | ${mb.toFixed(1)} | ${to.toFixed(2)} (${(mb / to).toFixed(1)} MB/s) | ${tf.toFixed(2)} (${(mb / tf).toFixed(1)} MB/s) | ${(to / tf).toFixed(2)}x | ${mo.toFixed(0)} | ${mf.toFixed(0)} | ${same ? 'yes' : 'NO'} |`,
+      `| ${size} | ${spec.files} | ${mb.toFixed(1)} | ${cell('ours29')} | ${cell('flux29')} | ${(t('ours29') / t('flux29')).toFixed(2)}x (cpu ${(c('ours29') / c('flux29')).toFixed(2)}x) | ${cell('ours210')} | ${cell('ref210')} | ${(t('ours210') / t('ref210')).toFixed(2)}x (cpu ${(c('ours210') / c('ref210')).toFixed(2)}x) | ${m('ours29').toFixed(0)} / ${m('ours210').toFixed(0)} | ${m('flux29').toFixed(0)} / ${m('ref210').toFixed(0)} | ${same('ours29', 'flux29')} / ${same('ours210', 'ref210')} |`,
     );
     console.error(rows.at(-1));
     rmSync(tree, { recursive: true, force: true });
@@ -158,10 +176,10 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 console.log(
-  `Build benchmark, median of ${runs} runs (ours: Node ${execFileSync(node24, ['--version']).toString().trim()}; flux v2.9.4)\n`,
+  `Build benchmark, median of ${runs} runs (ours: Node ${execFileSync(node24, ['--version']).toString().trim()}; flux v2.9.4; Flux 2.10 reference: ${execFileSync(flux210, ['version']).toString().trim()})\n`,
 );
 console.log(
-  '| tree | files | MB | ours s | flux s | time ratio ours/flux | ours peak MiB | flux peak MiB | same bytes |',
+  '| tree | files | MB | ours 2.9 wall s | flux 2.9 wall s | ratio wall (cpu) | ours 2.10 wall s | ref 2.10 wall s | ratio wall (cpu) | ours peak MiB 2.9 / 2.10 | flux peak MiB 2.9 / 2.10 | same bytes 2.9 / 2.10 |',
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(r);

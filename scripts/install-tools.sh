@@ -263,6 +263,16 @@ fluxjudges() {
   done
 }
 
+# --- flux210: the Flux 2.10 reference (pkg/oci v0.73.0, Go 1.27) --------------------------
+
+# Built with Go 1.27 whatever the local Go: the layer bytes depend on the Go line. Building it
+# also puts the Go 1.27 toolchain into GOMODCACHE, which the Go 1.27 gzip tests use.
+build_flux210() {
+  (cd "$REPO/test/tools/flux210" && GOTOOLCHAIN=$(pin GO127_TOOLCHAIN) \
+    go build -trimpath -ldflags=-s -o "$BIN/flux210.new" .)
+  mv -f "$BIN/flux210.new" "$BIN/flux210"
+}
+
 # --- job runner --------------------------------------------------------------------
 
 declare -A JOB_NAME=() JOB_START=()
@@ -349,6 +359,10 @@ install_tools() {
   v=$(pin ACTIONLINT_VERSION)
   run_job actionlint "$v" "actionlint $v $go_minor" -- go_install actionlint github.com/rhysd/actionlint/cmd/actionlint "$v"
   fluxjudges
+  v=$(pin FLUX210_PKG_OCI_VERSION)
+  grep -q "github.com/fluxcd/pkg/oci $v" "$REPO/test/tools/flux210/go.mod" ||
+    die "FLUX210_PKG_OCI_VERSION $v differs from test/tools/flux210/go.mod"
+  run_job flux210 "$v" "flux210 $v $(pin GO127_TOOLCHAIN) $(inputs_hash flux210)" -- build_flux210
 
   while [ ${#JOB_NAME[@]} -gt 0 ]; do reap; done
   [ ${#FAILED[@]} = 0 ] || die "failed: ${FAILED[*]}"

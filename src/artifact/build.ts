@@ -133,7 +133,7 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
   try {
     await pipeline(
       Readable.from(tar(), { highWaterMark: 2 }), // items of ≤ 1 MiB: bounded buffering
-      createGzip(options.gzip ?? 'go'),
+      createGzip(options.gzip ?? 'go1.26'),
       measure,
       createWriteStream(file, { mode: 0o600 }),
     );

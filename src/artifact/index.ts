@@ -16,6 +16,14 @@ export {
   extractLayer,
   UnsafeArchiveError,
 } from './extract.js';
+export {
+  DEFAULT_FLUX_LINE,
+  FLUX_LINES,
+  type FluxFormat,
+  type FluxLine,
+  fluxFormat,
+  parseFluxLine,
+} from './flux-version.js';
 export { createGzip, type GzipKind } from './gzip.js';
 export { FLUX_DEFAULT_IGNORE, IgnoreMatcher } from './ignore.js';
 export {
@@ -28,6 +36,7 @@ export {
   configBlob,
   type Descriptor,
   formatCreated,
+  goTimeJSON,
   isRFC3339,
   MANIFEST_MEDIA_TYPE,
   REVISION_ANNOTATION,

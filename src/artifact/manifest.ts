@@ -1,7 +1,9 @@
 // The Flux artifact's config blob, annotations and OCI manifest, byte for byte as
-// `flux push artifact` v2.9.x writes them (fluxcd/pkg/oci v0.68 + go-containerregistry v0.21.6).
+// `flux push artifact` writes them: v2.9.x (fluxcd/pkg/oci v0.68 + go-containerregistry v0.21.6)
+// and 2.10 (pkg/oci v0.73 + ggcr v0.22.1, whose config carries `created`).
 import { createHash } from 'node:crypto';
 import { UserError } from '../util/errors.js';
+import { type FluxFormat, fluxFormat } from './flux-version.js';
 import { decodeRune } from './match.js';
 
 export const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
@@ -27,9 +29,20 @@ export function sha256Digest(bytes: Uint8Array): string {
 const CONFIG_JSON =
   '{"architecture":"","created":"0001-01-01T00:00:00Z","os":"","rootfs":{"type":"layers","diff_ids":null},"config":{}}';
 
-/** Flux v2.9.x's config blob (115 bytes) and its descriptor. */
-export function configBlob(): { bytes: Buffer; descriptor: Descriptor } {
-  const bytes = Buffer.from(CONFIG_JSON, 'utf8');
+/**
+ * The config blob and its descriptor: Flux 2.9's constant 115 bytes, or (Flux 2.10) the empty
+ * image's config with `created` set to the created annotation's time, as Go marshals it.
+ */
+export function configBlob(
+  format: FluxFormat = fluxFormat('2.9'),
+  created?: string,
+): { bytes: Buffer; descriptor: Descriptor } {
+  let json = CONFIG_JSON;
+  if (format.configCreated) {
+    if (created === undefined) throw new Error('configBlob: Flux 2.10 needs the created time');
+    json = json.replace('"0001-01-01T00:00:00Z"', `"${goTimeJSON(created)}"`);
+  }
+  const bytes = Buffer.from(json, 'utf8');
   return {
     bytes,
     descriptor: { mediaType: CONFIG_MEDIA_TYPE, size: bytes.length, digest: sha256Digest(bytes) },
@@ -105,8 +118,25 @@ export function formatCreated(date: Date): string {
   return `${p(y, 4)}-${p(date.getUTCMonth() + 1)}-${p(date.getUTCDate())}T${p(date.getUTCHours())}:${p(date.getUTCMinutes())}:${p(date.getUTCSeconds())}Z`;
 }
 
-// Go's time.Parse(time.RFC3339, …): 4-digit year, optional fraction, `Z` or ±hh:mm.
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
+// Go's time.Parse(time.RFC3339, …): 4-digit year, optional fraction (`.` or `,`), `Z` or ±hh:mm.
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})([.,]\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * A `created` value (valid RFC 3339, see isRFC3339) re-serialised as Go's time.Time.MarshalJSON
+ * writes the time.Parse result (RFC3339Nano, time/format.go, BSD-3-Clause, The Go Authors): the
+ * same wall clock and offset, the fraction cut to 9 digits with trailing zeros dropped (none left:
+ * no dot), a zero offset as `Z`.
+ */
+export function goTimeJSON(created: string): string {
+  const m = RFC3339.exec(created);
+  if (!m || !isRFC3339(created)) throw new RangeError(`not an RFC 3339 time: ${created}`);
+  const [, y, mo, d, h, mi, sec, frac, zone, oh, om] = m;
+  let fraction = (frac ?? '').slice(1, 10).replace(/0+$/, '');
+  if (fraction !== '') fraction = `.${fraction}`;
+  const offset = zone === 'Z' || (oh === '00' && om === '00') ? 'Z' : zone!;
+  return `${y}-${mo}-${d}T${h}:${mi}:${sec}${fraction}${offset}`;
+}
 
 /** Whether Flux (time.Parse with RFC 3339) accepts this `created` value. */
 export function isRFC3339(s: string): boolean {
@@ -162,6 +192,7 @@ export interface BuiltManifest {
 export function buildManifest(input: {
   layer: { digest: string; size: number };
   annotations: Readonly<Record<string, string>>;
+  /** The config descriptor; Flux 2.9's constant config when omitted. */
   config?: Descriptor;
 }): BuiltManifest {
   const config = input.config ?? configBlob().descriptor;

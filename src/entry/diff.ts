@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { buildLayer, diffContents, listLayer, listTree } from '../artifact/index.js';
+import { readDiffRule, readFluxFormat } from '../github/artifact-format.js';
 import { readRef, refLabel } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
 import { createInputs } from '../github/inputs.js';
@@ -8,7 +9,7 @@ import { ignorePatterns, reportSkipped, workspacePath } from '../github/publish.
 import { connect } from '../github/registry.js';
 import { run } from '../github/run.js';
 import { code, details, writeSummary } from '../github/summary.js';
-import { firstLayer } from '../pipeline/push.js';
+import { compareLayers, firstLayer } from '../pipeline/push.js';
 import { UserError } from '../util/errors.js';
 
 await run(async () => {
@@ -18,6 +19,8 @@ await run(async () => {
   const { repository, client } = connect(inputs);
   const ref = readRef(inputs);
   const path = workspacePath(inputs, ctx);
+  const format = readFluxFormat(inputs);
+  const rule = readDiffRule(inputs);
   const options = {
     path,
     ignorePaths: ignorePatterns(inputs),
@@ -26,13 +29,16 @@ await run(async () => {
     tmpDir: process.env.RUNNER_TEMP,
   };
   const failOnChange = inputs.boolean('fail-on-change', false);
-  const layer = await buildLayer(options);
+  const layer = await buildLayer({ ...options, gzip: format.gzip });
   await layer.cleanup();
   reportSkipped(layer.skipped);
 
   const remote = (await client.headManifest(ref)) ? await client.getManifest(ref) : undefined;
   const remoteLayer = remote ? firstLayer(remote.bytes) : undefined;
-  const changed = remoteLayer?.digest !== layer.digest || remoteLayer.size !== layer.size;
+  // Same layer digest, or (rule tar-content) the same uncompressed tar: another Flux line's
+  // compressor alone does not make a change.
+  const cmp = await compareLayers(client, remoteLayer, layer, rule);
+  const changed = !cmp.same;
   let files = { added: [] as string[], removed: [] as string[], modified: [] as string[] };
   if (changed) {
     const local = await listTree(options);
@@ -44,12 +50,16 @@ await run(async () => {
   const target = refLabel(repository, ref);
   if (!remote) core.info(`${target} does not exist: everything is new`);
   else if (changed) core.info(`the remote artifact contents differs from the local one`);
+  else if (cmp.decidedBy === 'tar-content')
+    core.info('no changes detected (same tar content; the layer was compressed differently)');
   else core.info('no changes detected');
 
   setOutputs({
     changed,
     digest: remote?.digest ?? '',
     'layer-digest': layer.digest,
+    'decided-by': cmp.decidedBy,
+    'flux-version': format.line,
     added: files.added,
     removed: files.removed,
     modified: files.modified,
@@ -63,7 +73,7 @@ await run(async () => {
   await writeSummary(
     summaryOn,
     `## Flux OCI diff: ${changed ? 'changed' : 'no changes'}\n\n` +
-      `Local ${code(layer.digest)} vs ${code(target)}${remote ? ` (${code(remote.digest)})` : ' (not found)'}\n\n` +
+      `Local ${code(layer.digest)} (Flux ${format.line} format) vs ${code(target)}${remote ? ` (${code(remote.digest)})` : ' (not found)'}, decided by ${code(cmp.decidedBy)}\n\n` +
       (sameFiles
         ? 'The files are identical; only the archive bytes differ (e.g. another compressor).\n\n'
         : '') +

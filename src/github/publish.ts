@@ -14,6 +14,7 @@ import { applyTags, type ManifestRef } from '../pipeline/tags.js';
 import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
 import { UserError } from '../util/errors.js';
+import { readDiffRule, readFluxFormat } from './artifact-format.js';
 import { readCheckout, reconcile } from './checkout.js';
 import { guardBuiltLayer } from './content-guard.js';
 import {
@@ -136,6 +137,8 @@ export async function publish(
   );
   const diffTag = inputs.string('diff-tag');
   if (diffTag) parseTag(diffTag, { input: 'diff-tag' });
+  const format = readFluxFormat(inputs);
+  const diffRule = readDiffRule(inputs);
   const created = await resolveCreated(inputs.string('created'), prov, ctx.workspace);
   const annotations = annotationsFrom({
     created,
@@ -148,8 +151,9 @@ export async function publish(
   // built; a bad signing input still fails before anything is pushed.
   const signer = makeSigner?.(ctx);
   signer?.catch(() => {});
-  core.info(`building artifact from ${inputs.string('path') ?? '.'}`);
+  core.info(`building artifact from ${inputs.string('path') ?? '.'} (Flux ${format.line} format)`);
   const layer = await buildLayer({
+    gzip: format.gzip,
     path,
     ignorePaths: ignorePatterns(inputs),
     resolveSymlinks: inputs.boolean('resolve-symlinks', false),
@@ -168,14 +172,20 @@ export async function publish(
     const sign = await signer;
     let manifest: ManifestRef | undefined;
     let pushed = false;
+    let decidedBy: string | undefined;
     if (diffTag) {
-      manifest = await findUnchanged(client, diffTag, layer);
-      if (manifest)
-        core.info(`layer unchanged since ${repository.name}:${diffTag}; nothing pushed`);
+      const found = await findUnchanged(client, diffTag, layer, diffRule);
+      manifest = found.manifest;
+      decidedBy = found.decidedBy;
+      if (manifest) {
+        core.info(
+          `layer unchanged since ${repository.name}:${diffTag} (by ${decidedBy}); nothing pushed`,
+        );
+      }
     }
     if (!manifest) {
       core.info(`pushing ${layer.digest} (${layer.size} bytes) to ${repository.name}`);
-      manifest = await pushByDigest(client, layer, annotations);
+      manifest = await pushByDigest(client, layer, annotations, format);
       pushed = true;
     }
     // Tags move only after the signature is stored. An unchanged artifact that is already signed
@@ -224,6 +234,8 @@ export async function publish(
       revision: annotationsNow[REVISION_ANNOTATION] ?? revision,
       'layer-digest': layer.digest,
       'signature-format': signed?.formats,
+      'flux-version': format.line,
+      'decided-by': decidedBy,
       'certificate-identity': signed?.certificateIdentity,
       'certificate-oidc-issuer': signed?.certificateOidcIssuer,
       'public-key': signed?.publicKey,
@@ -245,6 +257,7 @@ export async function publish(
           : 'a workspace without git: revision and created from the event',
       ],
       ['Layer', `${code(layer.digest)} (${layer.size} bytes, ${layer.entries} entries)`],
+      ['Format', `Flux ${format.line}`],
     ];
     if (tagged.moved.length > 0) {
       rows.push([

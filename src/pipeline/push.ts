@@ -1,4 +1,13 @@
-import { buildManifest, configBlob } from '../artifact/index.js';
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import {
+  buildManifest,
+  CREATED_ANNOTATION,
+  configBlob,
+  type FluxFormat,
+  fluxFormat,
+} from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import type { ManifestRef } from './tags.js';
 
@@ -38,19 +47,67 @@ export function firstLayer(bytes: Uint8Array): { digest: string; size: number } 
 }
 
 /**
- * Returns the artifact at `tag` when its first layer equals `layer` (digest and size, as
- * `flux diff artifact` compares), else undefined (also when the tag does not exist).
+ * How "unchanged" is decided when a local layer is compared with a remote one.
+ * - `layer-digest`: Flux's rule (`flux diff artifact`): same layer digest and size.
+ * - `tar-content`: the same, or else the same uncompressed tar (sha256), so an artifact that another
+ *   Flux line compressed (another Go compress/flate) is not "changed".
+ */
+export type DiffRule = 'tar-content' | 'layer-digest';
+export const DIFF_RULES: readonly DiffRule[] = ['tar-content', 'layer-digest'];
+
+export interface LayerComparison {
+  readonly same: boolean;
+  /** The rule that decided: `layer-digest` when the digests settled it, else `tar-content`. */
+  readonly decidedBy: DiffRule;
+}
+
+/** sha256 of a remote gzip layer's uncompressed bytes; undefined when it is not gzip. */
+async function remoteTarDigest(
+  client: RegistryClient,
+  digest: string,
+): Promise<string | undefined> {
+  const hash = createHash('sha256');
+  try {
+    await pipeline(await client.fetchBlob(digest), createGunzip(), async (chunks) => {
+      for await (const c of chunks) hash.update(c as Buffer);
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) return undefined;
+    throw err;
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** Compares our layer with a remote first layer under `rule`. */
+export async function compareLayers(
+  client: RegistryClient,
+  remote: { digest: string; size: number } | undefined,
+  local: { digest: string; size: number; tarDigest: string },
+  rule: DiffRule,
+): Promise<LayerComparison> {
+  if (!remote) return { same: false, decidedBy: 'layer-digest' };
+  if (remote.digest === local.digest && remote.size === local.size) {
+    return { same: true, decidedBy: 'layer-digest' };
+  }
+  if (rule === 'layer-digest') return { same: false, decidedBy: 'layer-digest' };
+  const tar = await remoteTarDigest(client, remote.digest);
+  return { same: tar === local.tarDigest, decidedBy: 'tar-content' };
+}
+
+/**
+ * Returns the artifact at `tag` when its first layer is unchanged under `rule` (also telling
+ * which rule decided); no manifest when it changed or the tag does not exist.
  */
 export async function findUnchanged(
   client: RegistryClient,
   tag: string,
-  layer: { digest: string; size: number },
-): Promise<ManifestRef | undefined> {
-  if ((await client.headManifest(tag)) === undefined) return undefined;
+  layer: { digest: string; size: number; tarDigest: string },
+  rule: DiffRule = 'tar-content',
+): Promise<{ manifest?: ManifestRef; decidedBy: DiffRule }> {
+  if ((await client.headManifest(tag)) === undefined) return { decidedBy: 'layer-digest' };
   const remote = await client.getManifest(tag);
-  const remoteLayer = firstLayer(remote.bytes);
-  if (remoteLayer?.digest === layer.digest && remoteLayer.size === layer.size) return remote;
-  return undefined;
+  const cmp = await compareLayers(client, firstLayer(remote.bytes), layer, rule);
+  return cmp.same ? { manifest: remote, decidedBy: cmp.decidedBy } : { decidedBy: cmp.decidedBy };
 }
 
 /**
@@ -61,8 +118,9 @@ export async function pushByDigest(
   client: RegistryClient,
   layer: LayerRef,
   annotations: Record<string, string>,
+  format: FluxFormat = fluxFormat('2.9'),
 ): Promise<PushedArtifact> {
-  const config = configBlob();
+  const config = configBlob(format, annotations[CREATED_ANNOTATION]);
   await Promise.all([
     client.uploadBlob({ bytes: config.bytes }, config.descriptor.digest, config.descriptor.size),
     client.uploadBlob({ path: layer.file }, layer.digest, layer.size),
@@ -70,6 +128,7 @@ export async function pushByDigest(
   const manifest = buildManifest({
     layer: { digest: layer.digest, size: layer.size },
     annotations,
+    config: config.descriptor,
   });
   await client.putManifest(manifest.digest, manifest.bytes, manifest.mediaType);
   return { ...manifest, layer: { digest: layer.digest, size: layer.size }, pushed: true };

@@ -72,6 +72,11 @@ describe('bad inputs fail clearly and change nothing', () => {
     ],
     ['invalid tag', () => push({ tags: 'bad tag!' }), /tags/],
     ['bad created', () => push({ created: 'yesterday' }), /created/],
+    [
+      'unknown flux-version',
+      () => push({ 'flux-version': '2.8' }),
+      /flux-version "2\.8" .*use one of: 2\.10, 2\.9/,
+    ],
     ['bad annotation line', () => push({ annotations: 'no-equals-sign' }), /annotations/],
     [
       'bad boolean',

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 export type ToolName =
   | 'flux'
+  | 'flux210'
   | 'crane'
   | 'oras'
   | 'cosign2'
@@ -36,6 +37,7 @@ export const TOOLS_BIN = join(process.env.TOOLS_DIR ?? join(REPO_ROOT, '.tools')
 /** Built or downloaded into TOOLS_BIN; everything else comes from the system. */
 const PINNED = new Set<ToolName>([
   'flux',
+  'flux210',
   'crane',
   'oras',
   'cosign2',

@@ -1,5 +1,7 @@
 // Our bundled entry points and the real flux CLI (v2.9.4) against one registry: the same tree
 // gives the same digests, and each reads what the other pushed. crane and oras read our manifests.
+// Flux 2.10 format: our push equals the Flux 2.10 reference's (test/tools/flux210) push, the 2.9
+// CLI pulls and lists it, and our diff sees no change between a 2.9- and a 2.10-compressed push.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import {
@@ -97,7 +99,9 @@ describe(
         source: SOURCE,
         revision: REVISION,
         created: 'epoch',
+        'flux-version': '2.9',
       });
+      assert.equal(mine.outputs['flux-version'], '2.9');
       const { stdout } = await flux(
         'push',
         'artifact',
@@ -206,6 +210,119 @@ describe(
       assert.equal(m.config.mediaType, 'application/vnd.cncf.flux.config.v1+json');
       assert.equal(m.layers[0].mediaType, 'application/vnd.cncf.flux.content.v1.tar+gzip');
       assert.equal(m.annotations['org.opencontainers.image.revision'], REVISION);
+    });
+
+    test(
+      'flux-version 2.10 (default): our push equals the Flux 2.10 reference push',
+      requireTools('flux210'),
+      async () => {
+        const mine = await ours('push', {
+          path: 'deploy',
+          tags: 'ours210',
+          source: SOURCE,
+          revision: REVISION,
+          created: 'epoch',
+        });
+        assert.equal(mine.outputs['flux-version'], '2.10');
+        const { stdout } = await run(
+          toolPath('flux210'),
+          [
+            'push',
+            `oci://${repo}:ref210`,
+            '-f',
+            join(ws, 'deploy'),
+            '--source',
+            SOURCE,
+            '--revision',
+            REVISION,
+            '--reproducible',
+            '-o',
+            'json',
+          ],
+          { env: { PATH: process.env.PATH, HOME: tmpdir(), TZ: 'UTC' }, timeout: 120_000 },
+        );
+        const theirs = JSON.parse(stdout) as { digest: string };
+        assert.equal(
+          mine.outputs.digest,
+          theirs.digest,
+          'manifest digest differs from the 2.10 reference',
+        );
+        const { stdout: cm } = await run(toolPath('crane'), ['manifest', `${repo}:ours210`]);
+        const { stdout: fm } = await run(toolPath('crane'), ['manifest', `${repo}:ref210`]);
+        assert.equal(cm, fm, 'manifest bytes differ');
+        const { stdout: ours29 } = await run(toolPath('crane'), ['manifest', `${repo}:ours`]);
+        assert.notEqual(
+          JSON.parse(cm).layers[0].digest,
+          JSON.parse(ours29).layers[0].digest,
+          'the 2.10 layer is compressed differently',
+        );
+      },
+    );
+
+    test('the flux 2.9 CLI pulls and lists a 2.10-format artifact', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'flux-pull-'));
+      try {
+        const { stderr } = await flux('pull', 'artifact', `oci://${repo}:ours210`, '--output', out);
+        assert.match(stderr, new RegExp(`revision ${REVISION}`));
+        const expected = files(join(ws, 'deploy'));
+        delete expected['image.png'];
+        assert.deepEqual(files(out), expected);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+      const { stdout } = await flux('list', 'artifacts', `oci://${repo}`);
+      const line = stdout.split('\n').find((l) => l.startsWith(`${repo}:ours210`));
+      assert.ok(line?.includes(REVISION), stdout);
+    });
+
+    test('our diff: a 2.9-compressed and a 2.10-compressed push of one tree are unchanged', async () => {
+      // Built as 2.10, compared with the 2.9 push (and the other way round): tar content decides.
+      const a = await ours('diff', { ref: 'ours', path: 'deploy' });
+      assert.equal(a.outputs.changed, 'false');
+      assert.equal(a.outputs['decided-by'], 'tar-content');
+      const b = await ours('diff', { ref: 'ours210', path: 'deploy', 'flux-version': '2.9' });
+      assert.equal(b.outputs.changed, 'false');
+      assert.equal(b.outputs['decided-by'], 'tar-content');
+      // Same line: the layer digests settle it.
+      const c = await ours('diff', { ref: 'ours210', path: 'deploy' });
+      assert.equal(c.outputs['decided-by'], 'layer-digest');
+      assert.equal(c.outputs.changed, 'false');
+      // Flux's own rule still says "changed" across lines, as `flux diff artifact` does.
+      const d = await ours('diff', { ref: 'ours', path: 'deploy', 'diff-rule': 'layer-digest' });
+      assert.equal(d.outputs.changed, 'true');
+      assert.equal(d.outputs['decided-by'], 'layer-digest');
+      await assert.rejects(
+        flux('diff', 'artifact', `oci://${repo}:ours210`, '--path', join(ws, 'deploy')),
+        /differs from the local one/,
+      );
+    });
+
+    test('push with diff-tag: a tag pushed by Flux 2.9 is not replaced by 2.10 bytes of the same tree', async () => {
+      const r = await ours('push', {
+        path: 'deploy',
+        tags: 'after-upgrade',
+        'diff-tag': 'theirs',
+        source: SOURCE,
+        revision: REVISION,
+        created: 'epoch',
+      });
+      assert.equal(r.outputs.pushed, 'false');
+      assert.equal(r.outputs['decided-by'], 'tar-content');
+      const { stdout: digest } = await run(toolPath('crane'), ['digest', `${repo}:theirs`]);
+      assert.equal(r.outputs.digest, digest.trim());
+    });
+
+    test('a changed tree is changed under both rules', async () => {
+      writeFileSync(join(ws, 'deploy', 'apps', 'new.yaml'), 'new: true\n');
+      try {
+        for (const rule of ['tar-content', 'layer-digest']) {
+          const r = await ours('diff', { ref: 'ours', path: 'deploy', 'diff-rule': rule });
+          assert.equal(r.outputs.changed, 'true', rule);
+          assert.equal(r.outputs.added, 'apps/new.yaml');
+        }
+      } finally {
+        rmSync(join(ws, 'deploy', 'apps', 'new.yaml'));
+      }
     });
   },
 );

@@ -1,6 +1,7 @@
-// Re-implementation of Go's compress/flate huffman_bit_writer.go (Go 1.26), Copyright The Go
-// Authors, BSD-3-Clause: the choice between fixed, dynamic and stored blocks, the dynamic header
-// (codegen run-length encoding) and token output. Only the paths the default level uses are here.
+// Re-implementation of Go's compress/flate huffman_bit_writer.go (Go 1.26 and Go 1.27),
+// Copyright The Go Authors, BSD-3-Clause. BitWriterBase holds what both versions share: the bit
+// output, the dynamic header (codegen run-length encoding) and token output. HuffmanBitWriter is
+// Go 1.26's choice between fixed, dynamic and stored blocks; Go 1.27's is in bit-writer-fast.ts.
 // Go buffers bits in a 64-bit word; we use a 32-bit one, which yields the same byte stream.
 
 import { fixedLiteralEncoding, fixedOffsetEncoding, HuffmanEncoder } from './huffman-encoder.js';
@@ -28,21 +29,22 @@ const MAX_STORE_BLOCK_SIZE = 65535;
 const FIXED_LIT = fixedLiteralEncoding();
 const FIXED_OFF = fixedOffsetEncoding();
 
-/** Writes deflate blocks into a growable byte buffer that the owner drains with `take()`. */
-export class HuffmanBitWriter {
-  private out = new Uint8Array(1 << 17);
-  private pos = 0;
+/** Bit output into a growable byte buffer that the owner drains with `take()`, and the block
+ * parts both Go versions write the same way. */
+export class BitWriterBase {
+  protected out = new Uint8Array(1 << 17);
+  protected pos = 0;
   // Pending bits, LSB first; invariant between calls: nbits < 16.
-  private bits = 0;
-  private nbits = 0;
+  protected bits = 0;
+  protected nbits = 0;
 
-  private readonly literalFreq = new Int32Array(MAX_NUM_LIT);
-  private readonly offsetFreq = new Int32Array(OFFSET_CODE_COUNT);
-  private readonly codegenFreq = new Int32Array(CODEGEN_CODE_COUNT);
-  private readonly codegen = new Uint8Array(MAX_NUM_LIT + OFFSET_CODE_COUNT + 1);
-  private readonly literalEncoding = new HuffmanEncoder(MAX_NUM_LIT);
-  private readonly offsetEncoding = new HuffmanEncoder(OFFSET_CODE_COUNT);
-  private readonly codegenEncoding = new HuffmanEncoder(CODEGEN_CODE_COUNT);
+  protected readonly literalFreq = new Int32Array(MAX_NUM_LIT);
+  protected readonly offsetFreq = new Int32Array(OFFSET_CODE_COUNT);
+  protected readonly codegenFreq = new Int32Array(CODEGEN_CODE_COUNT);
+  protected readonly codegen = new Uint8Array(MAX_NUM_LIT + OFFSET_CODE_COUNT + 1);
+  protected literalEncoding = new HuffmanEncoder(MAX_NUM_LIT);
+  protected readonly offsetEncoding = new HuffmanEncoder(OFFSET_CODE_COUNT);
+  protected readonly codegenEncoding = new HuffmanEncoder(CODEGEN_CODE_COUNT);
   // Packed (len << 16 | code) tables for the token loop: one load per symbol.
   private readonly litPacked = new Int32Array(MAX_NUM_LIT);
   private readonly offPacked = new Int32Array(OFFSET_CODE_COUNT);
@@ -59,7 +61,7 @@ export class HuffmanBitWriter {
     return this.pos;
   }
 
-  private ensure(extra: number): void {
+  protected ensure(extra: number): void {
     const need = this.pos + extra;
     if (need <= this.out.length) return;
     let size = this.out.length * 2;
@@ -70,7 +72,7 @@ export class HuffmanBitWriter {
   }
 
   /** Appends the low `nb` (<= 16) bits of `b`. */
-  private writeBits(b: number, nb: number): void {
+  protected writeBits(b: number, nb: number): void {
     let bits = this.bits | (b << this.nbits);
     let nbits = this.nbits + nb;
     if (nbits >= 16) {
@@ -103,7 +105,7 @@ export class HuffmanBitWriter {
     this.writeBits(~length & 0xffff, 16);
   }
 
-  private writeBytes(bytes: Uint8Array): void {
+  protected writeBytes(bytes: Uint8Array): void {
     // Called right after a stored header, so we are byte aligned.
     this.ensure(bytes.length + 4);
     while (this.nbits > 0) {
@@ -115,6 +117,179 @@ export class HuffmanBitWriter {
     this.pos += bytes.length;
   }
 
+  /**
+   * Go: generateCodegen. Run-length encodes the concatenated code lengths (RFC 1951 §3.2.7) into
+   * `codegen` (terminated by BAD_CODE) and counts codegen symbol frequencies.
+   */
+  protected generateCodegen(
+    numLiterals: number,
+    numOffsets: number,
+    litEnc: HuffmanEncoder,
+    offEnc: HuffmanEncoder,
+  ): void {
+    const freq = this.codegenFreq;
+    freq.fill(0);
+    // codegen first holds the lengths, then is overwritten in place by the (shorter) output.
+    const codegen = this.codegen;
+    codegen.set(litEnc.lens.subarray(0, numLiterals), 0);
+    codegen.set(offEnc.lens.subarray(0, numOffsets), numLiterals);
+    codegen[numLiterals + numOffsets] = BAD_CODE;
+
+    let size = codegen[0]!;
+    let count = 1;
+    let outIndex = 0;
+    for (let inIndex = 1; size !== BAD_CODE; inIndex++) {
+      // `count` copies of `size` are pending output.
+      const nextSize = codegen[inIndex]!;
+      if (nextSize === size) {
+        count++;
+        continue;
+      }
+      if (size !== 0) {
+        codegen[outIndex++] = size;
+        freq[size]!++;
+        count--;
+        while (count >= 3) {
+          const n = Math.min(count, 6);
+          codegen[outIndex++] = 16;
+          codegen[outIndex++] = n - 3;
+          freq[16]!++;
+          count -= n;
+        }
+      } else {
+        while (count >= 11) {
+          const n = Math.min(count, 138);
+          codegen[outIndex++] = 18;
+          codegen[outIndex++] = n - 11;
+          freq[18]!++;
+          count -= n;
+        }
+        if (count >= 3) {
+          codegen[outIndex++] = 17;
+          codegen[outIndex++] = count - 3;
+          freq[17]!++;
+          count = 0;
+        }
+      }
+      count--;
+      for (; count >= 0; count--) {
+        codegen[outIndex++] = size;
+        freq[size]!++;
+      }
+      size = nextSize;
+      count = 1;
+    }
+    codegen[outIndex] = BAD_CODE;
+  }
+
+  protected writeDynamicHeader(
+    numLiterals: number,
+    numOffsets: number,
+    numCodegens: number,
+    eof: boolean,
+  ): void {
+    this.writeBits(eof ? 5 : 4, 3);
+    this.writeBits(numLiterals - 257, 5);
+    this.writeBits(numOffsets - 1, 5);
+    this.writeBits(numCodegens - 4, 4);
+    const cgLens = this.codegenEncoding.lens;
+    const cgCodes = this.codegenEncoding.codes;
+    for (let i = 0; i < numCodegens; i++) {
+      this.writeBits(cgLens[CODEGEN_ORDER[i]!]!, 3);
+    }
+    const codegen = this.codegen;
+    for (let i = 0; ; ) {
+      const codeWord = codegen[i++]!;
+      if (codeWord === BAD_CODE) break;
+      this.writeBits(cgCodes[codeWord]!, cgLens[codeWord]!);
+      if (codeWord === 16) this.writeBits(codegen[i++]!, 2);
+      else if (codeWord === 17) this.writeBits(codegen[i++]!, 3);
+      else if (codeWord === 18) this.writeBits(codegen[i++]!, 7);
+    }
+  }
+
+  /** Go: writeTokens, with the bit buffer kept in locals for speed. */
+  protected writeTokens(
+    tokens: Uint32Array,
+    n: number,
+    litEnc: HuffmanEncoder,
+    offEnc: HuffmanEncoder,
+  ): void {
+    const lp = this.litPacked;
+    const op = this.offPacked;
+    for (let i = 0; i < MAX_NUM_LIT; i++) lp[i] = (litEnc.lens[i]! << 16) | litEnc.codes[i]!;
+    for (let i = 0; i < OFFSET_CODE_COUNT; i++) op[i] = (offEnc.lens[i]! << 16) | offEnc.codes[i]!;
+    const out = this.out;
+    let pos = this.pos;
+    let bits = this.bits;
+    let nbits = this.nbits;
+    for (let i = 0; i < n; i++) {
+      const t = tokens[i]!;
+      if (t < MATCH_TYPE) {
+        const c = lp[t]!;
+        bits |= (c & 0xffff) << nbits;
+        nbits += c >>> 16;
+        if (nbits >= 16) {
+          out[pos++] = bits;
+          out[pos++] = bits >>> 8;
+          bits >>>= 16;
+          nbits -= 16;
+        }
+        continue;
+      }
+      const xlength = (t - MATCH_TYPE) >>> LENGTH_SHIFT;
+      const lc = LENGTH_CODES[xlength]!;
+      let c = lp[lc + LENGTH_CODES_START]!;
+      bits |= (c & 0xffff) << nbits;
+      nbits += c >>> 16;
+      if (nbits >= 16) {
+        out[pos++] = bits;
+        out[pos++] = bits >>> 8;
+        bits >>>= 16;
+        nbits -= 16;
+      }
+      const lx = LENGTH_EXTRA_BITS[lc]!;
+      if (lx > 0) {
+        bits |= (xlength - LENGTH_BASE[lc]!) << nbits;
+        nbits += lx;
+        if (nbits >= 16) {
+          out[pos++] = bits;
+          out[pos++] = bits >>> 8;
+          bits >>>= 16;
+          nbits -= 16;
+        }
+      }
+      const xoffset = t & OFFSET_MASK;
+      const oc = OFFSET_CODES[xoffset]!;
+      c = op[oc]!;
+      bits |= (c & 0xffff) << nbits;
+      nbits += c >>> 16;
+      if (nbits >= 16) {
+        out[pos++] = bits;
+        out[pos++] = bits >>> 8;
+        bits >>>= 16;
+        nbits -= 16;
+      }
+      const ox = OFFSET_EXTRA_BITS[oc]!;
+      if (ox > 0) {
+        bits |= (xoffset - OFFSET_BASE[oc]!) << nbits;
+        nbits += ox;
+        if (nbits >= 16) {
+          out[pos++] = bits;
+          out[pos++] = bits >>> 8;
+          bits >>>= 16;
+          nbits -= 16;
+        }
+      }
+    }
+    this.pos = pos;
+    this.bits = bits;
+    this.nbits = nbits;
+  }
+}
+
+/** Go 1.26's block writer: each block is the smallest of fixed, dynamic or stored. */
+export class HuffmanBitWriter extends BitWriterBase {
   /**
    * Go: writeBlock. Writes `tokens[0..n)` as the smallest of fixed, dynamic or stored (when
    * `input`, the block's source bytes, is known and fits). `tokens` must have room for one more.
@@ -196,71 +371,6 @@ export class HuffmanBitWriter {
     return { numLiterals, numOffsets };
   }
 
-  /**
-   * Go: generateCodegen. Run-length encodes the concatenated code lengths (RFC 1951 §3.2.7) into
-   * `codegen` (terminated by BAD_CODE) and counts codegen symbol frequencies.
-   */
-  private generateCodegen(
-    numLiterals: number,
-    numOffsets: number,
-    litEnc: HuffmanEncoder,
-    offEnc: HuffmanEncoder,
-  ): void {
-    const freq = this.codegenFreq;
-    freq.fill(0);
-    // codegen first holds the lengths, then is overwritten in place by the (shorter) output.
-    const codegen = this.codegen;
-    codegen.set(litEnc.lens.subarray(0, numLiterals), 0);
-    codegen.set(offEnc.lens.subarray(0, numOffsets), numLiterals);
-    codegen[numLiterals + numOffsets] = BAD_CODE;
-
-    let size = codegen[0]!;
-    let count = 1;
-    let outIndex = 0;
-    for (let inIndex = 1; size !== BAD_CODE; inIndex++) {
-      // `count` copies of `size` are pending output.
-      const nextSize = codegen[inIndex]!;
-      if (nextSize === size) {
-        count++;
-        continue;
-      }
-      if (size !== 0) {
-        codegen[outIndex++] = size;
-        freq[size]!++;
-        count--;
-        while (count >= 3) {
-          const n = Math.min(count, 6);
-          codegen[outIndex++] = 16;
-          codegen[outIndex++] = n - 3;
-          freq[16]!++;
-          count -= n;
-        }
-      } else {
-        while (count >= 11) {
-          const n = Math.min(count, 138);
-          codegen[outIndex++] = 18;
-          codegen[outIndex++] = n - 11;
-          freq[18]!++;
-          count -= n;
-        }
-        if (count >= 3) {
-          codegen[outIndex++] = 17;
-          codegen[outIndex++] = count - 3;
-          freq[17]!++;
-          count = 0;
-        }
-      }
-      count--;
-      for (; count >= 0; count--) {
-        codegen[outIndex++] = size;
-        freq[size]!++;
-      }
-      size = nextSize;
-      count = 1;
-    }
-    codegen[outIndex] = BAD_CODE;
-  }
-
   /** Go: dynamicSize. Bits for a dynamic block, and how many codegen lengths its header sends. */
   private dynamicSize(
     litEnc: HuffmanEncoder,
@@ -283,110 +393,5 @@ export class HuffmanBitWriter {
     const size =
       header + litEnc.bitLength(this.literalFreq) + offEnc.bitLength(this.offsetFreq) + extraBits;
     return { size, numCodegens };
-  }
-
-  private writeDynamicHeader(
-    numLiterals: number,
-    numOffsets: number,
-    numCodegens: number,
-    eof: boolean,
-  ): void {
-    this.writeBits(eof ? 5 : 4, 3);
-    this.writeBits(numLiterals - 257, 5);
-    this.writeBits(numOffsets - 1, 5);
-    this.writeBits(numCodegens - 4, 4);
-    const cgLens = this.codegenEncoding.lens;
-    const cgCodes = this.codegenEncoding.codes;
-    for (let i = 0; i < numCodegens; i++) {
-      this.writeBits(cgLens[CODEGEN_ORDER[i]!]!, 3);
-    }
-    const codegen = this.codegen;
-    for (let i = 0; ; ) {
-      const codeWord = codegen[i++]!;
-      if (codeWord === BAD_CODE) break;
-      this.writeBits(cgCodes[codeWord]!, cgLens[codeWord]!);
-      if (codeWord === 16) this.writeBits(codegen[i++]!, 2);
-      else if (codeWord === 17) this.writeBits(codegen[i++]!, 3);
-      else if (codeWord === 18) this.writeBits(codegen[i++]!, 7);
-    }
-  }
-
-  /** Go: writeTokens, with the bit buffer kept in locals for speed. */
-  private writeTokens(
-    tokens: Uint32Array,
-    n: number,
-    litEnc: HuffmanEncoder,
-    offEnc: HuffmanEncoder,
-  ): void {
-    const lp = this.litPacked;
-    const op = this.offPacked;
-    for (let i = 0; i < MAX_NUM_LIT; i++) lp[i] = (litEnc.lens[i]! << 16) | litEnc.codes[i]!;
-    for (let i = 0; i < OFFSET_CODE_COUNT; i++) op[i] = (offEnc.lens[i]! << 16) | offEnc.codes[i]!;
-    const out = this.out;
-    let pos = this.pos;
-    let bits = this.bits;
-    let nbits = this.nbits;
-    for (let i = 0; i < n; i++) {
-      const t = tokens[i]!;
-      if (t < MATCH_TYPE) {
-        const c = lp[t]!;
-        bits |= (c & 0xffff) << nbits;
-        nbits += c >>> 16;
-        if (nbits >= 16) {
-          out[pos++] = bits;
-          out[pos++] = bits >>> 8;
-          bits >>>= 16;
-          nbits -= 16;
-        }
-        continue;
-      }
-      const xlength = (t - MATCH_TYPE) >>> LENGTH_SHIFT;
-      const lc = LENGTH_CODES[xlength]!;
-      let c = lp[lc + LENGTH_CODES_START]!;
-      bits |= (c & 0xffff) << nbits;
-      nbits += c >>> 16;
-      if (nbits >= 16) {
-        out[pos++] = bits;
-        out[pos++] = bits >>> 8;
-        bits >>>= 16;
-        nbits -= 16;
-      }
-      const lx = LENGTH_EXTRA_BITS[lc]!;
-      if (lx > 0) {
-        bits |= (xlength - LENGTH_BASE[lc]!) << nbits;
-        nbits += lx;
-        if (nbits >= 16) {
-          out[pos++] = bits;
-          out[pos++] = bits >>> 8;
-          bits >>>= 16;
-          nbits -= 16;
-        }
-      }
-      const xoffset = t & OFFSET_MASK;
-      const oc = OFFSET_CODES[xoffset]!;
-      c = op[oc]!;
-      bits |= (c & 0xffff) << nbits;
-      nbits += c >>> 16;
-      if (nbits >= 16) {
-        out[pos++] = bits;
-        out[pos++] = bits >>> 8;
-        bits >>>= 16;
-        nbits -= 16;
-      }
-      const ox = OFFSET_EXTRA_BITS[oc]!;
-      if (ox > 0) {
-        bits |= (xoffset - OFFSET_BASE[oc]!) << nbits;
-        nbits += ox;
-        if (nbits >= 16) {
-          out[pos++] = bits;
-          out[pos++] = bits >>> 8;
-          bits >>>= 16;
-          nbits -= 16;
-        }
-      }
-    }
-    this.pos = pos;
-    this.bits = bits;
-    this.nbits = nbits;
   }
 }

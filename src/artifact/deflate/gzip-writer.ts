@@ -1,18 +1,26 @@
-// Re-implementation of Go's compress/gzip Writer (gzip.go, Go 1.26), Copyright The Go Authors,
+// Re-implementation of Go's compress/gzip Writer (gzip.go, Go 1.26 and 1.27: unchanged), Copyright The Go Authors,
 // BSD-3-Clause, as used by `flux push artifact`: gzip.NewWriter (default level), no name, no
 // comment, zero ModTime, so the header is always 1f 8b 08 00 00000000 00 ff.
 
 import { Transform, type TransformCallback } from 'node:stream';
 import { GoDeflateCompressor } from './compressor.js';
+import { GoFastDeflateCompressor } from './compressor-fast.js';
 import { crc32 } from './crc32.js';
 
 const HEADER = Uint8Array.of(0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff);
 /** Feed input in pieces of at most this size so output is drained and memory stays bounded. */
 const PIECE = 1 << 16;
 
+/** Whose compress/flate default level to reproduce: Go <= 1.26's or Go 1.27's (a new encoder). */
+export type GoDeflate = 'go1.26' | 'go1.27';
+
 /** Incremental gzip encoder producing Go's exact bytes. Drain output with `take()`. */
 export class GoGzipWriter {
-  private readonly deflater = new GoDeflateCompressor();
+  private readonly deflater: GoDeflateCompressor | GoFastDeflateCompressor;
+
+  constructor(go: GoDeflate = 'go1.26') {
+    this.deflater = go === 'go1.27' ? new GoFastDeflateCompressor() : new GoDeflateCompressor();
+  }
   private digest = 0;
   private size = 0;
   private wroteHeader = false;
@@ -57,8 +65,8 @@ export class GoGzipWriter {
 }
 
 /** Gzips `data` in one call; equals Go's gzip.NewWriter + Write(data) + Close(). */
-export function gzipSync(data: Uint8Array): Buffer {
-  const gz = new GoGzipWriter();
+export function gzipSync(data: Uint8Array, go: GoDeflate = 'go1.26'): Buffer {
+  const gz = new GoGzipWriter(go);
   const parts: Uint8Array[] = [];
   for (let off = 0; off < data.length; off += PIECE) {
     gz.write(data.subarray(off, Math.min(off + PIECE, data.length)));
@@ -71,10 +79,10 @@ export function gzipSync(data: Uint8Array): Buffer {
 
 /**
  * A streaming gzip Transform with Go's exact output. Input is processed as it arrives; memory is
- * the 64 KiB window, the hash tables (~0.7 MiB) and at most one block of pending output.
+ * the window (64 KiB; Go 1.27: + 320 KiB history), the hash tables (~0.7 MiB) and at most one block of pending output.
  */
-export function createGoGzip(): Transform {
-  const gz = new GoGzipWriter();
+export function createGoGzip(go: GoDeflate = 'go1.26'): Transform {
+  const gz = new GoGzipWriter(go);
   const pushAll = (t: Transform): void => {
     for (const b of gz.take()) t.push(b);
   };

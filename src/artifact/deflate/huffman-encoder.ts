@@ -1,5 +1,5 @@
-// Re-implementation of Go's compress/flate huffman_code.go (Go 1.26), Copyright The Go Authors,
-// BSD-3-Clause. Code lengths must match Go's exactly, including its tie-breaking, because they
+// Re-implementation of Go's compress/flate huffman_code.go (Go 1.26; Go 1.27's builds the same
+// codes), Copyright The Go Authors, BSD-3-Clause. Code lengths must match Go's exactly, including its tie-breaking, because they
 // are part of the output bytes: leaves are ordered by (frequency, symbol), lengths come from Go's
 // length-limited "bitCounts" construction, and codes are assigned in symbol order per length.
 
@@ -43,6 +43,22 @@ export class HuffmanEncoder {
     for (let i = 0; i < freq.length; i++) {
       const f = freq[i]!;
       if (f !== 0) total += f * lens[i]!;
+    }
+    return total;
+  }
+
+  /** Bits to send `freq` with this code, or 2^31 - 1 when a used symbol has no code (Go 1.27:
+   * canEncodeLen). */
+  canEncodeLen(freq: Int32Array): number {
+    const lens = this.lens;
+    let total = 0;
+    for (let i = 0; i < freq.length; i++) {
+      const f = freq[i]!;
+      if (f !== 0) {
+        const l = lens[i]!;
+        if (l === 0) return MAX_INT32;
+        total += f * l;
+      }
     }
     return total;
   }

@@ -1,17 +1,24 @@
-// Test helper: builds and runs test/tools/gogzip, the Go reference for our gzip encoder.
-// It must be built with Go <= 1.26: Go 1.27 replaced compress/flate, and Flux v2.9 releases are
-// built with Go 1.26. A local Go 1.26 is used as is; any other local Go is asked for the 1.26
-// toolchain (GOTOOLCHAIN, fetched through the Go module proxy).
+// Test helper: builds and runs test/tools/gogzip, the Go reference for our gzip encoders, with
+// either Go line: Go 1.26 (the classic compress/flate, what Flux v2.9 releases are built with) or
+// Go 1.27 (the new fast encoder, what Flux 2.10 is built with). A local Go of the wanted minor
+// version is used as is; otherwise GOTOOLCHAIN fetches the pinned toolchain through the Go module
+// proxy (cached in GOMODCACHE after the first build; install-tools.sh fetches both ahead).
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { GoDeflate } from '../../../src/artifact/deflate/index.js';
 
 const SOURCE_DIR = dirname(fileURLToPath(import.meta.url));
-/** The Go release whose compress/flate Flux v2.9.x links. */
-export const REFERENCE_TOOLCHAIN = 'go1.26.8';
+/** The Go releases whose compress/flate each Flux line links (pins.env: GO_TOOLCHAIN*). */
+export const REFERENCE_TOOLCHAINS: Readonly<Record<GoDeflate, string>> = {
+  'go1.26': 'go1.26.8',
+  'go1.27': 'go1.27.3',
+};
+/** Kept for callers of the Go 1.26 reference. */
+export const REFERENCE_TOOLCHAIN = REFERENCE_TOOLCHAINS['go1.26'];
 
 export interface GoGzip {
   bin: string;
@@ -21,14 +28,14 @@ export interface GoGzip {
 }
 
 /** `go build`s gogzip into a temporary directory (stdlib only: no network unless GOTOOLCHAIN). */
-export function buildGoGzip(): GoGzip {
+export function buildGoGzip(line: GoDeflate = 'go1.26'): GoGzip {
   const dir = mkdtempSync(join(tmpdir(), 'gogzip-'));
   const bin = join(dir, 'gogzip');
   const local = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CGO_ENABLED: '0',
-    GOTOOLCHAIN: local.startsWith('go1.26') ? 'local' : REFERENCE_TOOLCHAIN,
+    GOTOOLCHAIN: local.startsWith(`${line}.`) ? 'local' : REFERENCE_TOOLCHAINS[line],
   };
   execFileSync('go', ['build', '-trimpath', '-o', bin, '.'], {
     cwd: SOURCE_DIR,
@@ -36,6 +43,8 @@ export function buildGoGzip(): GoGzip {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const goVersion = execFileSync(bin, ['-version'], { encoding: 'utf8' }).trim();
+  if (!goVersion.startsWith(`${line}.`))
+    throw new Error(`gogzip: built ${goVersion}, wanted ${line}`);
   return { bin, goVersion, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
