@@ -208,6 +208,7 @@ verify() {
   case $1 in
     flux) verify_flux "$2" ;;
     node24) check node24 "v$2" "$BIN/node24" --version ;;
+    act) check act "${2#v}" "$BIN/act" --version ;;
     *) check "$1" "${2#v}" "$BIN/$1" version ;;
   esac
 }
@@ -275,6 +276,11 @@ install_tools() {
   run_job cosign2 "$v" "cosign2 $v $go_minor" -- go_install cosign2 github.com/sigstore/cosign/v2/cmd/cosign "$v"
   v=$(pin COSIGN3_VERSION)
   run_job cosign3 "$v" "cosign3 $v $go_minor" -- go_install cosign3 github.com/sigstore/cosign/v3/cmd/cosign "$v"
+
+  # act (nektos/act): the runner implementation of the test/act runner tests.
+  v=${PIN[ACT_VERSION]:-}
+  [ -n "$v" ] || die "ACT_VERSION missing from $PINS"
+  run_job act "$v" "act $v $go_minor" -- go_install act github.com/nektos/act "$v"
 
   while [ ${#JOB_NAME[@]} -gt 0 ]; do reap; done
   [ ${#FAILED[@]} = 0 ] || die "failed: ${FAILED[*]}"
