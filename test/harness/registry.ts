@@ -32,6 +32,8 @@ export interface StartRegistryOptions {
   anonymous?: Access | 'none';
   /** Token auth: lifetime of issued tokens in seconds. */
   tokenExpiresIn?: number;
+  /** distribution's `storage.delete.enabled` (default true); false answers DELETE with 405 UNSUPPORTED. */
+  deleteEnabled?: boolean;
 }
 
 export interface TestRegistry {
@@ -99,7 +101,7 @@ async function startDistribution(
         config,
         'version: 0.1\n' +
           'log:\n  level: info\n  accesslog:\n    disabled: true\n' +
-          `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\n` +
+          `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: ${options.deleteEnabled ?? true}\n` +
           '  maintenance:\n    uploadpurging:\n      enabled: false\n' +
           `http:\n  addr: 127.0.0.1:${port}\n  secret: ${randomBytes(16).toString('hex')}\n` +
           authConfig,
