@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { buildLayer, diffContents, listLayer, listTree } from '../artifact/index.js';
+import { buildLayer } from '../artifact/index.js';
 import { readRef, refLabel } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
 import { createInputs } from '../github/inputs.js';
@@ -8,7 +8,7 @@ import { ignorePatterns, reportSkipped, workspacePath } from '../github/publish.
 import { connect } from '../github/registry.js';
 import { run } from '../github/run.js';
 import { code, details, writeSummary } from '../github/summary.js';
-import { firstLayer } from '../pipeline/push.js';
+import { diffTree } from '../pipeline/diff.js';
 import { UserError } from '../util/errors.js';
 
 await run(async () => {
@@ -29,17 +29,7 @@ await run(async () => {
   await layer.cleanup();
   reportSkipped(layer.skipped);
 
-  const remote = (await client.headManifest(ref)) ? await client.getManifest(ref) : undefined;
-  const remoteLayer = remote ? firstLayer(remote.bytes) : undefined;
-  const changed = remoteLayer?.digest !== layer.digest || remoteLayer.size !== layer.size;
-  let files = { added: [] as string[], removed: [] as string[], modified: [] as string[] };
-  if (changed) {
-    const local = await listTree(options);
-    const theirs = remoteLayer
-      ? await listLayer(await client.fetchBlob(remoteLayer.digest))
-      : new Map();
-    files = diffContents(local, theirs);
-  }
+  const { remote, changed, files } = await diffTree(client, ref, options, layer);
   const target = refLabel(repository, ref);
   if (!remote) core.info(`${target} does not exist: everything is new`);
   else if (changed) core.info(`the remote artifact contents differs from the local one`);

@@ -10,6 +10,7 @@ import {
 } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { parseTag } from '../oci/reference.js';
+import { diffTree } from '../pipeline/diff.js';
 import { findUnchanged, manifestAnnotations, pushByDigest } from '../pipeline/push.js';
 import { applyTags, type ManifestRef } from '../pipeline/tags.js';
 import type { SignArtifactResult } from '../signing/attach.js';
@@ -28,6 +29,8 @@ import {
 import { resolveCreated } from './created.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
+import { changesMarkdown, postPreviewComment } from './preview.js';
+import { type PullRequestInfo, pullRequestOf } from './pull-request.js';
 import { connect } from './registry.js';
 import { ociRepositoryYaml } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
@@ -114,15 +117,28 @@ export async function publish(
   });
 
   const path = workspacePath(inputs, ctx);
-  const sign = await makeSigner?.(ctx);
-  core.info(`building artifact from ${relative(ctx.workspace, path) || '.'}`);
-  const layer = await buildLayer({
+  const buildOptions = {
     path,
     ignorePaths: ignorePatterns(inputs),
     resolveSymlinks: inputs.boolean('resolve-symlinks', false),
     workspace: ctx.workspace,
     tmpDir: process.env.RUNNER_TEMP,
-  });
+  };
+  // Pull-request previews: a fork gets a diff and a summary only; `comment` posts the preview.
+  const pr = pullRequestOf(ctx);
+  const comment = inputs.boolean('comment', false);
+  const preview = {
+    repository: repository.name,
+    path: relative(ctx.workspace, path) || '.',
+    compareTag: diffTag ?? 'latest',
+  };
+  if (pr?.fromFork) {
+    await forkPreview({ inputs, client, pr, comment, buildOptions, revision, source, ...preview });
+    return;
+  }
+  const sign = await makeSigner?.(ctx);
+  core.info(`building artifact from ${relative(ctx.workspace, path) || '.'}`);
+  const layer = await buildLayer(buildOptions);
   reportSkipped(layer.skipped);
   try {
     let manifest: ManifestRef | undefined;
@@ -187,11 +203,92 @@ export async function publish(
       rows.push(['Signature', signed.formats.map(code).join(' ')]);
       if (signed.certificateIdentity) rows.push(['Signed by', code(signed.certificateIdentity)]);
     }
+    const verifyYaml = signed ? ociRepositoryYaml(repository.name, tagged.tags[0], signed) : '';
+    let changes = '';
+    if (comment && pr) {
+      const diff = await diffTree(client, preview.compareTag, buildOptions, layer);
+      changes = `### Changes\n\n${changesMarkdown(repository.name, preview.compareTag, diff)}\n`;
+      const facts = { ...preview, diff, digest: manifest.digest, tags: tagged.tags, pushed };
+      await postPreviewComment(inputs.secret('github-token'), pr, {
+        ...facts,
+        revision: outputs.revision,
+        ...(verifyYaml ? { verifyYaml } : {}),
+      });
+    } else if (comment) {
+      core.info(
+        `comment: true comments on pull_request events only (this is ${ctx.eventName || 'no event'})`,
+      );
+    }
     await writeSummary(
       summaryOn,
-      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${signed ? ociRepositoryYaml(repository.name, tagged.tags[0], signed) : ''}`,
+      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${changes}${verifyYaml}`,
     );
   } finally {
     await layer.cleanup();
+  }
+}
+
+interface ForkPreview {
+  inputs: Inputs;
+  client: RegistryClient;
+  pr: PullRequestInfo;
+  comment: boolean;
+  buildOptions: Parameters<typeof buildLayer>[0];
+  repository: string;
+  path: string;
+  compareTag: string;
+  revision: string;
+  source: string;
+}
+
+/**
+ * A pull request from a fork: its `pull_request` token is read-only and it has no OIDC token, and
+ * under `pull_request_target` its content is untrusted while the token and signing identity are
+ * the base repository's. So: build, compare with the deployed tag, report; never push, sign or tag.
+ */
+async function forkPreview(f: ForkPreview): Promise<void> {
+  const layer = await buildLayer(f.buildOptions);
+  reportSkipped(layer.skipped);
+  let changes: string;
+  let diff: Awaited<ReturnType<typeof diffTree>> | undefined;
+  try {
+    diff = await diffTree(f.client, f.compareTag, f.buildOptions, layer);
+    changes = changesMarkdown(f.repository, f.compareTag, diff);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    changes = `Could not read ${code(`${f.repository}:${f.compareTag}`)} to compare: ${err.message}\n`;
+    core.warning(`could not compare with ${f.repository}:${f.compareTag}: ${err.message}`);
+  } finally {
+    await layer.cleanup();
+  }
+  const why = `pull request #${f.pr.number} comes from the fork ${f.pr.headRepo ?? '(deleted)'}: built and compared with ${f.compareTag} only; nothing pushed, signed or tagged (a fork's token is read-only and it has no OIDC token)`;
+  core.notice(why);
+  setOutputs({
+    digest: '',
+    repository: f.repository,
+    tags: [],
+    pushed: false,
+    signed: false,
+    source: f.source,
+    revision: f.revision,
+    'layer-digest': layer.digest,
+    fork: true,
+  });
+  await writeSummary(
+    f.inputs.boolean('summary', true),
+    `## Flux OCI preview of a fork: not published\n\n${why}.\n\n` +
+      `Layer ${code(layer.digest)} (${layer.size} bytes, ${layer.entries} entries), revision ${code(f.revision)}.\n\n### Changes\n\n${changes}`,
+  );
+  if (f.comment && diff) {
+    await postPreviewComment(f.inputs.secret('github-token'), f.pr, {
+      repository: f.repository,
+      path: f.path,
+      compareTag: f.compareTag,
+      diff,
+      tags: [],
+      pushed: false,
+      revision: f.revision,
+      notPublished: `Not published: ${why}.`,
+    });
   }
 }
