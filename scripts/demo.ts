@@ -44,7 +44,11 @@ try {
     inputs,
     workspace: ws,
     eventName: 'push',
-    event: { ref: 'refs/heads/main', head_commit: { id: sha, timestamp: '2026-11-20T14:03:07Z' } },
+    event: {
+      ref: 'refs/heads/main',
+      head_commit: { id: sha, timestamp: '2026-11-20T14:03:07Z' },
+      repository: { full_name: 'org/app-config', default_branch: 'main' },
+    },
     env: { GITHUB_SHA: sha, GITHUB_REF: 'refs/heads/main', ...oidc.env },
   });
   console.log(`\n--- action log (exit code ${r.exitCode}) ---\n${r.stdout}${r.stderr}`);

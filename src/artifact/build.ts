@@ -44,6 +44,8 @@ export interface Layer {
   readonly tarSize: number;
   /** Number of tar entries (directories and files, root `.` included). */
   readonly entries: number;
+  /** Number of regular files among them: 0 means an artifact that would empty a cluster. */
+  readonly files: number;
   readonly skipped: Readonly<WalkStats>;
   /** Removes the temporary file and its directory; safe to call twice. */
   cleanup(): Promise<void>;
@@ -85,6 +87,7 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
   let tarSize = 0;
   let size = 0;
   let entries = 0;
+  let files = 0;
 
   async function* tar(): AsyncGenerator<Buffer> {
     let pending: Buffer[] = [];
@@ -103,6 +106,7 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
     };
     for await (const e of walk(walkOpts, stats, plan)) {
       entries++;
+      if (e.type === 'file') files++;
       emit(encodeHeader(e));
       if (e.type === 'file' && e.size > 0) {
         for (const chunk of readExactly(e)) {
@@ -144,6 +148,7 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
     tarDigest: `sha256:${tarHash.digest('hex')}`,
     tarSize,
     entries,
+    files,
     skipped: stats,
     cleanup,
   };

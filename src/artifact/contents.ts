@@ -66,6 +66,26 @@ export async function listLayer(gz: Readable | AsyncIterable<Buffer>): Promise<C
   return out;
 }
 
+/**
+ * Whether a gzip-compressed layer holds at least one regular file. Stops reading at the first
+ * file, so a large artifact costs one short read, not a full download.
+ */
+export async function layerHasFiles(gz: Readable | AsyncIterable<Buffer>): Promise<boolean> {
+  const gunzip = createGunzip();
+  const feeding = pipeline(gz, gunzip).catch((err: unknown) => err);
+  try {
+    for await (const e of readTar(gunzip)) {
+      if (TYPES[e.typeflag] === 'file') return true;
+    }
+    const err = await feeding;
+    if (err) throw err;
+    return false;
+  } finally {
+    gunzip.destroy();
+    await feeding; // the destroyed pipeline settles (premature close) and closes the source
+  }
+}
+
 /** Lists what buildLayer would archive for these options (same walk, same ignore rules). */
 export async function listTree(options: BuildOptions): Promise<ContentMap> {
   const umask = options.umask ?? (await currentUmask());

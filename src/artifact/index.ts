@@ -5,6 +5,7 @@ export {
   type ContentMap,
   type ContentsDiff,
   diffContents,
+  layerHasFiles,
   listLayer,
   listTree,
 } from './contents.js';

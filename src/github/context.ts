@@ -47,12 +47,40 @@ export interface Provenance {
   sha: string;
   /** Pull request number for pull_request* events. */
   pr?: number;
-  /** The commit's timestamp when the payload carries it. */
+  /** The commit's timestamp when the payload (or git, see checkout.ts) gives it. */
   commitTime?: string;
+  /** The repository's default branch (payload `repository.default_branch`), when known. */
+  defaultBranch?: string;
+  /** The commit comes from another repository (a fork's PR or a fork's workflow_run). */
+  fork?: boolean;
+  /** workflow_run triggered by a pull_request* run (its number may be missing for forks). */
+  fromPullRequest?: boolean;
+  /** For pull_request* events: the commits actions/checkout may have put in the workspace. */
+  pull?: { headSha: string; baseSha?: string; baseRef?: string; mergeSha?: string };
 }
 
-const PR_EVENTS = new Set(['pull_request', 'pull_request_target', 'pull_request_review']);
-const KNOWN_EVENTS = new Set(['push', 'release', 'workflow_dispatch', ...PR_EVENTS]);
+const PR_EVENTS = new Set([
+  'pull_request',
+  'pull_request_target',
+  'pull_request_review',
+  'pull_request_review_comment',
+]);
+/** Events with documented defaults (README "Defaults per event"); others need `tags`. */
+const KNOWN_EVENTS = new Set([
+  'push',
+  'release',
+  'workflow_dispatch',
+  'schedule',
+  'repository_dispatch',
+  'merge_group',
+  'workflow_run',
+  'create',
+  ...PR_EVENTS,
+]);
+
+export function isPullRequestEvent(eventName: string): boolean {
+  return PR_EVENTS.has(eventName);
+}
 
 /** A field of the event payload (or any JSON object) by path; undefined when absent. */
 export function get(obj: unknown, ...path: string[]): unknown {
@@ -68,7 +96,7 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function parseRef(ref: string): Pick<Provenance, 'refName' | 'refType'> {
+export function parseRef(ref: string): Pick<Provenance, 'refName' | 'refType'> {
   if (ref.startsWith('refs/heads/')) return { refName: ref.slice(11), refType: 'branch' };
   if (ref.startsWith('refs/tags/')) return { refName: ref.slice(10), refType: 'tag' };
   return {};
@@ -78,30 +106,84 @@ export function isKnownEvent(eventName: string): boolean {
   return KNOWN_EVENTS.has(eventName);
 }
 
+/** `commit.timestamp` when that commit is the one built. */
+function timeOf(commit: unknown, sha: string): string | undefined {
+  return str(get(commit, 'id')) === sha ? str(get(commit, 'timestamp')) : undefined;
+}
+
 /** Derives the ref, commit and PR number from the event, per event type. */
 export function provenance(ctx: WorkflowContext): Provenance {
+  const repoName = str(get(ctx.event, 'repository', 'full_name'));
+  // schedule payloads carry no repository; a scheduled run is always on the default branch.
+  const defaultBranch =
+    str(get(ctx.event, 'repository', 'default_branch')) ??
+    (ctx.eventName === 'schedule' ? parseRef(ctx.ref).refName : undefined);
+  const base = { defaultBranch };
   if (PR_EVENTS.has(ctx.eventName)) {
     const pr = get(ctx.event, 'pull_request');
     const headSha = str(get(pr, 'head', 'sha')) ?? ctx.sha;
     const number = get(pr, 'number') ?? get(ctx.event, 'number');
+    const headRepo = str(get(pr, 'head', 'repo', 'full_name'));
     return {
+      ...base,
       refName: str(get(pr, 'head', 'ref')),
       refType: 'branch',
       sha: headSha,
       pr: typeof number === 'number' ? number : undefined,
+      fork: headRepo !== undefined && repoName !== undefined && headRepo !== repoName,
+      pull: {
+        headSha,
+        baseSha: str(get(pr, 'base', 'sha')),
+        baseRef: str(get(pr, 'base', 'ref')),
+        // pull_request runs on refs/pull/N/merge: GITHUB_SHA is the merge commit checked out.
+        mergeSha:
+          ctx.ref.endsWith('/merge') && ctx.sha
+            ? ctx.sha
+            : (str(get(pr, 'merge_commit_sha')) ?? undefined),
+      },
     };
   }
   if (ctx.eventName === 'release') {
     const tag = str(get(ctx.event, 'release', 'tag_name'));
     return tag
-      ? { refName: tag, refType: 'tag', sha: ctx.sha }
-      : { ...parseRef(ctx.ref), sha: ctx.sha };
+      ? { ...base, refName: tag, refType: 'tag', sha: ctx.sha }
+      : { ...base, ...parseRef(ctx.ref), sha: ctx.sha };
   }
-  const fromRef = parseRef(ctx.ref);
-  const headCommit = get(ctx.event, 'head_commit');
-  const commitTime =
-    str(get(headCommit, 'id')) === ctx.sha ? str(get(headCommit, 'timestamp')) : undefined;
-  return { ...fromRef, sha: ctx.sha, commitTime };
+  if (ctx.eventName === 'workflow_run') {
+    // The run that triggered this one: its branch and commit, not the default branch's tip.
+    const run = get(ctx.event, 'workflow_run');
+    const sha = str(get(run, 'head_sha')) ?? ctx.sha;
+    const headRepo = str(get(run, 'head_repository', 'full_name'));
+    const prs = get(run, 'pull_requests');
+    const prNumber = Array.isArray(prs) ? get(prs[0], 'number') : undefined;
+    const fromPr = str(get(run, 'event'))?.startsWith('pull_request') ?? false;
+    return {
+      ...base,
+      refName: str(get(run, 'head_branch')),
+      refType: 'branch',
+      sha,
+      pr: fromPr && typeof prNumber === 'number' ? prNumber : undefined,
+      commitTime: timeOf(get(run, 'head_commit'), sha),
+      fromPullRequest: fromPr,
+      fork: headRepo !== undefined && repoName !== undefined && headRepo !== repoName,
+    };
+  }
+  if (ctx.eventName === 'merge_group') {
+    const group = get(ctx.event, 'merge_group');
+    const sha = str(get(group, 'head_sha')) ?? ctx.sha;
+    return {
+      ...base,
+      ...parseRef(str(get(group, 'head_ref')) ?? ctx.ref),
+      sha,
+      commitTime: timeOf(get(group, 'head_commit'), sha),
+    };
+  }
+  return {
+    ...base,
+    ...parseRef(ctx.ref),
+    sha: ctx.sha,
+    commitTime: timeOf(get(ctx.event, 'head_commit'), ctx.sha),
+  };
 }
 
 /** `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY`, so GHES works. */
@@ -151,8 +233,28 @@ export function tagVariables(p: Provenance): TagVariables {
   return vars;
 }
 
-/** The tags an event gets when the `tags` input is not set. */
-export function defaultTags(eventName: string, p: Provenance): string[] {
+export type LatestMode = 'auto' | 'true' | 'false';
+
+/** Whether `latest` joins the default tags (the `latest` input, like metadata-action's flavor). */
+export function wantsLatest(p: Provenance, mode: LatestMode): boolean {
+  if (p.pr !== undefined || mode === 'false') return false;
+  if (mode === 'true') return true;
+  // auto: the repository's own default branch only; a fork's "main" is not ours.
+  return (
+    p.refType === 'branch' && p.refName !== undefined && p.refName === p.defaultBranch && !p.fork
+  );
+}
+
+/**
+ * The tags an event gets when the `tags` input is not set (the table in README "Defaults per
+ * event"): pull requests `pr-<number>`; Git tags the tag; branches `<branch>-<short sha>`, plus
+ * `latest` on the default branch (`latest: auto`).
+ */
+export function defaultTags(
+  eventName: string,
+  p: Provenance,
+  latest: LatestMode = 'auto',
+): string[] {
   const vars = tagVariables(p);
   if (p.pr !== undefined) return [`pr-${vars.pr}`];
   if (!KNOWN_EVENTS.has(eventName)) {
@@ -161,8 +263,15 @@ export function defaultTags(eventName: string, p: Provenance): string[] {
       'tags',
     );
   }
-  if (vars.tag) return [vars.tag];
-  if (vars.branch) return ['latest', sanitizeTag(`${vars.branch}-${vars['short-sha']}`)];
+  if (PR_EVENTS.has(eventName) || p.fromPullRequest) {
+    throw new UserError(
+      `cannot derive default tags: the ${eventName} payload names no pull request number (a fork's pull request has none in workflow_run); set the tags input`,
+      'tags',
+    );
+  }
+  const withLatest = (tags: string[]) => (wantsLatest(p, latest) ? ['latest', ...tags] : tags);
+  if (vars.tag) return withLatest([vars.tag]);
+  if (vars.branch) return withLatest([sanitizeTag(`${vars.branch}-${vars['short-sha']}`)]);
   throw new UserError(
     `cannot derive default tags: the workflow ref is neither a branch nor a tag; set the tags input`,
     'tags',

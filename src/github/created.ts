@@ -23,8 +23,7 @@ export async function resolveCreated(
     const fromGit = await commitTimeFromGit(p.sha, workspace);
     if (fromGit) return fromGit;
     core.warning(
-      'created: the commit time is not in the event payload and git could not read it ' +
-        '(check out the repository first); using the current time, so re-runs will change the digest',
+      `created: neither the event payload nor a git checkout in the workspace gives the time of commit ${p.sha.slice(0, 7) || '(none)'}; using the current time, so re-runs change the digest; check out the repository with actions/checkout, or set created: epoch`,
     );
     return rfc3339(now());
   }

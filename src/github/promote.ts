@@ -9,7 +9,8 @@ import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag } from '../signing/types.js';
 import { type VerifyResult, verifyArtifact } from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
-import { readRef, resolveDigest } from './artifact-ref.js';
+import { readRef, refLabel, resolveDigest } from './artifact-ref.js';
+import { guardArtifactHasFiles } from './content-guard.js';
 import { contextFromEnv, expandTag, provenance, tagVariables } from './context.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
@@ -51,6 +52,12 @@ export async function promote(inputs: Inputs): Promise<void> {
   // 1. Everything below works on the digest the ref points at now; a tag may move meanwhile.
   const digest = await resolveDigest(source.client, ref);
   if (!ref.includes(':')) core.info(`${source.repository.name}:${ref} is ${digest}`);
+  // An artifact with no files would empty every cluster that follows these tags.
+  await guardArtifactHasFiles(source.client, digest, {
+    inputs,
+    label: `${refLabel(source.repository, ref)}${ref.includes(':') ? '' : ` (${digest})`}`,
+    tags,
+  });
 
   // 2. Verify with Flux's rules, on the source, before anything is written.
   let verified: VerifyResult | undefined;

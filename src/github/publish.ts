@@ -16,6 +16,8 @@ import { applyTags, type ManifestRef } from '../pipeline/tags.js';
 import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
 import { UserError } from '../util/errors.js';
+import { readCheckout, reconcile } from './checkout.js';
+import { guardBuiltLayer } from './content-guard.js';
 import {
   contextFromEnv,
   defaultRevision,
@@ -87,8 +89,20 @@ export async function publish(
   makeSigner?: (ctx: WorkflowContext) => Promise<SignStep | undefined>,
 ): Promise<void> {
   const ctx = contextFromEnv();
-  const prov = provenance(ctx);
   const { repository, client } = connect(inputs);
+  const path = workspacePath(inputs, ctx);
+  // What is packaged is what is checked out: revision, created and tags describe HEAD.
+  const packaged = reconcile(
+    ctx,
+    provenance(ctx),
+    await readCheckout(path, ctx.workspace),
+    inputs.choice('pr-content', ['head', 'merge'] as const, 'head'),
+  );
+  for (const note of packaged.notes) {
+    if (packaged.checkout) core.notice(note);
+    else core.info(note);
+  }
+  const prov = packaged.provenance;
   const summaryOn = inputs.boolean('summary', true);
 
   const source = inputs.string('source') ?? defaultSource(ctx);
@@ -103,7 +117,22 @@ export async function publish(
   }
   const vars = tagVariables(prov);
   const tagInput = inputs.list('tags');
-  const tags = (tagInput ?? defaultTags(ctx.eventName, prov)).map((t) =>
+  const latest = inputs.choice('latest', ['auto', 'true', 'false'] as const, 'auto');
+  if (
+    !tagInput &&
+    latest === 'auto' &&
+    prov.refType === 'branch' &&
+    !prov.defaultBranch &&
+    prov.pr === undefined
+  ) {
+    core.notice(
+      'latest: the event payload does not name the default branch, so latest is not moved; set latest: true to move it',
+    );
+  }
+  if (tagInput && latest !== 'auto') {
+    core.warning('input latest applies to the default tags only; list latest in tags instead');
+  }
+  const tags = (tagInput ?? defaultTags(ctx.eventName, prov, latest)).map((t) =>
     parseTag(expandTag(t, vars), { input: 'tags' }),
   );
   const diffTag = inputs.string('diff-tag');
@@ -116,7 +145,6 @@ export async function publish(
     extra: inputs.pairs('annotations'),
   });
 
-  const path = workspacePath(inputs, ctx);
   const buildOptions = {
     path,
     ignorePaths: ignorePatterns(inputs),
@@ -141,6 +169,13 @@ export async function publish(
   const layer = await buildLayer(buildOptions);
   reportSkipped(layer.skipped);
   try {
+    // Before the first registry write: an empty tree must never reach a tag clusters follow.
+    guardBuiltLayer(layer, {
+      inputs,
+      path,
+      workspace: ctx.workspace,
+      given: inputs.string('path') ?? '.',
+    });
     let manifest: ManifestRef | undefined;
     let pushed = false;
     if (diffTag) {

@@ -74,7 +74,13 @@ describe('bad inputs fail clearly and change nothing', () => {
       () => push({ 'resolve-symlinks': 'yes' }),
       /resolve-symlinks must be true or false/,
     ],
-    ['unknown event without tags', () => push({}, { eventName: 'schedule' }), /tags/],
+    ['unknown event without tags', () => push({}, { eventName: 'issue_comment' }), /tags/],
+    ['bad latest', () => push({ latest: 'sometimes' }), /latest must be one of auto, true, false/],
+    [
+      'bad pr-content',
+      () => push({ 'pr-content': 'base' }),
+      /pr-content must be one of head, merge/,
+    ],
     [
       'tag: bad digest',
       () =>

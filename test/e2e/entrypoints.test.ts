@@ -15,6 +15,7 @@ const SHA = '9f2c4b1e8d7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e';
 const pushEvent = {
   ref: 'refs/heads/main',
   head_commit: { id: SHA, timestamp: '2026-11-20T14:03:07+01:00' },
+  repository: { full_name: 'org/app-config', default_branch: 'main' },
 };
 
 function makeTree(): string {

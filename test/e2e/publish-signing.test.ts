@@ -117,6 +117,7 @@ describe(
         event: {
           ref: 'refs/heads/main',
           head_commit: { id: SHA, timestamp: '2026-11-20T12:00:00Z' },
+          repository: { full_name: 'org/app-config', default_branch: 'main' },
           ...event,
         },
         workspace: ws,

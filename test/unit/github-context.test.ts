@@ -26,7 +26,11 @@ const pushPayload = {
   ref: 'refs/heads/main',
   before: '0000000000000000000000000000000000000000',
   after: SHA,
-  repository: { full_name: 'org/app-config', html_url: 'https://github.com/org/app-config' },
+  repository: {
+    full_name: 'org/app-config',
+    html_url: 'https://github.com/org/app-config',
+    default_branch: 'main',
+  },
   head_commit: {
     id: SHA,
     tree_id: 'abc',
@@ -111,19 +115,29 @@ describe('context defaults per event', () => {
   });
 
   test('workflow_dispatch on a branch and on a tag', () => {
-    const dispatch = { ref: 'refs/heads/release-1.x', inputs: { env: 'prod' } };
+    const dispatch = {
+      ref: 'refs/heads/release-1.x',
+      inputs: { env: 'prod' },
+      repository: { default_branch: 'main' },
+    };
     const onBranch = provenance(ctx('workflow_dispatch', 'refs/heads/release-1.x', dispatch));
-    assert.deepEqual(defaultTags('workflow_dispatch', onBranch), ['latest', 'release-1.x-9f2c4b1']);
+    // Not the default branch: latest stays where it is (latest: auto).
+    assert.deepEqual(defaultTags('workflow_dispatch', onBranch), ['release-1.x-9f2c4b1']);
+    assert.deepEqual(defaultTags('workflow_dispatch', onBranch, 'true'), [
+      'latest',
+      'release-1.x-9f2c4b1',
+    ]);
     const onTag = provenance(ctx('workflow_dispatch', 'refs/tags/v3.0.0', dispatch));
     assert.deepEqual(defaultTags('workflow_dispatch', onTag), ['v3.0.0']);
   });
 
   test('an unknown event has no default tags: a clear error naming the tags input', () => {
-    const p = provenance(ctx('schedule', 'refs/heads/main', { schedule: '0 0 * * *' }));
+    const p = provenance(ctx('issue_comment', 'refs/heads/main', { action: 'created' }));
     assert.equal(defaultRevision(p), `main@sha1:${SHA}`);
     assert.throws(
-      () => defaultTags('schedule', p),
-      (e: unknown) => e instanceof UserError && e.input === 'tags' && /schedule/.test(e.message),
+      () => defaultTags('issue_comment', p),
+      (e: unknown) =>
+        e instanceof UserError && e.input === 'tags' && /issue_comment/.test(e.message),
     );
   });
 

@@ -1,0 +1,203 @@
+// Checkout awareness: what is packaged is what is checked out, so the revision and `created`
+// are read from git in the workspace (HEAD, its parents, its commit time) and checked against
+// what the event says should be there. Works on depth-1 clones (actions/checkout's default):
+// git log shows a shallow commit without parents (the shallow graft), but the raw commit object
+// still names them, and the commit's own time is in it too.
+import { execFile } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { UserError } from '../util/errors.js';
+import { isPullRequestEvent, type Provenance, type WorkflowContext } from './context.js';
+
+const run = promisify(execFile);
+
+/** The commit checked out in the workspace, as git reports it. */
+export interface Checkout {
+  /** The repository's top-level directory. */
+  dir: string;
+  head: string;
+  parents: string[];
+  /** Committer time of HEAD (RFC 3339 with offset). */
+  commitTime: string;
+  shallow: boolean;
+  /** The branch HEAD is attached to (actions/checkout checks branches out as local branches). */
+  branch?: string;
+  /** Tags pointing at HEAD (a tag checkout is detached at the tag). */
+  tags: string[];
+}
+
+async function git(cwd: string, ceiling: string, args: string[]): Promise<string | undefined> {
+  try {
+    const { stdout } = await run(
+      'git',
+      // The workspace may belong to another user (containers, act); reading it is safe here:
+      // log/rev-parse/tag run no hooks and touch no index, and fsmonitor is turned off.
+      ['-c', 'safe.directory=*', '-c', 'core.fsmonitor=false', ...args],
+      {
+        cwd,
+        env: { ...process.env, GIT_CEILING_DIRECTORIES: ceiling, LC_ALL: 'C' },
+        timeout: 15_000,
+        maxBuffer: 1 << 20,
+      },
+    );
+    return stdout.trim();
+  } catch {
+    return undefined; // no git, not a repository, or an unborn HEAD
+  }
+}
+
+/**
+ * Reads the checkout that holds `path` (a directory or file inside the workspace). Looks no
+ * higher than the workspace, so a runner's own repository above it is never mistaken for it.
+ * `undefined` when git is missing or there is no repository with a commit.
+ */
+export async function readCheckout(path: string, workspace: string): Promise<Checkout | undefined> {
+  let start = resolve(path);
+  if (!existsSync(start)) return undefined;
+  if (!statSync(start).isDirectory()) start = dirname(start);
+  const ceiling = dirname(resolve(workspace));
+  const log = await git(start, ceiling, ['log', '-1', '--format=%H%n%cI', 'HEAD']);
+  if (!log) return undefined;
+  const [head = '', commitTime = ''] = log.split('\n');
+  if (!/^[0-9a-f]{40}$/.test(head)) return undefined;
+  const [raw, dir, shallow, branch, tags] = await Promise.all([
+    git(start, ceiling, ['cat-file', 'commit', head]),
+    git(start, ceiling, ['rev-parse', '--show-toplevel']),
+    git(start, ceiling, ['rev-parse', '--is-shallow-repository']),
+    git(start, ceiling, ['symbolic-ref', '-q', '--short', 'HEAD']),
+    git(start, ceiling, ['tag', '--points-at', 'HEAD']),
+  ]);
+  return {
+    dir: dir ?? start,
+    head,
+    parents: parentsOf(raw ?? ''),
+    commitTime,
+    shallow: shallow === 'true',
+    branch: branch || undefined,
+    tags: (tags ?? '').split('\n').filter((t) => t !== ''),
+  };
+}
+
+/** The `parent` header lines of a raw commit object (before the first blank line). */
+function parentsOf(raw: string): string[] {
+  const header = raw.split('\n\n', 1)[0] ?? '';
+  return [...header.matchAll(/^parent ([0-9a-f]{40})$/gm)].map((m) => m[1] as string);
+}
+
+/** `pr-content`: what a pull_request* job may package. */
+export type PrContent = 'head' | 'merge';
+
+export interface Packaged {
+  /** Describes what is checked out (or, without git, what the event names). */
+  provenance: Provenance;
+  /** One-line notices for the log (mismatches that were relabelled, missing git). */
+  notes: string[];
+  checkout?: Checkout;
+}
+
+const short = (sha: string) => sha.slice(0, 7);
+
+/** The exact checkout step that puts a PR's head commit in the workspace. */
+const HEAD_CHECKOUT =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, shown as is
+  '"- uses: actions/checkout@v7" with "with: ref: ${{ github.event.pull_request.head.sha }}"';
+
+/**
+ * Reconciles the event's provenance with the checkout. Pull requests: the head commit is
+ * packaged, or the job fails with the checkout lines to use; with `pr-content: merge` a merge
+ * commit is packaged and labelled as the merge commit. Other events: a HEAD other than the
+ * event's commit is packaged and labelled as what it is, with a notice.
+ */
+export function reconcile(
+  ctx: WorkflowContext,
+  event: Provenance,
+  checkout: Checkout | undefined,
+  prContent: PrContent = 'head',
+): Packaged {
+  if (!checkout) {
+    return {
+      provenance: event,
+      notes: [
+        `no git checkout in the workspace ${ctx.workspace}: revision and created come from the event (commit ${short(event.sha)}), which cannot be checked against the files`,
+      ],
+    };
+  }
+  const fromGit = { ...event, commitTime: checkout.commitTime };
+  if (checkout.head === event.sha) return { provenance: fromGit, notes: [], checkout };
+
+  if (isPullRequestEvent(ctx.eventName) && event.pull) {
+    return reconcilePull(ctx, event, checkout, prContent);
+  }
+  // Not the event's commit (e.g. `ref:` given to actions/checkout): label what is there.
+  const name = checkout.branch
+    ? { refName: checkout.branch, refType: 'branch' as const }
+    : checkout.tags[0]
+      ? { refName: checkout.tags[0], refType: 'tag' as const }
+      : { refName: undefined, refType: undefined };
+  const provenance: Provenance = {
+    ...event,
+    ...name,
+    sha: checkout.head,
+    commitTime: checkout.commitTime,
+  };
+  const hint =
+    ctx.eventName === 'workflow_run'
+      ? // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, shown as is
+        '; to build the triggering run\'s commit, give actions/checkout "ref: ${{ github.event.workflow_run.head_sha }}"'
+      : '';
+  return {
+    provenance,
+    notes: [
+      `the workspace holds commit ${short(checkout.head)}${name.refName ? ` (${name.refName})` : ''}, not the event's ${short(event.sha)}: packaging and labelling what is checked out${hint}`,
+    ],
+    checkout,
+  };
+}
+
+function reconcilePull(
+  ctx: WorkflowContext,
+  event: Provenance,
+  checkout: Checkout,
+  prContent: PrContent,
+): Packaged {
+  const pull = event.pull as NonNullable<Provenance['pull']>;
+  const pr = event.pr !== undefined ? `pull request #${event.pr}` : 'the pull request';
+  const head = checkout.head;
+  const isMerge =
+    head === pull.mergeSha ||
+    (checkout.parents.length === 2 && checkout.parents[1] === pull.headSha);
+  const isBase =
+    head === pull.baseSha || (ctx.eventName === 'pull_request_target' && head === ctx.sha);
+  if (isMerge && prContent === 'merge') {
+    return {
+      provenance: {
+        ...event,
+        refName: event.pr !== undefined ? `pull/${event.pr}/merge` : undefined,
+        refType: undefined,
+        sha: head,
+        commitTime: checkout.commitTime,
+      },
+      notes: [
+        `packaging the merge commit ${short(head)} of ${pr} (its head ${short(pull.headSha)} merged into ${pull.baseRef ?? 'the base'}), labelled as such (pr-content: merge)`,
+      ],
+      checkout,
+    };
+  }
+  let what: string;
+  if (isMerge) {
+    const ref = event.pr !== undefined ? `refs/pull/${event.pr}/merge` : 'refs/pull/N/merge';
+    what = `the merge commit ${short(head)} of ${pr} (${ref}, actions/checkout's default), not its head ${short(pull.headSha)}`;
+  } else if (isBase) {
+    what = `the base branch ${pull.baseRef ?? ''} at ${short(head)} (what ${ctx.eventName} checks out by default), not ${pr}'s head ${short(pull.headSha)}`;
+  } else {
+    what = `commit ${short(head)}, which is neither ${pr}'s head ${short(pull.headSha)} nor its merge commit`;
+  }
+  const alt = isMerge
+    ? ', or set pr-content: merge to publish the merge result labelled as such'
+    : '';
+  throw new UserError(
+    `the workspace holds ${what}, so the artifact would not contain the commit it is labelled with; nothing was pushed; check out the head with ${HEAD_CHECKOUT}${alt}`,
+    isMerge ? 'pr-content' : 'path',
+  );
+}

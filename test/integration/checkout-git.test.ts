@@ -1,0 +1,225 @@
+// Checkout awareness against real git repositories made here: depth-1 clones, GitHub's
+// refs/pull/N/merge test-merge commit, a base-branch checkout, a tag checkout, an empty
+// workspace, and a workspace inside another repository.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { readCheckout, reconcile } from '../../src/github/checkout.js';
+import {
+  defaultRevision,
+  defaultTags,
+  provenance,
+  type WorkflowContext,
+} from '../../src/github/context.js';
+import { resolveCreated } from '../../src/github/created.js';
+import { UserError } from '../../src/util/errors.js';
+import { checkoutLike, git, makeOrigin, type Origin } from '../harness/git.js';
+
+let root: string;
+let origin: Origin;
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'checkout-'));
+  origin = makeOrigin(root);
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** A pull_request payload as GitHub sends it for this origin's PR (fields used here). */
+function prEvent(o: Origin) {
+  return {
+    action: 'synchronize',
+    number: o.pr,
+    pull_request: {
+      number: o.pr,
+      merge_commit_sha: o.merge,
+      head: {
+        ref: 'feature/preview',
+        sha: o.head,
+        repo: { full_name: 'org/app-config', default_branch: 'main' },
+      },
+      base: { ref: 'main', sha: o.base, repo: { full_name: 'org/app-config' } },
+    },
+    repository: { full_name: 'org/app-config', default_branch: 'main' },
+  };
+}
+
+function ctx(
+  eventName: string,
+  ref: string,
+  sha: string,
+  event: object,
+  ws: string,
+): WorkflowContext {
+  return {
+    eventName,
+    event: event as Record<string, unknown>,
+    ref,
+    sha,
+    serverUrl: 'https://github.com',
+    repository: 'org/app-config',
+    workspace: ws,
+  };
+}
+
+async function packagedFor(c: WorkflowContext, prContent: 'head' | 'merge' = 'head') {
+  return reconcile(c, provenance(c), await readCheckout(c.workspace, c.workspace), prContent);
+}
+
+const refusal =
+  (input: string, ...patterns: RegExp[]) =>
+  (e: unknown) =>
+    e instanceof UserError &&
+    e.input === input &&
+    !e.message.includes('\n') &&
+    patterns.every((p) => p.test(e.message));
+
+describe('checkout awareness (real git)', () => {
+  test('depth-1 merge checkout of refs/pull/N/merge: shallow, two parents, head as 2nd parent', async () => {
+    const ws = checkoutLike(origin, `refs/pull/${origin.pr}/merge`, { root });
+    const co = await readCheckout(ws, ws);
+    assert.ok(co);
+    assert.equal(co.head, origin.merge);
+    assert.deepEqual(co.parents, [origin.base, origin.head]);
+    assert.equal(co.shallow, true);
+    assert.equal(new Date(co.commitTime).toISOString(), new Date(origin.mergeTime).toISOString());
+  });
+
+  test('pull_request on the default merge checkout is refused with the checkout lines', async () => {
+    const ws = checkoutLike(origin, `refs/pull/${origin.pr}/merge`, { root });
+    const c = ctx(
+      'pull_request',
+      `refs/pull/${origin.pr}/merge`,
+      origin.merge,
+      prEvent(origin),
+      ws,
+    );
+    await assert.rejects(
+      packagedFor(c),
+      refusal(
+        'pr-content',
+        /merge commit/,
+        /ref: \$\{\{ github\.event\.pull_request\.head\.sha \}\}/,
+        /actions\/checkout@v7/,
+        /nothing was pushed/,
+      ),
+    );
+  });
+
+  test('the merge is recognised by its parents even when GITHUB_SHA and merge_commit_sha are stale', async () => {
+    const ws = checkoutLike(origin, `refs/pull/${origin.pr}/merge`, { root });
+    const ev = prEvent(origin);
+    ev.pull_request.merge_commit_sha = 'f'.repeat(40);
+    const c = ctx('pull_request_review', 'refs/heads/feature/preview', 'e'.repeat(40), ev, ws);
+    await assert.rejects(packagedFor(c), refusal('pr-content', /merge commit/));
+  });
+
+  test('pr-content: merge packages the merge commit labelled truthfully, created from its commit time', async () => {
+    const ws = checkoutLike(origin, `refs/pull/${origin.pr}/merge`, { root });
+    const c = ctx(
+      'pull_request',
+      `refs/pull/${origin.pr}/merge`,
+      origin.merge,
+      prEvent(origin),
+      ws,
+    );
+    const p = await packagedFor(c, 'merge');
+    assert.equal(defaultRevision(p.provenance), `pull/${origin.pr}/merge@sha1:${origin.merge}`);
+    assert.deepEqual(defaultTags('pull_request', p.provenance), [`pr-${origin.pr}`]);
+    assert.equal(await resolveCreated(undefined, p.provenance, ws), '2026-01-04T13:00:00Z');
+  });
+
+  test('depth-1 head checkout: revision and created describe the head commit, same on a re-run', async () => {
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const ws = checkoutLike(origin, origin.head, { root });
+      const c = ctx(
+        'pull_request',
+        `refs/pull/${origin.pr}/merge`,
+        origin.merge,
+        prEvent(origin),
+        ws,
+      );
+      const p = await packagedFor(c);
+      assert.deepEqual(p.notes, []);
+      runs.push({
+        revision: defaultRevision(p.provenance),
+        created: await resolveCreated(undefined, p.provenance, ws),
+      });
+    }
+    assert.deepEqual(runs[0], {
+      revision: `feature/preview@sha1:${origin.head}`,
+      created: '2026-01-02T09:00:00Z',
+    });
+    assert.deepEqual(runs[1], runs[0]);
+  });
+
+  test('pull_request_target on its default base checkout is refused naming the base branch', async () => {
+    const ws = checkoutLike(origin, 'refs/heads/main', { root, branch: 'main' });
+    const c = ctx('pull_request_target', 'refs/heads/main', origin.base, prEvent(origin), ws);
+    await assert.rejects(
+      packagedFor(c),
+      refusal('path', /base branch main/, /pull_request_target/, /head\.sha/),
+    );
+  });
+
+  test('a PR job with some unrelated commit checked out is refused', async () => {
+    const ws = checkoutLike(origin, origin.first, { root });
+    const c = ctx(
+      'pull_request',
+      `refs/pull/${origin.pr}/merge`,
+      origin.merge,
+      prEvent(origin),
+      ws,
+    );
+    await assert.rejects(packagedFor(c), refusal('path', /neither/));
+  });
+
+  test('push: git clone --depth 1 of main; HEAD is GITHUB_SHA; latest on the default branch', async () => {
+    const ws = join(root, 'clone-main');
+    git(root, ['clone', '-q', '--depth', '1', '--branch', 'main', origin.url, ws]);
+    const event = {
+      ref: 'refs/heads/main',
+      after: origin.base,
+      repository: { default_branch: 'main' },
+    };
+    const c = ctx('push', 'refs/heads/main', origin.base, event, ws);
+    const p = await packagedFor(c);
+    assert.equal((await readCheckout(ws, ws))?.shallow, true);
+    assert.deepEqual(p.notes, []);
+    assert.equal(p.provenance.commitTime, (await readCheckout(ws, ws))?.commitTime);
+    assert.deepEqual(defaultTags('push', p.provenance), [
+      'latest',
+      `main-${origin.base.slice(0, 7)}`,
+    ]);
+  });
+
+  test('workflow_dispatch with ref: a tag checked out: labelled as the tag, with a notice', async () => {
+    git(origin.dir, ['tag', '-f', 'v1.0.0', origin.first]);
+    const ws = checkoutLike(origin, 'refs/tags/v1.0.0', { root });
+    git(ws, ['tag', 'v1.0.0', 'HEAD']); // actions/checkout fetches a tag ref into refs/tags
+    const c = ctx(
+      'workflow_dispatch',
+      'refs/heads/main',
+      origin.base,
+      { ref: 'refs/heads/main', repository: { default_branch: 'main' } },
+      ws,
+    );
+    const p = await packagedFor(c);
+    assert.equal(defaultRevision(p.provenance), `v1.0.0@sha1:${origin.first}`);
+    assert.deepEqual(defaultTags('workflow_dispatch', p.provenance), ['v1.0.0']);
+    assert.match(p.notes[0] ?? '', /not the event's/);
+  });
+
+  test('an empty workspace, and one inside another repository, have no checkout', async () => {
+    const empty = mkdtempSync(join(root, 'empty-'));
+    assert.equal(await readCheckout(empty, empty), undefined);
+    const inner = join(origin.dir, 'runner-work', 'ws');
+    mkdirSync(inner, { recursive: true });
+    assert.equal(await readCheckout(inner, inner), undefined, 'never the repository above');
+    const c = ctx('push', 'refs/heads/main', origin.base, {}, empty);
+    const p = await packagedFor(c);
+    assert.match(p.notes[0] ?? '', /no git checkout/);
+    assert.equal(p.provenance.sha, origin.base);
+  });
+});
