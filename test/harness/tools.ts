@@ -21,7 +21,8 @@ export type ToolName =
   | 'node24'
   | 'docker-registry'
   | 'htpasswd'
-  | 'go';
+  | 'go'
+  | 'act';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -29,7 +30,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const TOOLS_BIN = join(process.env.TOOLS_DIR ?? join(REPO_ROOT, '.tools'), 'bin');
 
 /** Built or downloaded into TOOLS_BIN; everything else comes from the system. */
-const PINNED = new Set<ToolName>(['flux', 'crane', 'oras', 'cosign2', 'cosign3', 'node24']);
+const PINNED = new Set<ToolName>(['flux', 'crane', 'oras', 'cosign2', 'cosign3', 'node24', 'act']);
 
 /** Tests start the distribution registry by this path (the Debian package's binary). */
 const SYSTEM_PATHS: Partial<Record<ToolName, string>> = {
