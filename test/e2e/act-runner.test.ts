@@ -31,9 +31,12 @@ function crane(args: string[]): Promise<{ code: number; out: string }> {
   });
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: fixture payloads are patched field by field
+type Payload = Record<string, any>;
+
 /** The fixture payload with the origin's commits in place of the fixture's. */
-function payload(name: string, patch: (p: Record<string, any>) => void): Record<string, unknown> {
-  const p = structuredClone(fixturePayload(name)) as Record<string, any>;
+function payload(name: string, patch: (p: Payload) => void): Record<string, unknown> {
+  const p = structuredClone(fixturePayload(name)) as Payload;
   patch(p);
   return p;
 }
