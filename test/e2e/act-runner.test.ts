@@ -77,10 +77,13 @@ describe(
       featureHead = git(origin.dir, ['rev-parse', 'HEAD']);
       git(origin.dir, ['checkout', '-q', 'main']);
       registry = await startRegistry();
-      repo = `${registry.host}/${REPO}`;
+      repo = `${registry.host}/${REPO}/manifests`;
       keyless = await startKeyless({ repository: REPO, ref: 'refs/heads/main', sha: origin.base });
       api = await startGitHubApi({
-        tokens: { 'tok-write': { 'pull-requests': 'write', packages: 'write' } },
+        tokens: {
+          'tok-write': { 'pull-requests': 'write', packages: 'write' },
+          'tok-read': { 'pull-requests': 'read', packages: 'read' },
+        },
         owners: { org: 'Organization' },
         registry: registry.host,
       });
@@ -102,6 +105,7 @@ describe(
       body: Record<string, unknown>,
       env: Record<string, string> = {},
       vars: Record<string, string> = {},
+      token = 'tok-write',
     ): Promise<ActResult> {
       const r = await act.run({
         workflow,
@@ -114,7 +118,7 @@ describe(
           REKOR_URL: keyless.inputs['rekor-url'],
           ...vars,
         },
-        secrets: { GITHUB_TOKEN: 'tok-write' },
+        secrets: { GITHUB_TOKEN: token },
       });
       timings.push(`${label}: ${(r.ms / 1000).toFixed(1)} s (exit ${r.exitCode})`);
       return r;
@@ -326,6 +330,48 @@ describe(
       const tags = (await crane(['ls', repo])).out.split('\n');
       assert.ok(!tags.includes('pr-8'));
       assert.ok(tags.includes(`sha256-${latest.slice(7)}.sig`), 'latest keeps its signature');
+    });
+
+    test('pull_request from a fork: compared only, nothing pushed, no comment; cleanup skips it', async () => {
+      const fork = (action: string) =>
+        payload('pull_request-fork', (p) => {
+          p.action = action;
+          p.pull_request.head.sha = origin.head;
+          p.pull_request.base.sha = origin.base;
+        });
+      api.requests.length = 0;
+      // A fork's run: read-only token, no OIDC token.
+      const noOidc = {
+        SHA_REF: origin.merge,
+        ACTIONS_ID_TOKEN_REQUEST_URL: '',
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: '',
+      };
+      const opened = await run(
+        'pull_request opened (fork)',
+        'preview.yml',
+        'pull_request',
+        fork('opened'),
+        noOidc,
+        {},
+        'tok-read',
+      );
+      ok(opened);
+      assert.equal(opened.results['fork-outputs']?.fork, 'true');
+      assert.match(opened.log, /comes from the fork contributor\/app-config/);
+      assert.match(opened.summary, /not published/);
+      assert.equal(api.comments(REPO, 43).length, 0);
+      assert.equal(api.requests.length, 0, 'no GitHub API call');
+      const closed = await run(
+        'pull_request closed (fork)',
+        'preview.yml',
+        'pull_request',
+        fork('closed'),
+        noOidc,
+        {},
+        'tok-read',
+      );
+      ok(closed);
+      assert.equal(closed.results['cleanup-outputs']?.action, 'skipped-fork');
     });
   },
 );
