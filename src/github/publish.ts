@@ -92,12 +92,12 @@ export async function publish(
   const { repository, client } = connect(inputs);
   const path = workspacePath(inputs, ctx);
   // What is packaged is what is checked out: revision, created and tags describe HEAD.
-  const packaged = reconcile(
-    ctx,
-    provenance(ctx),
-    await readCheckout(path, ctx.workspace),
-    inputs.choice('pr-content', ['head', 'merge'] as const, 'head'),
+  const checkout = await readCheckout(path, ctx.workspace);
+  const prContent = inputs.choice('pr-content', ['head', 'merge'] as const, 'head');
+  const packaged = reconcileOrSkipFork(ctx, () =>
+    reconcile(ctx, provenance(ctx), checkout, prContent),
   );
+  if (!packaged) return;
   for (const note of packaged.notes) {
     if (packaged.checkout) core.notice(note);
     else core.info(note);
@@ -325,5 +325,24 @@ async function forkPreview(f: ForkPreview): Promise<void> {
       revision: f.revision,
       notPublished: `Not published: ${why}.`,
     });
+  }
+}
+
+/**
+ * Under `pull_request_target` from a fork, actions/checkout v7 refuses the fork's head, so the
+ * workspace holds the base branch and the checkout check would ask for a checkout that cannot be
+ * done. Say so in one line and stop (nothing to build faithfully, nothing pushed).
+ */
+function reconcileOrSkipFork<T>(ctx: WorkflowContext, check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (err) {
+    const pr = pullRequestOf(ctx);
+    if (!(err instanceof UserError) || !pr?.fromFork || !pr.target) throw err;
+    core.notice(
+      `pull request #${pr.number} comes from the fork ${pr.headRepo ?? '(deleted)'} and this is pull_request_target, where actions/checkout v7 does not check out a fork's head: nothing built or pushed; preview forks on pull_request (built and compared only)`,
+    );
+    setOutputs({ digest: '', tags: [], pushed: false, signed: false, fork: true });
+    return undefined;
   }
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encryptCosignKey } from '../../src/signing/key.js';
 import { runAction } from '../harness/action.js';
+import { checkoutLike, makeOrigin } from '../harness/git.js';
 import { type GitHubApi, startGitHubApi } from '../harness/github-api.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { requireTools, toolPath } from '../harness/tools.js';
@@ -203,6 +204,39 @@ describe(
       assert.match(r.summary, /not published[\s\S]*Compared with[\s\S]*modified/);
       assert.equal((await crane(['ls', repo, '--insecure'])).out, tagsBefore, 'registry unchanged');
       assert.equal(api.requests.length, 0, 'no GitHub API call');
+    });
+
+    test('pull_request_target from a fork with the base checked out: one notice, nothing pushed', async () => {
+      const root = mkdtempSync(join(tmpdir(), 'prt-'));
+      try {
+        const origin = makeOrigin(root, 12);
+        const base = checkoutLike(origin, 'refs/heads/main', { branch: 'main', root });
+        const event = prEvent(12, 'someone/app-config');
+        event.pull_request.head.sha = origin.head;
+        event.pull_request.base.sha = origin.base;
+        const repo = `${registry.host}/org/target`;
+        const r = await runAction('publish', {
+          workspace: base,
+          eventName: 'pull_request_target',
+          event,
+          env: { GITHUB_API_URL: api.url, GITHUB_REF: 'refs/heads/main', GITHUB_SHA: origin.base },
+          inputs: {
+            repository: repo,
+            path: 'deploy',
+            'github-token': 'tok-write',
+            comment: 'true',
+          },
+        });
+        assert.equal(r.exitCode, 0, r.stdout);
+        assert.match(
+          r.stdout,
+          /::notice::pull request #12 comes from the fork someone\/app-config and this is pull_request_target/,
+        );
+        assert.equal(r.outputs.fork, 'true');
+        assert.equal((await crane(['ls', repo, '--insecure'])).out.includes('pr-12'), false);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
     });
   },
 );
