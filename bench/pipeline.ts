@@ -61,7 +61,7 @@ try {
           'rekor-url': stack.rekorURL,
         },
         env: oidc.env,
-        event: { ref: 'refs/heads/main' },
+        event: { ref: 'refs/heads/main', repository: { default_branch: 'main' } },
         workspace: ws,
       });
       if (res.exitCode !== 0) throw new Error(`publish failed: ${res.stdout}`);

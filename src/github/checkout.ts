@@ -27,6 +27,21 @@ export interface Checkout {
   tags: string[];
 }
 
+/** The environment for git: discovery from cwd only, never above the workspace. */
+function gitEnv(ceiling: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_CEILING_DIRECTORIES: ceiling, LC_ALL: 'C' };
+  // Set by hooks or wrappers, these would point git at another repository than the workspace's.
+  for (const k of [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_COMMON_DIR',
+  ])
+    delete env[k];
+  return env;
+}
+
 async function git(cwd: string, ceiling: string, args: string[]): Promise<string | undefined> {
   try {
     const { stdout } = await run(
@@ -36,7 +51,7 @@ async function git(cwd: string, ceiling: string, args: string[]): Promise<string
       ['-c', 'safe.directory=*', '-c', 'core.fsmonitor=false', ...args],
       {
         cwd,
-        env: { ...process.env, GIT_CEILING_DIRECTORIES: ceiling, LC_ALL: 'C' },
+        env: gitEnv(ceiling),
         timeout: 15_000,
         maxBuffer: 1 << 20,
       },
@@ -57,25 +72,34 @@ export async function readCheckout(path: string, workspace: string): Promise<Che
   if (!existsSync(start)) return undefined;
   if (!statSync(start).isDirectory()) start = dirname(start);
   const ceiling = dirname(resolve(workspace));
-  const log = await git(start, ceiling, ['log', '-1', '--format=%H%n%cI', 'HEAD']);
-  if (!log) return undefined;
-  const [head = '', commitTime = ''] = log.split('\n');
-  if (!/^[0-9a-f]{40}$/.test(head)) return undefined;
-  const [raw, dir, shallow, branch, tags] = await Promise.all([
-    git(start, ceiling, ['cat-file', 'commit', head]),
-    git(start, ceiling, ['rev-parse', '--show-toplevel']),
-    git(start, ceiling, ['rev-parse', '--is-shallow-repository']),
-    git(start, ceiling, ['symbolic-ref', '-q', '--short', 'HEAD']),
-    git(start, ceiling, ['tag', '--points-at', 'HEAD']),
+  // Three processes, side by side: `log` (sha, time, tags at HEAD), `rev-parse` (top level,
+  // shallow, attached branch), the raw commit (its parents, which a shallow `log` hides).
+  const [log, rev, raw] = await Promise.all([
+    git(start, ceiling, ['log', '-1', '--no-show-signature', '--format=%H%n%cI%n%D', 'HEAD']),
+    git(start, ceiling, [
+      'rev-parse',
+      '--show-toplevel',
+      '--is-shallow-repository',
+      '--symbolic-full-name',
+      'HEAD',
+    ]),
+    git(start, ceiling, ['cat-file', 'commit', 'HEAD']),
   ]);
+  if (!log || !rev) return undefined;
+  const [head = '', commitTime = '', decoration = ''] = log.split('\n');
+  if (!/^[0-9a-f]{40}$/.test(head)) return undefined;
+  const [dir = start, shallow = '', symbolic = ''] = rev.split('\n');
   return {
-    dir: dir ?? start,
+    dir,
     head,
     parents: parentsOf(raw ?? ''),
     commitTime,
     shallow: shallow === 'true',
-    branch: branch || undefined,
-    tags: (tags ?? '').split('\n').filter((t) => t !== ''),
+    branch: symbolic.startsWith('refs/heads/') ? symbolic.slice(11) : undefined,
+    tags: decoration
+      .split(', ')
+      .filter((d) => d.startsWith('tag: '))
+      .map((d) => d.slice(5)),
   };
 }
 
@@ -128,6 +152,13 @@ export function reconcile(
 
   if (isPullRequestEvent(ctx.eventName) && event.pull) {
     return reconcilePull(ctx, event, checkout, prContent);
+  }
+  if (event.fromPullRequest) {
+    // A pull request's workflow_run: pr-<n> must hold that PR's commit, not the default branch.
+    throw new UserError(
+      `the workspace holds commit ${short(checkout.head)}, not the triggering pull request run's commit ${short(event.sha)}; nothing was pushed; check out that commit with "- uses: actions/checkout@v7" with "with: ref: \${{ github.event.workflow_run.head_sha }}"`,
+      'path',
+    );
   }
   // Not the event's commit (e.g. `ref:` given to actions/checkout): label what is there.
   const name = checkout.branch
@@ -184,6 +215,17 @@ function reconcilePull(
       checkout,
     };
   }
+  // `ref: ${{ github.head_ref }}` on a re-run after new pushes: the branch's newer tip is still the
+  // PR's head, labelled truthfully. Not for forks: their branch name means another repository.
+  if (!isMerge && !isBase && !event.fork && event.refName && checkout.branch === event.refName) {
+    return {
+      provenance: { ...event, sha: head, commitTime: checkout.commitTime },
+      notes: [
+        `the workspace holds ${event.refName} at ${short(head)}, newer than the event's head ${short(pull.headSha)}: packaging and labelling what is checked out`,
+      ],
+      checkout,
+    };
+  }
   let what: string;
   if (isMerge) {
     const ref = event.pr !== undefined ? `refs/pull/${event.pr}/merge` : 'refs/pull/N/merge';
@@ -196,8 +238,13 @@ function reconcilePull(
   const alt = isMerge
     ? ', or set pr-content: merge to publish the merge result labelled as such'
     : '';
+  // actions/checkout v7 will not check a fork's head out under pull_request_target by default:
+  // say so rather than send the user into that refusal.
+  const fork = event.fork
+    ? ` (this pull request comes from a fork${ctx.eventName === 'pull_request_target' ? ', whose head actions/checkout v7 does not check out under pull_request_target by default' : ''}: see the README on fork pull requests)`
+    : '';
   throw new UserError(
-    `the workspace holds ${what}, so the artifact would not contain the commit it is labelled with; nothing was pushed; check out the head with ${HEAD_CHECKOUT}${alt}`,
+    `the workspace holds ${what}, so the artifact would not contain the commit it is labelled with; nothing was pushed; check out the head with ${HEAD_CHECKOUT}${alt}${fork}`,
     isMerge ? 'pr-content' : 'path',
   );
 }

@@ -4,7 +4,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as core from '@actions/core';
-import { CONTENT_MEDIA_TYPE, type Layer, layerHasFiles } from '../artifact/index.js';
+import {
+  CONFIG_MEDIA_TYPE,
+  CONTENT_MEDIA_TYPE,
+  type Layer,
+  layerHasFiles,
+} from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { UserError } from '../util/errors.js';
 import type { Inputs } from './inputs.js';
@@ -57,6 +62,7 @@ export function guardBuiltLayer(
 
 interface ManifestDoc {
   mediaType?: string;
+  config?: { mediaType?: string };
   layers?: { mediaType?: string; digest?: string }[];
 }
 
@@ -79,7 +85,8 @@ export async function guardArtifactHasFiles(
   }
   const layers = doc.layers ?? [];
   const content = layers.find((l) => l.mediaType === CONTENT_MEDIA_TYPE);
-  if (layers.length > 0 && !content) return;
+  // Only Flux artifacts (Flux config or content layer); an index or an image is not ours to judge.
+  if (!content && doc.config?.mediaType !== CONFIG_MEDIA_TYPE) return;
   const empty = content?.digest
     ? !(await layerHasFiles(await client.fetchBlob(content.digest)))
     : true;

@@ -225,6 +225,12 @@ export async function publish(
       ['Pushed', pushed ? 'yes' : `no, unchanged since ${code(diffTag ?? '')}`],
       ['Source', outputs.source],
       ['Revision', code(outputs.revision)],
+      [
+        'Packaged from',
+        packaged.checkout
+          ? `git checkout at ${code(packaged.checkout.head.slice(0, 12))}${packaged.checkout.shallow ? ' (shallow)' : ''}`
+          : 'a workspace without git: revision and created from the event',
+      ],
       ['Layer', `${code(layer.digest)} (${layer.size} bytes, ${layer.entries} entries)`],
     ];
     if (tagged.moved.length > 0) {

@@ -168,6 +168,7 @@ describe('real checkouts end to end (dist under Node 24)', () => {
       assert.equal(r.outputs.tags, `pr-${origin.pr}`);
       assert.equal(r.outputs.revision, `feature/preview@sha1:${origin.head}`);
       assert.ok(!/::warning::/.test(r.stdout), `no warning: ${r.stdout}`);
+      assert.ok(r.summary.includes(`git checkout at \`${origin.head.slice(0, 12)}\` (shallow)`));
       digests.push(r.outputs.digest ?? '');
     }
     assert.equal(digests[0], digests[1]);

@@ -322,7 +322,7 @@ describe(
           ...sigstore(),
         },
         env: { ...publishOidc.env, GITHUB_SHA: SHA },
-        event: { ref: 'refs/heads/main' },
+        event: { ref: 'refs/heads/main', repository: { default_branch: 'main' } },
         workspace: ws,
       });
       assert.equal(r0.exitCode, 0, r0.stdout);

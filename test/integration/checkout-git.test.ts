@@ -2,7 +2,7 @@
 // refs/pull/N/merge test-merge commit, a base-branch checkout, a tag checkout, an empty
 // workspace, and a workspace inside another repository.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -175,6 +175,21 @@ describe('checkout awareness (real git)', () => {
     await assert.rejects(packagedFor(c), refusal('path', /neither/));
   });
 
+  test('PR head branch checked out by name after new pushes: its tip, labelled as such; not for forks', async () => {
+    const ws = checkoutLike(origin, 'refs/heads/feature/preview', {
+      root,
+      branch: 'feature/preview',
+    });
+    const ev = prEvent(origin);
+    ev.pull_request.head.sha = origin.first; // the event saw an older head
+    const c = ctx('pull_request', `refs/pull/${origin.pr}/merge`, origin.merge, ev, ws);
+    const p = await packagedFor(c);
+    assert.equal(defaultRevision(p.provenance), `feature/preview@sha1:${origin.head}`);
+    assert.match(p.notes[0] ?? '', /newer than the event's head/);
+    ev.pull_request.head.repo.full_name = 'contributor/app-config';
+    await assert.rejects(packagedFor(c), refusal('path', /neither/, /comes from a fork/));
+  });
+
   test('push: git clone --depth 1 of main; HEAD is GITHUB_SHA; latest on the default branch', async () => {
     const ws = join(root, 'clone-main');
     git(root, ['clone', '-q', '--depth', '1', '--branch', 'main', origin.url, ws]);
@@ -211,6 +226,26 @@ describe('checkout awareness (real git)', () => {
     assert.match(p.notes[0] ?? '', /not the event's/);
   });
 
+  test('workflow_run of a pull request run on the default branch checkout is refused', async () => {
+    const ws = checkoutLike(origin, 'refs/heads/main', { root, branch: 'main' });
+    const event = {
+      workflow_run: {
+        event: 'pull_request',
+        head_branch: 'feature/preview',
+        head_sha: origin.head,
+        pull_requests: [{ number: origin.pr }],
+        head_repository: { full_name: 'org/app-config' },
+      },
+      repository: { full_name: 'org/app-config', default_branch: 'main' },
+    };
+    const c = ctx('workflow_run', 'refs/heads/main', origin.base, event, ws);
+    await assert.rejects(packagedFor(c), refusal('path', /workflow_run\.head_sha/));
+    const head = checkoutLike(origin, origin.head, { root });
+    const p = await packagedFor({ ...c, workspace: head });
+    assert.equal(defaultRevision(p.provenance), `feature/preview@sha1:${origin.head}`);
+    assert.deepEqual(defaultTags('workflow_run', p.provenance), [`pr-${origin.pr}`]);
+  });
+
   test('an empty workspace, and one inside another repository, have no checkout', async () => {
     const empty = mkdtempSync(join(root, 'empty-'));
     assert.equal(await readCheckout(empty, empty), undefined);
@@ -222,4 +257,22 @@ describe('checkout awareness (real git)', () => {
     assert.match(p.notes[0] ?? '', /no git checkout/);
     assert.equal(p.provenance.sha, origin.base);
   });
+
+  test(
+    'a checkout owned by another user (containers, act) is still read, not "dubious ownership"',
+    { skip: process.getuid?.() !== 0 && 'needs root to chown the checkout' },
+    async () => {
+      const ws = checkoutLike(origin, origin.head, { root });
+      const chownTree = (dir: string) => {
+        chownSync(dir, 65534, 65534);
+        for (const e of readdirSync(dir)) {
+          const p = join(dir, e);
+          if (statSync(p).isDirectory()) chownTree(p);
+          else chownSync(p, 65534, 65534);
+        }
+      };
+      chownTree(ws);
+      assert.equal((await readCheckout(ws, ws))?.head, origin.head);
+    },
+  );
 });

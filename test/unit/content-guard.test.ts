@@ -12,9 +12,16 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { buildLayer, FLUX_DEFAULT_IGNORE, layerHasFiles } from '../../src/artifact/index.js';
-import { guardBuiltLayer } from '../../src/github/content-guard.js';
+import {
+  buildLayer,
+  CONFIG_MEDIA_TYPE,
+  CONTENT_MEDIA_TYPE,
+  FLUX_DEFAULT_IGNORE,
+  layerHasFiles,
+} from '../../src/artifact/index.js';
+import { guardArtifactHasFiles, guardBuiltLayer } from '../../src/github/content-guard.js';
 import { createInputs } from '../../src/github/inputs.js';
+import type { RegistryClient } from '../../src/oci/client.js';
 import { UserError } from '../../src/util/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'guard-'));
@@ -102,6 +109,68 @@ describe('content guard', () => {
       guard(dir, layer);
     } finally {
       await layer.cleanup();
+    }
+  });
+
+  test('tag guard: an empty Flux layer is refused naming ref; images and indexes are not judged', async () => {
+    const empty = await layerOf(tree('empty-for-tag', {}));
+    const full = await layerOf(tree('full-for-tag', { 'a.yaml': 'kind: A\n' }));
+    try {
+      const blobs: Record<string, string> = {
+        [empty.digest]: empty.file,
+        [full.digest]: full.file,
+      };
+      const fetched: string[] = [];
+      const client = (doc: object) =>
+        ({
+          getManifest: async () => ({
+            bytes: Buffer.from(JSON.stringify(doc)),
+            digest: 'sha256:x',
+          }),
+          fetchBlob: async (d: string) => {
+            fetched.push(d);
+            return createReadStream(blobs[d] as string);
+          },
+        }) as unknown as RegistryClient;
+      const flux = (layer: string) => ({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: CONFIG_MEDIA_TYPE },
+        layers: [{ mediaType: CONTENT_MEDIA_TYPE, digest: layer }],
+      });
+      const opts = { inputs: inputs(), label: 'r:scratch', tags: ['latest'] };
+      await assert.rejects(
+        guardArtifactHasFiles(client(flux(empty.digest)), 'sha256:x', opts),
+        (e: unknown) =>
+          e instanceof UserError && e.input === 'ref' && /no tag was moved/.test(e.message),
+      );
+      await guardArtifactHasFiles(client(flux(empty.digest)), 'sha256:x', {
+        ...opts,
+        inputs: inputs({ 'allow-empty': 'true' }),
+      });
+      await guardArtifactHasFiles(client(flux(full.digest)), 'sha256:x', opts);
+      // A Flux config without any layer is empty too.
+      await assert.rejects(
+        guardArtifactHasFiles(
+          client({ config: { mediaType: CONFIG_MEDIA_TYPE }, layers: [] }),
+          'd',
+          opts,
+        ),
+        /holds no files/,
+      );
+      fetched.length = 0;
+      const index = { mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] };
+      await guardArtifactHasFiles(client(index), 'sha256:x', opts);
+      const image = {
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json' },
+        layers: [
+          { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: empty.digest },
+        ],
+      };
+      await guardArtifactHasFiles(client(image), 'sha256:x', opts);
+      assert.deepEqual(fetched, [], 'no blob read for artifacts that are not Flux artifacts');
+    } finally {
+      await empty.cleanup();
+      await full.cleanup();
     }
   });
 });
