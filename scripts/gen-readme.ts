@@ -11,7 +11,17 @@ interface ActionSpec {
 }
 
 /** Entry points in the order the README presents them: folder ('' = root) and `uses:` suffix. */
-export const ENTRY_POINTS = ['', 'push', 'sign', 'tag', 'verify', 'diff', 'pull', 'list'];
+export const ENTRY_POINTS = [
+  '',
+  'push',
+  'sign',
+  'tag',
+  'verify',
+  'diff',
+  'pull',
+  'list',
+  'cleanup',
+];
 const BEGIN = '<!-- BEGIN GENERATED: inputs and outputs (npm run docs) -->';
 const END = '<!-- END GENERATED -->';
 

@@ -285,6 +285,7 @@ verify() {
     node24) check node24 "v$2" "$BIN/node24" --version ;;
     actionlint) check actionlint "${2#v}" "$BIN/actionlint" -version ;;
     fluxjudge-*) check "$1" "\"sourceController\":\"$2\"" "$BIN/$1" --about ;;
+    act) check act "${2#v}" "$BIN/act" --version ;;
     *) check "$1" "${2#v}" "$BIN/$1" version ;;
   esac
 }
@@ -363,6 +364,10 @@ install_tools() {
   grep -q "github.com/fluxcd/pkg/oci $v" "$REPO/test/tools/flux210/go.mod" ||
     die "FLUX210_PKG_OCI_VERSION $v differs from test/tools/flux210/go.mod"
   run_job flux210 "$v" "flux210 $v $(pin GO127_TOOLCHAIN) $(inputs_hash flux210)" -- build_flux210
+  # act (nektos/act): the runner implementation of the test/act runner tests.
+  v=${PIN[ACT_VERSION]:-}
+  [ -n "$v" ] || die "ACT_VERSION missing from $PINS"
+  run_job act "$v" "act $v $go_minor" -- go_install act github.com/nektos/act "$v"
 
   while [ ${#JOB_NAME[@]} -gt 0 ]; do reap; done
   [ ${#FAILED[@]} = 0 ] || die "failed: ${FAILED[*]}"

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { buildLayer, diffContents, listLayer, listTree } from '../artifact/index.js';
+import { buildLayer } from '../artifact/index.js';
 import { readDiffRule, readFluxFormat } from '../github/artifact-format.js';
 import { readRef, refLabel } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
@@ -9,7 +9,7 @@ import { ignorePatterns, reportSkipped, workspacePath } from '../github/publish.
 import { connect } from '../github/registry.js';
 import { run } from '../github/run.js';
 import { code, details, writeSummary } from '../github/summary.js';
-import { compareLayers, firstLayer } from '../pipeline/push.js';
+import { diffTree } from '../pipeline/diff.js';
 import { UserError } from '../util/errors.js';
 
 await run(async () => {
@@ -33,24 +33,13 @@ await run(async () => {
   await layer.cleanup();
   reportSkipped(layer.skipped);
 
-  const remote = (await client.headManifest(ref)) ? await client.getManifest(ref) : undefined;
-  const remoteLayer = remote ? firstLayer(remote.bytes) : undefined;
   // Same layer digest, or (rule tar-content) the same uncompressed tar: another Flux line's
   // compressor alone does not make a change.
-  const cmp = await compareLayers(client, remoteLayer, layer, rule);
-  const changed = !cmp.same;
-  let files = { added: [] as string[], removed: [] as string[], modified: [] as string[] };
-  if (changed) {
-    const local = await listTree(options);
-    const theirs = remoteLayer
-      ? await listLayer(await client.fetchBlob(remoteLayer.digest))
-      : new Map();
-    files = diffContents(local, theirs);
-  }
+  const { remote, changed, files, decidedBy } = await diffTree(client, ref, options, layer, rule);
   const target = refLabel(repository, ref);
   if (!remote) core.info(`${target} does not exist: everything is new`);
   else if (changed) core.info(`the remote artifact contents differs from the local one`);
-  else if (cmp.decidedBy === 'tar-content')
+  else if (decidedBy === 'tar-content')
     core.info('no changes detected (same tar content; the layer was compressed differently)');
   else core.info('no changes detected');
 
@@ -58,7 +47,7 @@ await run(async () => {
     changed,
     digest: remote?.digest ?? '',
     'layer-digest': layer.digest,
-    'decided-by': cmp.decidedBy,
+    'decided-by': decidedBy,
     'flux-version': format.line,
     added: files.added,
     removed: files.removed,
@@ -73,7 +62,7 @@ await run(async () => {
   await writeSummary(
     summaryOn,
     `## Flux OCI diff: ${changed ? 'changed' : 'no changes'}\n\n` +
-      `Local ${code(layer.digest)} (Flux ${format.line} format) vs ${code(target)}${remote ? ` (${code(remote.digest)})` : ' (not found)'}, decided by ${code(cmp.decidedBy)}\n\n` +
+      `Local ${code(layer.digest)} (Flux ${format.line} format) vs ${code(target)}${remote ? ` (${code(remote.digest)})` : ' (not found)'}, decided by ${code(decidedBy)}\n\n` +
       (sameFiles
         ? 'The files are identical; only the archive bytes differ (e.g. another compressor).\n\n'
         : '') +

@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import * as core from '@actions/core';
 import {
   annotationsFrom,
@@ -9,7 +10,13 @@ import {
 } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { parseTag } from '../oci/reference.js';
-import { findUnchanged, manifestAnnotations, pushByDigest } from '../pipeline/push.js';
+import { diffTree } from '../pipeline/diff.js';
+import {
+  type DiffRule,
+  findUnchanged,
+  manifestAnnotations,
+  pushByDigest,
+} from '../pipeline/push.js';
 import { applyTags, type ManifestRef } from '../pipeline/tags.js';
 import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
@@ -31,6 +38,8 @@ import { resolveCreated } from './created.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
 import { resolveUserPath } from './paths.js';
+import { changesMarkdown, postPreviewComment } from './preview.js';
+import { type PullRequestInfo, pullRequestOf } from './pull-request.js';
 import { connect } from './registry.js';
 import { tagFailureOutputs } from './registry-errors.js';
 import { ociRepositoryYaml } from './signing.js';
@@ -92,12 +101,12 @@ export async function publish(
   const { repository, client } = connect(inputs);
   const path = workspacePath(inputs, ctx);
   // What is packaged is what is checked out: revision, created and tags describe HEAD.
-  const packaged = reconcile(
-    ctx,
-    provenance(ctx),
-    await readCheckout(path, ctx.workspace),
-    inputs.choice('pr-content', ['head', 'merge'] as const, 'head'),
+  const checkout = await readCheckout(path, ctx.workspace);
+  const prContent = inputs.choice('pr-content', ['head', 'merge'] as const, 'head');
+  const packaged = reconcileOrSkipFork(ctx, () =>
+    reconcile(ctx, provenance(ctx), checkout, prContent),
   );
+  if (!packaged) return;
   for (const note of packaged.notes) {
     if (packaged.checkout) core.notice(note);
     else core.info(note);
@@ -147,19 +156,42 @@ export async function publish(
     extra: inputs.pairs('annotations'),
   });
 
-  // The signer is set up (a cosign key decrypted: scrypt, off the main thread) while the layer is
-  // built; a bad signing input still fails before anything is pushed.
-  const signer = makeSigner?.(ctx);
-  signer?.catch(() => {});
-  core.info(`building artifact from ${inputs.string('path') ?? '.'} (Flux ${format.line} format)`);
-  const layer = await buildLayer({
+  const buildOptions = {
     gzip: format.gzip,
     path,
     ignorePaths: ignorePatterns(inputs),
     resolveSymlinks: inputs.boolean('resolve-symlinks', false),
     workspace: ctx.workspace,
     tmpDir: process.env.RUNNER_TEMP,
-  });
+  };
+  // Pull-request previews: a fork gets a diff and a summary only; `comment` posts the preview.
+  const pr = pullRequestOf(ctx);
+  const comment = inputs.boolean('comment', false);
+  const preview = {
+    repository: repository.name,
+    path: relative(ctx.workspace, path) || '.',
+    compareTag: diffTag ?? 'latest',
+  };
+  if (pr?.fromFork) {
+    await forkPreview({
+      inputs,
+      client,
+      pr,
+      comment,
+      buildOptions,
+      revision,
+      source,
+      diffRule,
+      ...preview,
+    });
+    return;
+  }
+  // The signer is set up (a cosign key decrypted: scrypt, off the main thread) while the layer is
+  // built; a bad signing input still fails before anything is pushed.
+  const signer = makeSigner?.(ctx);
+  signer?.catch(() => {});
+  core.info(`building artifact from ${preview.path} (Flux ${format.line} format)`);
+  const layer = await buildLayer(buildOptions);
   reportSkipped(layer.skipped);
   try {
     // Before the first registry write: an empty tree must never reach a tag clusters follow.
@@ -270,11 +302,114 @@ export async function publish(
       rows.push(['Signature', signed.formats.map(code).join(' ')]);
       if (signed.certificateIdentity) rows.push(['Signed by', code(signed.certificateIdentity)]);
     }
+    const verifyYaml = signed
+      ? await ociRepositoryYaml(repository.name, tagged.tags[0], signed)
+      : '';
+    let changes = '';
+    if (comment && pr) {
+      const diff = await diffTree(client, preview.compareTag, buildOptions, layer, diffRule);
+      changes = `### Changes\n\n${changesMarkdown(repository.name, preview.compareTag, diff)}\n`;
+      const facts = { ...preview, diff, digest: manifest.digest, tags: tagged.tags, pushed };
+      await postPreviewComment(inputs.secret('github-token'), pr, {
+        ...facts,
+        revision: outputs.revision,
+        ...(verifyYaml ? { verifyYaml } : {}),
+      });
+    } else if (comment) {
+      core.info(
+        `comment: true comments on pull_request events only (this is ${ctx.eventName || 'no event'})`,
+      );
+    }
     await writeSummary(
       summaryOn,
-      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${signed ? await ociRepositoryYaml(repository.name, tagged.tags[0], signed) : ''}`,
+      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${changes}${verifyYaml}`,
     );
   } finally {
     await layer.cleanup();
+  }
+}
+
+interface ForkPreview {
+  inputs: Inputs;
+  client: RegistryClient;
+  pr: PullRequestInfo;
+  comment: boolean;
+  buildOptions: Parameters<typeof buildLayer>[0];
+  repository: string;
+  path: string;
+  compareTag: string;
+  revision: string;
+  source: string;
+  diffRule: DiffRule;
+}
+
+/**
+ * A pull request from a fork: its `pull_request` token is read-only and it has no OIDC token, and
+ * under `pull_request_target` its content is untrusted while the token and signing identity are
+ * the base repository's. So: build, compare with the deployed tag, report; never push, sign or tag.
+ */
+async function forkPreview(f: ForkPreview): Promise<void> {
+  const layer = await buildLayer(f.buildOptions);
+  reportSkipped(layer.skipped);
+  let changes: string;
+  let diff: Awaited<ReturnType<typeof diffTree>> | undefined;
+  try {
+    diff = await diffTree(f.client, f.compareTag, f.buildOptions, layer, f.diffRule);
+    changes = changesMarkdown(f.repository, f.compareTag, diff);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    changes = `Could not read ${code(`${f.repository}:${f.compareTag}`)} to compare: ${err.message}\n`;
+    core.warning(`could not compare with ${f.repository}:${f.compareTag}: ${err.message}`);
+  } finally {
+    await layer.cleanup();
+  }
+  const why = `pull request #${f.pr.number} comes from the fork ${f.pr.headRepo ?? '(deleted)'}: built and compared with ${f.compareTag} only; nothing pushed, signed or tagged (a fork's token is read-only and it has no OIDC token)`;
+  core.notice(why);
+  setOutputs({
+    digest: '',
+    repository: f.repository,
+    tags: [],
+    pushed: false,
+    signed: false,
+    source: f.source,
+    revision: f.revision,
+    'layer-digest': layer.digest,
+    fork: true,
+  });
+  await writeSummary(
+    f.inputs.boolean('summary', true),
+    `## Flux OCI preview of a fork: not published\n\n${why}.\n\n` +
+      `Layer ${code(layer.digest)} (${layer.size} bytes, ${layer.entries} entries), revision ${code(f.revision)}.\n\n### Changes\n\n${changes}`,
+  );
+  if (f.comment && diff) {
+    await postPreviewComment(f.inputs.secret('github-token'), f.pr, {
+      repository: f.repository,
+      path: f.path,
+      compareTag: f.compareTag,
+      diff,
+      tags: [],
+      pushed: false,
+      revision: f.revision,
+      notPublished: `Not published: ${why}.`,
+    });
+  }
+}
+
+/**
+ * Under `pull_request_target` from a fork, actions/checkout v7 refuses the fork's head, so the
+ * workspace holds the base branch and the checkout check would ask for a checkout that cannot be
+ * done. Say so in one line and stop (nothing to build faithfully, nothing pushed).
+ */
+function reconcileOrSkipFork<T>(ctx: WorkflowContext, check: () => T): T | undefined {
+  try {
+    return check();
+  } catch (err) {
+    const pr = pullRequestOf(ctx);
+    if (!(err instanceof UserError) || !pr?.fromFork || !pr.target) throw err;
+    core.notice(
+      `pull request #${pr.number} comes from the fork ${pr.headRepo ?? '(deleted)'} and this is pull_request_target, where actions/checkout v7 does not check out a fork's head: nothing built or pushed; preview forks on pull_request (built and compared only)`,
+    );
+    setOutputs({ digest: '', tags: [], pushed: false, signed: false, fork: true });
+    return undefined;
   }
 }

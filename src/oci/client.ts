@@ -614,16 +614,42 @@ export class RegistryClient {
       signal: this.signal(),
       operation: `DELETE manifest ${digest}`,
     });
-    await res.dump();
-    if (res.status === 202 || res.status === 200 || res.status === 204) return true;
-    if (res.status === 404) return false;
-    if (res.status === 405) {
+    if (res.status === 202 || res.status === 200 || res.status === 204) {
+      await res.dump();
+      return true;
+    }
+    const err = await unexpected(res, `DELETE manifest ${digest}`);
+    if (res.status === 404 && err.code !== 'UNSUPPORTED') return false;
+    if (res.status === 405 || err.code === 'UNSUPPORTED') {
       throw new UserError(
-        `registry ${this.repository.registry} does not allow deleting manifests (405): delete ${this.repository.name}@${digest} in the registry's UI`,
+        `registry ${this.repository.registry} does not allow deleting manifests (${res.status}${err.code ? ` ${err.code}` : ''}): enable deletes (distribution: storage.delete.enabled: true) or delete ${this.repository.name}@${digest} in the registry's UI`,
         'repository',
       );
     }
-    throw await unexpected(res, `DELETE manifest ${digest}`);
+    throw err;
+  }
+
+  /**
+   * Deletes one tag and leaves the manifest (OCI 1.1 `DELETE /v2/<name>/manifests/<tag>`, which
+   * registries MAY support). `unsupported` when the registry refuses (distribution 2.x answers
+   * 400 DIGEST_INVALID, others 405 or UNSUPPORTED), `absent` when the tag does not exist.
+   */
+  async deleteTag(tag: string): Promise<'deleted' | 'absent' | 'unsupported'> {
+    const res = await this.transport.request({
+      method: 'DELETE',
+      url: this.path(`manifests/${tag}`),
+      scopes: [`repository:${this.repository.path}:pull,push,delete`],
+      signal: this.signal(),
+    });
+    if (res.status === 202 || res.status === 200 || res.status === 204) {
+      await res.dump();
+      return 'deleted';
+    }
+    const err = await unexpected(res, `DELETE tag ${tag}`);
+    if (res.status === 404 && err.code !== 'UNSUPPORTED') return 'absent';
+    if (res.status === 400 || res.status === 405 || err.code === 'UNSUPPORTED')
+      return 'unsupported';
+    throw err;
   }
 
   /** Every tag, following `Link` pagination (or `last` when the registry sends no Link). */

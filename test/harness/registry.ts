@@ -34,6 +34,8 @@ export interface StartRegistryOptions {
   tokenExpiresIn?: number;
   /** Serve HTTPS with this certificate and key (PEM files); distribution registry only. */
   tls?: { certificate: string; key: string };
+  /** distribution's `storage.delete.enabled` (default true); false answers DELETE with 405 UNSUPPORTED. */
+  deleteEnabled?: boolean;
 }
 
 export interface TestRegistry {
@@ -101,7 +103,7 @@ async function startDistribution(
         config,
         'version: 0.1\n' +
           'log:\n  level: info\n  accesslog:\n    disabled: true\n' +
-          `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\n` +
+          `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: ${options.deleteEnabled ?? true}\n` +
           '  maintenance:\n    uploadpurging:\n      enabled: false\n' +
           `http:\n  addr: 127.0.0.1:${port}\n  secret: ${randomBytes(16).toString('hex')}\n` +
           (options.tls

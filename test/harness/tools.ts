@@ -26,6 +26,7 @@ export type ToolName =
   | 'htpasswd'
   | 'go'
   | 'actionlint'
+  | 'act'
   // From Debian's openssl package, which ca-certificates (in APT_PACKAGES) depends on.
   | 'openssl';
 
@@ -46,6 +47,7 @@ const PINNED = new Set<ToolName>([
   'actionlint',
   'fluxjudge-1.9',
   'fluxjudge-1.10',
+  'act',
 ]);
 
 /** Tests start the distribution registry by this path (the Debian package's binary). */
