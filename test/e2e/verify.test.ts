@@ -194,7 +194,11 @@ describe('verify entry point', requireTools('node24', 'crane', 'flux', ...JUDGE_
   test('two identities where a bundle decides: Flux refuses; verify shows the single entry, which Flux accepts', async () => {
     const p = await publish('cosign-v3', 'two-ids', 'x=two-ids');
     assert.equal(p.exitCode, 0, p.stdout + p.stderr);
-    const block = /(- issuer: .+\n\s+subject: .+)/.exec(p.summary)?.[1] ?? '';
+    // One list of two entries, indented as a user writes it (the summary's block is nested deeper).
+    const block = (/(- issuer: .+\n\s+subject: .+)/.exec(p.summary)?.[1] ?? '').replace(
+      /\n\s+subject:/,
+      '\n  subject:',
+    );
     const two = `${block}\n${block.replace('publish', 'release')}`;
     await fluxSays('two-ids', two, false);
     const r = await verify('two-ids', two);
