@@ -16,8 +16,8 @@
  * `SharedTagError` and the caller reports the signature as not stored.
  */
 import { UserError } from '../util/errors.js';
-import { RegistryError } from './errors.js';
-import { sleep as abortableSleep, errorCode, RETRY_STATUSES } from './retry.js';
+import { RegistryError, RegistryNetworkError } from './errors.js';
+import { sleep as abortableSleep, isRetryableNetworkError, RETRY_STATUSES } from './retry.js';
 
 export interface TagState<E> {
   entries: E[];
@@ -318,26 +318,10 @@ export function isTransient(err: unknown): boolean {
     );
   }
   if (err instanceof Error && /^timed out talking to registry/.test(err.message)) return true;
-  // The transport's typed network failure (by name and data, so this file does not depend on
-  // its shape beyond these fields): resets, stalls, refusals and 5xx are worth a fresh read; an
-  // overall deadline is not.
-  const data = (err as { name?: unknown; data?: { failure?: unknown } } | undefined)?.data;
-  if ((err as { name?: unknown })?.name === 'RegistryNetworkError' && data) {
-    return ['reset', 'stalled', 'refused', 'status'].includes(String(data.failure));
+  // The transport's typed network failure: resets, stalls, refusals and 5xx are worth a fresh
+  // read; an overall deadline is not.
+  if (err instanceof RegistryNetworkError) {
+    return ['reset', 'stalled', 'refused', 'status'].includes(err.data.failure);
   }
-  const code = errorCode(err);
-  return (
-    code !== undefined &&
-    [
-      'ECONNREFUSED',
-      'ECONNRESET',
-      'EPIPE',
-      'ETIMEDOUT',
-      'UND_ERR_SOCKET',
-      'UND_ERR_CLOSED',
-      'UND_ERR_HEADERS_TIMEOUT',
-      'UND_ERR_BODY_TIMEOUT',
-      'UND_ERR_CONNECT_TIMEOUT',
-    ].includes(code)
-  );
+  return isRetryableNetworkError(err, true);
 }

@@ -4,7 +4,7 @@
 // re-send an older list, and the bounds on attempts, time and waiting.
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import { RegistryError } from '../../src/oci/errors.js';
+import { type NetworkFailure, RegistryError, RegistryNetworkError } from '../../src/oci/errors.js';
 import {
   addToSharedTag,
   conditionalWriteSupport,
@@ -372,8 +372,15 @@ test('a registry that refuses the probe header (400) is written to plainly and r
 });
 
 test('isTransient: 429/5xx, blob races, resets and typed network failures yes; auth, 4xx and deadlines no', () => {
-  const net = (failure: string) =>
-    Object.assign(new Error(failure), { name: 'RegistryNetworkError', data: { failure } });
+  const net = (failure: NetworkFailure) =>
+    new RegistryNetworkError({
+      registry: 'r.example',
+      operation: 'PUT manifest',
+      failure,
+      attempts: 1,
+      exhausted: false,
+      reached: true,
+    });
   assert.equal(isTransient(new RegistryError('x', 503)), true);
   assert.equal(isTransient(new RegistryError('x', 429)), true);
   assert.equal(isTransient(new RegistryError('x', 400, 'DIGEST_INVALID')), true);
