@@ -3,9 +3,12 @@
  * it): sigstore-js calls it with `method`, `headers`, `body`, `timeout` and `retry: false` (it
  * retries itself) and reads `ok`, `status`, `statusText`, `headers.get()` and `json()`, all of
  * which Node's fetch has. make-fetch-happen brings an HTTP cache, proxy agents and glob (~380 KB
- * parsed on every signing run) that a one-shot POST to Rekor or a TSA never uses; our own Fulcio
- * client (http.ts) uses Node's fetch the same way.
+ * parsed on every signing run) that a one-shot POST to Rekor or a TSA never uses. Requests go
+ * through http.ts's proxy-aware agent (HTTPS_PROXY/NO_PROXY), like our own Fulcio client's.
  */
+import { fetch } from 'undici';
+import { proxyAgent } from './http.js';
+
 export interface ShimOptions {
   method?: string;
   headers?: Record<string, string>;
@@ -13,8 +16,12 @@ export interface ShimOptions {
   timeout?: number;
 }
 
-export default function fetchShim(url: string, options: ShimOptions = {}): Promise<Response> {
+export default function fetchShim(
+  url: string,
+  options: ShimOptions = {},
+): ReturnType<typeof fetch> {
   return fetch(url, {
+    dispatcher: proxyAgent(),
     method: options.method ?? 'GET',
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.body !== undefined ? { body: options.body } : {}),

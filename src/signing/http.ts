@@ -5,13 +5,14 @@
  *
  * Requests go through undici's EnvHttpProxyAgent, as registry requests do (HTTPS_PROXY,
  * HTTP_PROXY, NO_PROXY); Node's global fetch ignores those variables. Rekor, TSA and TUF calls
- * are made by sigstore-js (make-fetch-happen), which reads the same variables itself. TLS trusts
+ * are made by sigstore-js through fetch-shim.ts, which uses this same agent. TLS trusts
  * Node's CA store, so NODE_EXTRA_CA_CERTS adds a private CA for all of them.
  */
 import { EnvHttpProxyAgent, fetch } from 'undici';
 
 let agent: EnvHttpProxyAgent | undefined;
-function proxyAgent(): EnvHttpProxyAgent {
+/** The one proxy-aware agent for Sigstore requests (Fulcio here, Rekor/TSA through fetch-shim.ts). */
+export function proxyAgent(): EnvHttpProxyAgent {
   agent ??= new EnvHttpProxyAgent();
   return agent;
 }

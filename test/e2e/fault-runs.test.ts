@@ -221,6 +221,8 @@ describe('fault runs through the proxy (bundled entry points)', () => {
         return publishRun(repo, runSeed, `latest\nrun-${i}`, {
           'cosign-key': key,
           'cosign-key-password': KEY_PASSWORD,
+          // Both formats: the consistency check looks for the .sig (shared tag, the merge at risk).
+          'signature-format': 'both',
         });
       case 'push':
         writeFileSync(join(ws, 'deploy', 'run.yaml'), `push: ${runSeed}\n`);

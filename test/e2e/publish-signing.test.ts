@@ -257,7 +257,7 @@ describe(
         );
       });
 
-      test('fork pull request without a token', async () => {
+      test('fork pull request without a token: compared only, nothing pushed', async () => {
         const event = {
           number: 7,
           pull_request: {
@@ -277,7 +277,14 @@ describe(
           event,
           workspace: ws,
         });
-        await assertFailed(r, /forks get no OIDC token/);
+        // The fork path: built and compared only, one notice, nothing pushed, signed or tagged.
+        assert.equal(r.exitCode, 0, r.stdout);
+        assert.match(
+          r.stdout,
+          /comes from the fork someone\/app-config: .*nothing pushed, signed or tagged/,
+        );
+        assert.equal(r.outputs.fork, 'true');
+        assert.deepEqual(await client.listTags(), [], 'a fork pull request must not tag anything');
       });
 
       test('private repository and the public transparency log need consent', async () => {
