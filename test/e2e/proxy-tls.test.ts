@@ -193,11 +193,12 @@ describe(
       const fulcio = new URL(keyless.stack.fulcioURL).host;
       const rekor = new URL(keyless.stack.rekorURL).host;
       assert.ok(
-        seen.some((l) => l.includes(`//${fulcio}/`)),
+        // Absolute-form (plain HTTP through the proxy) or a CONNECT tunnel: both go through it.
+        seen.some((l) => l.includes(`//${fulcio}/`) || l === `CONNECT ${fulcio}`),
         `Fulcio bypassed the proxy:\n${seen.join('\n')}`,
       );
       assert.ok(
-        seen.some((l) => l.includes(`//${rekor}/`)),
+        seen.some((l) => l.includes(`//${rekor}/`) || l === `CONNECT ${rekor}`),
         `Rekor bypassed the proxy:\n${seen.join('\n')}`,
       );
     });
