@@ -10,6 +10,29 @@ import { registryFailureMessage } from './registry-errors.js';
  */
 export async function run(main: () => Promise<void>): Promise<void> {
   try {
+    await runOnce(main);
+  } finally {
+    exitWhenLeftOver();
+  }
+}
+
+/** Marks the debug line of a step that finished but would not exit (tests fail on it). */
+export const LEFTOVER_MARK = 'finished, but still running:';
+
+/**
+ * A finished step must end: a socket or timer left behind (a bug of ours) would otherwise hold the
+ * job until its timeout. After a grace period the process exits with the step's result, and the
+ * debug log names what was left. The timer is unref'd, so a clean step exits at once.
+ */
+function exitWhenLeftOver(graceMs = 5_000): void {
+  setTimeout(() => {
+    core.debug(`${LEFTOVER_MARK} ${process.getActiveResourcesInfo().join(', ')}`);
+    process.exit();
+  }, graceMs).unref();
+}
+
+async function runOnce(main: () => Promise<void>): Promise<void> {
+  try {
     await main();
   } catch (err) {
     const registry = registryFailureMessage(err);

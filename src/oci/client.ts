@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { UserError } from '../util/errors.js';
 import { type AuthOptions, resolveCredentials } from './auth.js';
 import type { Credentials } from './credentials.js';
@@ -410,72 +410,68 @@ export class RegistryClient {
         { cause },
       );
     };
+    const registryHost = this.repository.registry;
+    const hash = createHash(parsed.algorithm);
+    // One stream carries the bytes and the digest check: a consumer that gives up (a size cap,
+    // a bad entry) destroys it, which returns this generator and so destroys the HTTP body.
+    // A body left paused keeps the socket, and with it the process, alive after the step failed.
     async function* chunks(): AsyncGenerator<Buffer> {
       let res = first;
       let received = 0;
-      for (let attempt = 1; ; ) {
-        let skip = res.status === 200 ? received : 0;
-        try {
-          for await (const c of res.body) {
-            let chunk = c as Buffer;
-            if (skip > 0) {
-              const drop = Math.min(skip, chunk.length);
-              skip -= drop;
-              chunk = chunk.subarray(drop);
-              if (chunk.length === 0) continue;
+      try {
+        for (let attempt = 1; ; ) {
+          let skip = res.status === 200 ? received : 0;
+          try {
+            for await (const c of res.body) {
+              let chunk = c as Buffer;
+              if (skip > 0) {
+                const drop = Math.min(skip, chunk.length);
+                skip -= drop;
+                chunk = chunk.subarray(drop);
+                if (chunk.length === 0) continue;
+              }
+              received += chunk.length;
+              hash.update(chunk);
+              yield chunk;
             }
-            received += chunk.length;
-            yield chunk;
+            break;
+          } catch (err) {
+            if (signal.aborted) throw overDeadline(err, attempt);
+            if (!isNetworkError(err)) throw err;
+            attempt++;
+            if (attempt > maxAttempts) {
+              throw new RegistryNetworkError(
+                {
+                  registry: transport.registry,
+                  operation,
+                  failure: failureOf(err),
+                  attempts: maxAttempts,
+                  exhausted: true,
+                  reached: true,
+                },
+                { cause: err },
+              );
+            }
+            await sleep(backoffDelay(attempt - 1, retry), signal).catch((e) => {
+              throw overDeadline(e, attempt);
+            });
+            res = await get(received);
           }
-          return;
-        } catch (err) {
-          if (signal.aborted) throw overDeadline(err, attempt);
-          if (!isNetworkError(err)) throw err;
-          attempt++;
-          if (attempt > maxAttempts) {
-            throw new RegistryNetworkError(
-              {
-                registry: transport.registry,
-                operation,
-                failure: failureOf(err),
-                attempts: maxAttempts,
-                exhausted: true,
-                reached: true,
-              },
-              { cause: err },
-            );
-          }
-          await sleep(backoffDelay(attempt - 1, retry), signal).catch((e) => {
-            throw overDeadline(e, attempt);
-          });
-          res = await get(received);
         }
+      } finally {
+        res.body.destroy();
+      }
+      const actual = `${parsed.algorithm}:${hash.digest('hex')}`;
+      if (actual !== digest) {
+        throw new RegistryError(
+          `blob ${digest} from the registry has digest ${actual}`,
+          200,
+          DIGEST_MISMATCH,
+          { registry: registryHost, operation },
+        );
       }
     }
-    const registryHost = this.repository.registry;
-    const hash = createHash(parsed.algorithm);
-    const verify = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-      flush(cb) {
-        const actual = `${parsed.algorithm}:${hash.digest('hex')}`;
-        cb(
-          actual === digest
-            ? null
-            : new RegistryError(
-                `blob ${digest} from the registry has digest ${actual}`,
-                200,
-                DIGEST_MISMATCH,
-                { registry: registryHost, operation },
-              ),
-        );
-      },
-    });
-    const source = Readable.from(chunks());
-    source.on('error', (err) => verify.destroy(err));
-    return source.pipe(verify);
+    return Readable.from(chunks(), { objectMode: false });
   }
 
   async getManifest(ref: string): Promise<FetchedManifest> {

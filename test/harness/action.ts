@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LEFTOVER_MARK } from '../../src/github/run.js';
 import { REPO_ROOT, toolPath } from './tools.js';
 
 export interface RunOptions {
@@ -116,6 +117,10 @@ export async function runAction(entry: string, opts: RunOptions = {}): Promise<R
         resolve(code ?? 1);
       });
     });
+    // The entry exits by itself after a grace period when something was left running: a bug.
+    if (stdout.includes(LEFTOVER_MARK)) {
+      throw new Error(`${entry} finished but did not exit by itself:\n${stdout}\n${stderr}`);
+    }
     const errors = stdout
       .split('\n')
       .filter((l) => l.startsWith('::error'))

@@ -115,6 +115,52 @@ test('fetchBlob fails on a digest mismatch', async () => {
   );
 });
 
+test('fetchBlob: a consumer that gives up closes the download (no socket keeps the step alive)', async () => {
+  // An endless body: only destroying the HTTP response ends this request. A body left paused
+  // kept the registry socket, and so the finished `pull` process, alive (CI: PAX bomb, 60 s).
+  let closed!: () => void;
+  const gone = new Promise<void>((r) => {
+    closed = r;
+  });
+  let served = 0;
+  const { client } = await fake((_req, res) => {
+    res.writeHead(200);
+    res.on('close', () => closed());
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    const pump = () => {
+      while (!res.destroyed && served < 1024 * 1024 * 1024) {
+        served += chunk.length;
+        if (!res.write(chunk)) return void res.once('drain', pump);
+      }
+    };
+    pump();
+  });
+  const stream = await client().fetchBlob(sha256(Buffer.from('whatever')));
+  for await (const _ of stream) break; // one chunk, then the consumer gives up
+  const timeout = new Promise<string>((r) => setTimeout(() => r('open'), 5000).unref());
+  assert.equal(await Promise.race([gone.then(() => 'closed'), timeout]), 'closed');
+  assert.ok(served < 256 * 1024 * 1024, `read on after giving up: ${served} bytes served`);
+});
+
+test('fetchBlob: destroyed mid-stream by a pipeline that failed downstream, the download stops', async () => {
+  let closed!: () => void;
+  const gone = new Promise<void>((r) => {
+    closed = r;
+  });
+  const { client } = await fake((_req, res) => {
+    res.writeHead(200);
+    res.on('close', () => closed());
+    const t = setInterval(() => res.write(Buffer.alloc(16 * 1024)), 5);
+    res.on('close', () => clearInterval(t));
+  });
+  const stream = await client().fetchBlob(sha256(Buffer.from('whatever')));
+  stream.once('data', () => stream.destroy(new Error('size cap')));
+  const failed = await new Promise((r) => stream.on('error', r));
+  assert.match(String(failed), /size cap/);
+  const timeout = new Promise<string>((r) => setTimeout(() => r('open'), 5000).unref());
+  assert.equal(await Promise.race([gone.then(() => 'closed'), timeout]), 'closed');
+});
+
 test('getManifest by digest verifies the bytes; by tag computes the digest', async () => {
   const good = Buffer.from(
     '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}',
