@@ -915,6 +915,7 @@ export class RegistryClient {
             ...(fetched.etag ? { etag: fetched.etag } : {}),
           };
         },
+        head: async () => (await this.headManifest(tag))?.digest,
         write: (entries, condition) =>
           this.putManifestOnce(
             tag,

@@ -61,6 +61,18 @@ export interface SharedTagOptions<E> {
   deadlineMs?: number;
   /** Shortest settle window on registries without conditional writes. Default 50 ms. */
   settleFloorMs?: number;
+  /**
+   * Shortest settle window once other writers were seen at work on the tag (their entries
+   * appeared, the tag moved under us): a writer that read before our PUT may still be on its way,
+   * delayed by a busy machine rather than by the network. Default 500 ms.
+   */
+  contendedSettleMs?: number;
+  /**
+   * A PUT goes out only this soon (plus twice the quickest round trip seen) after sending the
+   * read or HEAD that showed the tag as merged; an older one (the process was held up, preparing
+   * took long) is checked with a HEAD first. Default 20 ms.
+   */
+  freshMs?: number;
   /** Longest settle window. Default 2 s. */
   settleCapMs?: number;
   signal?: AbortSignal;
@@ -106,6 +118,8 @@ export function forgetConditionalWriteSupport(): void {
 /** An If-Match value no registry can have issued (quoted, so it parses as an entity tag). */
 const PROBE_ETAG = '"flux-oci-action-conditional-write-probe"';
 const MAX_REPAIRS = 2;
+/** Settle looks per confirmation while other writers keep changing the tag. */
+const MAX_LOOKS = 4;
 
 export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<SharedTagResult> {
   const { store, key, ours, label, registry } = options;
@@ -117,6 +131,8 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
   const deadline = started + (options.deadlineMs ?? 90_000);
   const floor = options.settleFloorMs ?? 50;
   const cap = options.settleCapMs ?? 2000;
+  const contendedFloor = options.contendedSettleMs ?? 500;
+  const freshMs = options.freshMs ?? 20;
   const ourKey = key(ours);
   // Everything we have seen at the tag: written back if a stale writer dropped it meanwhile.
   const seen = new Map<string, E>();
@@ -124,6 +140,20 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
   let failures = 0;
   let repairs = 0;
   let settledMs = 0;
+  // Set once other writers were seen at work: their entries appeared after our first read, the
+  // tag moved under us, or our entry was dropped. Lengthens the settle window (contendedFloor).
+  let contended = false;
+  let firstRead = true;
+  // The quickest round trip seen: an observation older than that (plus freshMs) may be stale.
+  // From one sample alone a slow network cannot be told from a held-up process, so until there
+  // are two, only freshMs counts (one extra HEAD on a first slow read).
+  let fastest = Number.POSITIVE_INFINITY;
+  let samples = 0;
+  const sample = (since: number) => {
+    fastest = Math.min(fastest, now() - since);
+    samples++;
+  };
+  const fresh = (since: number) => now() - since <= freshMs + (samples >= 2 ? 2 * fastest : 0);
 
   /** Waits `ms` unless that passes the deadline; false when there is no time left. */
   const wait = async (ms: number): Promise<boolean> => {
@@ -149,7 +179,12 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
     return [...seen.keys()].some((k) => !there.has(k));
   };
   const remember = (state: TagState<E>) => {
-    for (const e of state.entries) if (!seen.has(key(e))) seen.set(key(e), e);
+    for (const e of state.entries) {
+      if (seen.has(key(e))) continue;
+      seen.set(key(e), e);
+      if (!firstRead && key(e) !== ourKey) contended = true;
+    }
+    firstRead = false;
   };
   const has = (state: TagState<E>) => state.entries.some((e) => key(e) === ourKey);
 
@@ -158,7 +193,11 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
     if (options.signal?.aborted) throw options.signal.reason;
     if (now() >= deadline) break;
     attempt++;
+    // When the read was sent, not answered: a process held up while the answer waited in its
+    // socket resumes with a list as old as the request.
+    const readAt = now();
     const state = await step('read', () => store.read());
+    sample(readAt);
     if (!state) {
       if (!(await wait(backoff()))) break;
       continue;
@@ -190,19 +229,33 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
       continue;
     }
     let checkedAt = cycleStart;
+    let lastSeenAt = readAt;
     const head = store.head?.bind(store);
-    if (prepare && head) {
-      // The tag moved while we prepared: merge again instead of writing an older list.
+    // Before the PUT, the tag must be known unchanged since our read, and recently: after
+    // preparing (round trips), or when this process was held up since the read (a busy runner),
+    // a HEAD checks it. Bounded: a few checks, then the PUT goes out anyway.
+    let check: 'fresh' | 'moved' | 'failed' = 'fresh';
+    for (let checks = 0; head && checks < 3; checks++) {
+      const due = (prepare !== undefined && checks === 0) || !fresh(lastSeenAt);
+      if (!due) break;
       checkedAt = now();
       const current = await step('check', async () => ({ digest: await head() }));
-      if (!current) {
-        if (!(await wait(backoff()))) break;
-        continue;
-      }
-      if (current.digest !== state.digest) {
-        lastProblem = 'the tag moved while we prepared our write';
-        continue;
-      }
+      sample(checkedAt);
+      if (!current) check = 'failed';
+      else if (current.digest !== state.digest) check = 'moved';
+      if (check !== 'fresh') break;
+      lastSeenAt = checkedAt;
+    }
+    const checkFailed = check === 'failed';
+    const moved = check === 'moved';
+    if (checkFailed) {
+      if (!(await wait(backoff()))) break;
+      continue;
+    }
+    if (moved) {
+      contended = true;
+      lastProblem = 'the tag moved between our read and our write';
+      continue;
     }
     const support = conditionalWrites.get(registry);
     const probing = support === undefined;
@@ -263,9 +316,11 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
     }
     remember(after);
     if (!has(after)) {
+      contended = true;
       lastProblem = 'another writer replaced the tag right after our write';
       continue;
     }
+    if (after.digest !== outcome.digest) contended = true;
     const result = await confirmOrRetry(after, 'read-after-settle', now() - checkedAt);
     if (result) return result;
   }
@@ -287,23 +342,35 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
     if (conditionalWrites.get(registry) === true && state.etag) {
       return { digest: state.digest ?? '', attempts: attempt, confirmedBy: how, settledMs };
     }
-    const window = Math.min(cap, Math.max(floor, 2 * cycleMs));
-    const t = now();
-    if (!(await wait(window))) return undefined;
-    settledMs += now() - t;
-    const later = await step('confirm', () => store.read());
-    if (!later) return undefined;
-    const stale = missingSeen(later);
-    remember(later);
-    if (!has(later)) {
-      lastProblem = 'a concurrent writer dropped our entry after our write';
-      return undefined;
+    // Uncontended: one look. Contended: look until the tag stays as it was for a whole
+    // (longer) window, so a writer still on its way lands while we watch. Bounded.
+    let previous = state.digest;
+    for (let look = 0; look < MAX_LOOKS; look++) {
+      const window = Math.min(cap, Math.max(contended ? contendedFloor : floor, 2 * cycleMs));
+      const t = now();
+      if (!(await wait(window))) return undefined;
+      settledMs += now() - t;
+      const later = await step('confirm', () => store.read());
+      if (!later) return undefined;
+      const stale = missingSeen(later);
+      remember(later);
+      if (!has(later)) {
+        contended = true;
+        lastProblem = 'a concurrent writer dropped our entry after our write';
+        return undefined;
+      }
+      if (stale && repairs < MAX_REPAIRS) {
+        repairs++;
+        return undefined; // write the dropped entries back (ours is kept)
+      }
+      const quiet = later.digest === previous;
+      if (!quiet) contended = true;
+      if (quiet || look === MAX_LOOKS - 1) {
+        return { digest: later.digest ?? '', attempts: attempt, confirmedBy: how, settledMs };
+      }
+      previous = later.digest;
     }
-    if (stale && repairs < MAX_REPAIRS) {
-      repairs++;
-      return undefined; // write the dropped entries back (ours is kept)
-    }
-    return { digest: later.digest ?? '', attempts: attempt, confirmedBy: how, settledMs };
+    return undefined;
   }
 }
 

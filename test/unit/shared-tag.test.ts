@@ -241,8 +241,65 @@ test('a PUT answered 503 is never re-sent: the next attempt reads and merges wha
   const result = await addToSharedTag(options(clock, store, 'ours'));
   assert.deepEqual(store.written, [['a', 'b', 'ours']], 'no write of the older list');
   assert.deepEqual(tag.entries, ['a', 'b', 'ours']);
-  // The settle window is sized from the last attempt's round trips, not from the retry sleep.
-  assert.ok(result.settledMs <= 50, `settled ${result.settledMs} ms`);
+  // The settle window is not sized from the retry sleep (1 s): 'b' showed another writer at
+  // work, so it is the contended floor (500 ms), once: the tag stayed quiet during it.
+  assert.equal(result.settledMs, 500);
+});
+
+test('contended: a stale PUT landing 300 ms after our confirmed-looking write is caught and repaired', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  // B merges properly (keeps ours) while we settle: other writers are at work. C read ['a']
+  // long ago (a descheduled process) and its PUT of ['a', 'c'] lands 300 ms later, dropping
+  // ours and b. With one 50 ms look we would have confirmed before C landed, and lost ours.
+  clock.at(12, () => tag.put([...tag.entries, 'b']));
+  clock.at(300, () => tag.put(['a', 'c']));
+  const result = await addToSharedTag(options(clock, tag.store(), 'ours'));
+  assert.deepEqual([...tag.entries].sort(), ['a', 'b', 'c', 'ours']);
+  assert.ok(result.attempts >= 2, `attempts ${result.attempts}`);
+});
+
+test('uncontended: one short look, however long the window would be when contended', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  const result = await addToSharedTag(options(clock, tag.store(), 'ours'));
+  assert.equal(result.settledMs, 50);
+});
+
+test('a read that went stale before the PUT (a held-up process) is checked with a HEAD first', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  const inner = tag.store();
+  let heads = 0;
+  let reads = 0;
+  const store: SharedTagStore<string> = {
+    read: async () => {
+      const state = await inner.read();
+      // The first time, this process is held up for 200 ms after its read, and another
+      // writer's PUT lands meanwhile.
+      if (reads++ === 0) {
+        tag.put(['a', 'b']);
+        clock.advance(200);
+      }
+      return state;
+    },
+    head: async () => {
+      heads++;
+      return inner.head?.();
+    },
+    write: inner.write,
+  };
+  await addToSharedTag(options(clock, store, 'ours'));
+  assert.ok(heads >= 1, 'checked before writing');
+  // The stale list ['a', 'ours'] was never written: b was kept.
+  assert.ok(
+    tag.writes.every((w) => w.includes('b') || !w.includes('ours')),
+    JSON.stringify(tag.writes),
+  );
+  assert.deepEqual(tag.entries, ['a', 'b', 'ours']);
 });
 
 test('a PUT that applied but whose answer was lost is found on the next read', async () => {
