@@ -24,6 +24,11 @@ export interface ConcurrencyOptions {
   seed: number;
   /** Per sign run; a run past it counts as failed (it reported nothing). Default 120 s. */
   runTimeoutMs?: number;
+  /**
+   * What the signers store. Default `both`: the `.sig` image and the referrers tag are the two
+   * shared tags, and both are raced on at once.
+   */
+  signatureFormat?: 'cosign-v2' | 'cosign-v3' | 'both';
 }
 
 export interface ConcurrencyReport {
@@ -122,6 +127,7 @@ export async function runConcurrentSigning(
               ref: digest,
               'cosign-key': s.pem,
               'cosign-key-password': PASSWORD,
+              'signature-format': options.signatureFormat ?? 'both',
             },
             workspace: ws,
             timeoutMs: options.runTimeoutMs ?? 120_000,
