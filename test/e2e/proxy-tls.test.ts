@@ -300,6 +300,20 @@ describe(
       assert.ok(tuf.requests.includes('/2.root.json'), tuf.requests.join('\n'));
     });
 
+    test('NODE_USE_SYSTEM_CA=1 instead: the CA in the system store (SSL_CERT_FILE here) is trusted for the registry and TUF', async () => {
+      assert.ok(digest, 'the publish test did not run');
+      seen.length = 0;
+      const r = await verify({
+        XDG_DATA_HOME: dataHome('xdg-system-ca'),
+        NODE_EXTRA_CA_CERTS: undefined,
+        NODE_USE_SYSTEM_CA: '1',
+        SSL_CERT_FILE: ca,
+      });
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      assert.equal(r.outputs.verified, 'true', r.stdout);
+      assert.ok(seen.includes(`CONNECT ${TUF_HOST}:443`), seen.join('\n'));
+    });
+
     test('verify with the TUF CDN in NO_PROXY: not sent to the proxy; fails in one line naming TUF and trusted-root', async () => {
       seen.length = 0;
       tuf.requests.length = 0;
