@@ -10,13 +10,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import { type AddressInfo, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEFAULT_MIRROR_URL } from '@sigstore/tuf';
 import { runAction } from '../harness/action.js';
+import { type ForwardProxy, startForwardProxy } from '../harness/forward-proxy.js';
 import { GITHUB_OIDC_ISSUER } from '../harness/github-oidc.js';
 import { type Keyless, startKeyless } from '../harness/keyless.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
@@ -105,13 +104,12 @@ describe(
     let ws: string;
     let registry: TestRegistry;
     let keyless: Keyless;
-    let proxy: Server;
+    let proxy: ForwardProxy;
     let proxyURL: string;
     let ca: string;
     let tuf: TufRepo;
     let digest = '';
-    const seen: string[] = [];
-    const sockets = new Set<Socket>();
+    let seen: string[] = [];
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'tls-'));
@@ -132,44 +130,16 @@ describe(
         certificate: made.certificate,
         key: made.key,
       });
-      const local: Record<string, number> = { [NAME]: registryPort, [TUF_HOST]: tuf.port };
 
-      // A forward proxy: CONNECT tunnels (registry.example goes to the TLS registry, the TUF CDN
-      // to the loopback TUF repository) and absolute-form plain-HTTP requests (the loopback
-      // Fulcio, Rekor and TSA).
-      proxy = createServer((req, res) => {
-        seen.push(`${req.method} ${req.url}`);
-        const up = httpRequest(req.url ?? '', { method: req.method, headers: req.headers }, (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        });
-        up.on('error', () => res.writeHead(502).end());
-        req.pipe(up);
-      });
-      proxy.on('connect', (req, client: Socket) => {
-        seen.push(`CONNECT ${req.url}`);
-        const [host, port] = (req.url ?? '').split(':');
-        const mapped = host ? local[host] : undefined;
-        const target = mapped ? { host: '127.0.0.1', port: mapped } : { host, port: Number(port) };
-        const up = connect(target.port, target.host ?? '127.0.0.1', () => {
-          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          up.pipe(client);
-          client.pipe(up);
-        });
-        sockets.add(up).add(client);
-        up.on('error', () => client.destroy());
-        client.on('error', () => up.destroy());
-      });
-      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
-      proxyURL = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      // CONNECT tunnels: registry.example to the TLS registry, the TUF CDN to the loopback TUF
+      // repository; absolute-form plain-HTTP requests to the loopback Fulcio, Rekor and TSA.
+      proxy = await startForwardProxy({ hosts: { [NAME]: registryPort, [TUF_HOST]: tuf.port } });
+      proxyURL = proxy.url;
+      seen = proxy.seen;
     });
 
     after(async () => {
-      for (const s of sockets) s.destroy();
-      if (proxy) {
-        proxy.closeAllConnections();
-        await new Promise((r) => proxy.close(r));
-      }
+      await proxy?.stop();
       await registry?.stop();
       await keyless?.stop();
       await tuf?.stop();
@@ -209,11 +179,7 @@ describe(
       assert.ok(seen.includes(`CONNECT ${NAME}:443`), seen.join('\n'));
     });
 
-    // Absolute-form (plain HTTP through the proxy) or a CONNECT tunnel: both go through it.
-    const proxied = (url: string) => {
-      const host = new URL(url).host;
-      return seen.some((l) => l.includes(`//${host}/`) || l === `CONNECT ${host}`);
-    };
+    const proxied = (url: string) => proxy.proxied(url);
     const sigstore = () => ({
       Fulcio: keyless.stack.fulcioURL,
       Rekor: keyless.stack.rekorURL,

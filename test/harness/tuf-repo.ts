@@ -1,7 +1,7 @@
 /**
  * A TUF repository (TUF specification 1.0: root, timestamp, snapshot, targets, consistent
  * snapshots) holding one target, Sigstore's `trusted_root.json`, signed with an Ed25519 key made
- * here, served over HTTPS on 127.0.0.1 with a certificate the test gives. Put behind a test proxy
+ * here, served on 127.0.0.1 over HTTPS with a certificate the test gives (plain HTTP without one). Put behind a test proxy
  * under the name of Sigstore's public TUF CDN, it lets the bundled action fetch "the public-good
  * trusted root" from loopback, through the code path a runner uses.
  *
@@ -12,7 +12,8 @@
  */
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
@@ -45,8 +46,9 @@ const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('he
 
 export async function startTufRepo(options: {
   target: unknown;
-  certificate: string;
-  key: string;
+  /** PEM files of the server certificate and key; plain HTTP without them. */
+  certificate?: string;
+  key?: string;
   targetName?: string;
 }): Promise<TufRepo> {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
@@ -108,20 +110,24 @@ export async function startTufRepo(options: {
   ]);
 
   const requests: string[] = [];
-  const server: Server = createServer(
-    { cert: readFileSync(options.certificate), key: readFileSync(options.key) },
-    (req, res) => {
-      const path = new URL(req.url ?? '/', 'https://x').pathname;
-      requests.push(path);
-      const body = req.method === 'GET' ? files.get(path) : undefined;
-      if (!body) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-      res.end(body);
-    },
-  );
+  const serve: RequestListener = (req, res) => {
+    const path = new URL(req.url ?? '/', 'https://x').pathname;
+    requests.push(path);
+    const body = req.method === 'GET' ? files.get(path) : undefined;
+    if (!body) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+    res.end(body);
+  };
+  const server: Server =
+    options.certificate && options.key
+      ? createHttpsServer(
+          { cert: readFileSync(options.certificate), key: readFileSync(options.key) },
+          serve,
+        )
+      : createHttpServer(serve);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     port: (server.address() as AddressInfo).port,
