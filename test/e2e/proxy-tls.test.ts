@@ -1,23 +1,35 @@
-// Behind a proxy, with a private CA: the bundled publish (Node 24) sends registry, Fulcio and
-// Rekor requests through HTTPS_PROXY / HTTP_PROXY, and trusts a registry certificate signed by a
-// CA this test makes with openssl only when NODE_EXTRA_CA_CERTS names it. The registry is the
-// Debian distribution registry serving TLS on 127.0.0.1 under the name registry.example, which
-// only the proxy resolves (so no loopback shortcut applies and no DNS is needed).
+// Behind a proxy, with a private CA: the bundled publish (Node 24) sends registry, Fulcio, Rekor
+// and TSA requests through HTTPS_PROXY / HTTP_PROXY (NO_PROXY exempts hosts), and trusts a
+// registry certificate signed by a CA this test makes with openssl only when NODE_EXTRA_CA_CERTS
+// names it. The registry is the Debian distribution registry serving TLS on 127.0.0.1 under the
+// name registry.example, which only the proxy resolves (so no loopback shortcut applies and no DNS
+// is needed). verify without trusted-root fetches Sigstore's public-good root from its TUF CDN:
+// the proxy sends that host to a TUF repository on loopback (test/harness/tuf-repo.ts) holding
+// the loopback Sigstore's trusted root, with a certificate from the same CA, as a TLS-inspecting
+// corporate proxy would.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import { type AddressInfo, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { DEFAULT_MIRROR_URL } from '@sigstore/tuf';
 import { runAction } from '../harness/action.js';
+import { type ForwardProxy, startForwardProxy } from '../harness/forward-proxy.js';
+import { GITHUB_OIDC_ISSUER } from '../harness/github-oidc.js';
 import { type Keyless, startKeyless } from '../harness/keyless.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { requireTools } from '../harness/tools.js';
+import { startTufRepo, type TufRepo } from '../harness/tuf-repo.js';
 
 const SHA = '5f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c';
 const NAME = 'registry.example';
+/** Sigstore's public TUF CDN, which only the test proxy resolves (to the loopback TUF repo). */
+const TUF_HOST = new URL(DEFAULT_MIRROR_URL).host;
+const IDENTITY = [
+  `- issuer: ^${GITHUB_OIDC_ISSUER.replace(/\./g, '\\.')}$`,
+  '  subject: ^https://github\\.com/org/app-config/\\.github/workflows/publish\\.yaml@refs/heads/main$',
+].join('\n');
 
 function makeCA(dir: string): { ca: string; certificate: string; key: string } {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
@@ -58,7 +70,7 @@ function makeCA(dir: string): { ca: string; certificate: string; key: string } {
   );
   writeFileSync(
     join(dir, 'ext.cnf'),
-    `subjectAltName=DNS:${NAME}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`,
+    `subjectAltName=DNS:${NAME},DNS:${TUF_HOST}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`,
   );
   openssl(
     'x509',
@@ -92,11 +104,12 @@ describe(
     let ws: string;
     let registry: TestRegistry;
     let keyless: Keyless;
-    let proxy: Server;
+    let proxy: ForwardProxy;
     let proxyURL: string;
     let ca: string;
-    const seen: string[] = [];
-    const sockets = new Set<Socket>();
+    let tuf: TufRepo;
+    let digest = '';
+    let seen: string[] = [];
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'tls-'));
@@ -112,50 +125,35 @@ describe(
         sha: SHA,
       });
       const registryPort = Number(registry.host.split(':')[1]);
+      tuf = await startTufRepo({
+        target: keyless.stack.trustedRoot,
+        certificate: made.certificate,
+        key: made.key,
+      });
 
-      // A forward proxy: CONNECT tunnels (registry.example goes to the TLS registry) and
-      // absolute-form plain-HTTP requests (the loopback Fulcio and Rekor).
-      proxy = createServer((req, res) => {
-        seen.push(`${req.method} ${req.url}`);
-        const up = httpRequest(req.url ?? '', { method: req.method, headers: req.headers }, (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        });
-        up.on('error', () => res.writeHead(502).end());
-        req.pipe(up);
-      });
-      proxy.on('connect', (req, client: Socket) => {
-        seen.push(`CONNECT ${req.url}`);
-        const [host, port] = (req.url ?? '').split(':');
-        const target =
-          host === NAME ? { host: '127.0.0.1', port: registryPort } : { host, port: Number(port) };
-        const up = connect(target.port, target.host ?? '127.0.0.1', () => {
-          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-          up.pipe(client);
-          client.pipe(up);
-        });
-        sockets.add(up).add(client);
-        up.on('error', () => client.destroy());
-        client.on('error', () => up.destroy());
-      });
-      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
-      proxyURL = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      // CONNECT tunnels: registry.example to the TLS registry, the TUF CDN to the loopback TUF
+      // repository; absolute-form plain-HTTP requests to the loopback Fulcio, Rekor and TSA.
+      proxy = await startForwardProxy({ hosts: { [NAME]: registryPort, [TUF_HOST]: tuf.port } });
+      proxyURL = proxy.url;
+      seen = proxy.seen;
     });
 
     after(async () => {
-      for (const s of sockets) s.destroy();
-      if (proxy) {
-        proxy.closeAllConnections();
-        await new Promise((r) => proxy.close(r));
-      }
+      await proxy?.stop();
       await registry?.stop();
       await keyless?.stop();
+      await tuf?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     const publish = (env: Record<string, string | undefined>) =>
       runAction('publish', {
-        inputs: { repository: `${NAME}/org/app-config`, path: 'deploy', ...keyless.inputs },
+        inputs: {
+          repository: `${NAME}/org/app-config`,
+          path: 'deploy',
+          ...keyless.inputs,
+          'tsa-url': keyless.stack.tsaURL,
+        },
         env: {
           ...keyless.oidc.env,
           GITHUB_SHA: SHA,
@@ -177,30 +175,123 @@ describe(
       const r = await publish({ NODE_EXTRA_CA_CERTS: undefined });
       assert.equal(r.exitCode, 1, r.stdout + r.stderr);
       assert.equal(r.errors.length, 1, r.stdout);
-      assert.match(
-        r.errors[0] ?? '',
-        new RegExp(`${NAME}.*(certificate|CERT|SELF_SIGNED|UNABLE)`, 'i'),
-      );
+      assert.match(r.errors[0] ?? '', new RegExp(`${NAME}.*certificate.*NODE_EXTRA_CA_CERTS`));
       assert.ok(seen.includes(`CONNECT ${NAME}:443`), seen.join('\n'));
     });
 
-    test('with NODE_EXTRA_CA_CERTS: pushed over TLS, Fulcio and Rekor reached through the proxy', async () => {
+    const proxied = (url: string) => proxy.proxied(url);
+    const sigstore = () => ({
+      Fulcio: keyless.stack.fulcioURL,
+      Rekor: keyless.stack.rekorURL,
+      TSA: keyless.stack.tsaURL,
+    });
+
+    test('with NODE_EXTRA_CA_CERTS: pushed over TLS, Fulcio, Rekor and the TSA reached through the proxy', async () => {
       seen.length = 0;
+      const calls = { ...keyless.stack.calls };
       const r = await publish({ NODE_EXTRA_CA_CERTS: ca });
       assert.equal(r.exitCode, 0, r.stdout + r.stderr);
       assert.equal(r.outputs.signed, 'true');
+      digest = r.outputs.digest ?? '';
       assert.ok(seen.includes(`CONNECT ${NAME}:443`), seen.join('\n'));
-      const fulcio = new URL(keyless.stack.fulcioURL).host;
-      const rekor = new URL(keyless.stack.rekorURL).host;
-      assert.ok(
-        // Absolute-form (plain HTTP through the proxy) or a CONNECT tunnel: both go through it.
-        seen.some((l) => l.includes(`//${fulcio}/`) || l === `CONNECT ${fulcio}`),
-        `Fulcio bypassed the proxy:\n${seen.join('\n')}`,
+      for (const [service, url] of Object.entries(sigstore())) {
+        assert.ok(proxied(url), `${service} bypassed the proxy:\n${seen.join('\n')}`);
+      }
+      assert.ok(keyless.stack.calls.tsa > calls.tsa, 'no timestamp was asked for');
+    });
+
+    test('NO_PROXY: hosts it names are reached directly, the others still through the proxy', async () => {
+      seen.length = 0;
+      const r = await publish({
+        NODE_EXTRA_CA_CERTS: ca,
+        NO_PROXY: '127.0.0.1',
+        no_proxy: undefined,
+      });
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      assert.equal(r.outputs.signed, 'true');
+      assert.ok(seen.includes(`CONNECT ${NAME}:443`), seen.join('\n'));
+      for (const [service, url] of Object.entries(sigstore())) {
+        assert.ok(
+          !proxied(url),
+          `${service} went through the proxy despite NO_PROXY:\n${seen.join('\n')}`,
+        );
+      }
+    });
+
+    const verify = (env: Record<string, string | undefined>) =>
+      runAction('verify', {
+        inputs: {
+          repository: `${NAME}/org/app-config`,
+          ref: digest,
+          'match-oidc-identity': IDENTITY,
+        },
+        env: {
+          HTTPS_PROXY: proxyURL,
+          HTTP_PROXY: proxyURL,
+          NO_PROXY: '',
+          no_proxy: '',
+          NODE_EXTRA_CA_CERTS: ca,
+          ...env,
+        },
+        workspace: ws,
+      });
+    /** A data directory in which @sigstore/tuf finds the test's TUF root as its trusted root. */
+    const dataHome = (name: string) => {
+      const home = join(dir, name);
+      tuf.seedCache(join(home, 'sigstore-js'), DEFAULT_MIRROR_URL);
+      return home;
+    };
+
+    test('verify without trusted-root: the public-good root comes from the TUF CDN through the proxy', async () => {
+      assert.ok(digest, 'the publish test did not run');
+      seen.length = 0;
+      tuf.requests.length = 0;
+      const r = await verify({ XDG_DATA_HOME: dataHome('xdg-proxied') });
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      assert.equal(r.outputs.verified, 'true', r.stdout);
+      assert.ok(seen.includes(`CONNECT ${TUF_HOST}:443`), seen.join('\n'));
+      // The updater looked for a newer root, then walked timestamp → snapshot → targets → target.
+      assert.deepEqual(
+        tuf.requests.filter((p) => !p.endsWith('.root.json')),
+        [
+          '/timestamp.json',
+          '/1.snapshot.json',
+          '/1.targets.json',
+          tuf.requests.find((p) => p.endsWith('.trusted_root.json')),
+        ],
       );
-      assert.ok(
-        seen.some((l) => l.includes(`//${rekor}/`) || l === `CONNECT ${rekor}`),
-        `Rekor bypassed the proxy:\n${seen.join('\n')}`,
-      );
+      assert.ok(tuf.requests.includes('/2.root.json'), tuf.requests.join('\n'));
+    });
+
+    test('NODE_USE_SYSTEM_CA=1 instead: the CA in the system store (SSL_CERT_FILE here) is trusted for the registry and TUF', async () => {
+      assert.ok(digest, 'the publish test did not run');
+      seen.length = 0;
+      const r = await verify({
+        XDG_DATA_HOME: dataHome('xdg-system-ca'),
+        NODE_EXTRA_CA_CERTS: undefined,
+        NODE_USE_SYSTEM_CA: '1',
+        SSL_CERT_FILE: ca,
+      });
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      assert.equal(r.outputs.verified, 'true', r.stdout);
+      assert.ok(seen.includes(`CONNECT ${TUF_HOST}:443`), seen.join('\n'));
+    });
+
+    test('verify with the TUF CDN in NO_PROXY: not sent to the proxy; fails in one line naming TUF and trusted-root', async () => {
+      seen.length = 0;
+      tuf.requests.length = 0;
+      const r = await verify({
+        XDG_DATA_HOME: dataHome('xdg-direct'),
+        NO_PROXY: TUF_HOST,
+        no_proxy: undefined,
+      });
+      assert.equal(r.exitCode, 1, r.stdout + r.stderr);
+      assert.equal(r.errors.length, 1, r.stdout);
+      assert.match(r.errors[0] ?? '', /TUF repository .*trusted-root/);
+      assert.doesNotMatch(r.errors[0] ?? '', /unexpected error/);
+      assert.ok(seen.includes(`CONNECT ${NAME}:443`), seen.join('\n'));
+      assert.ok(!seen.some((l) => l.includes(TUF_HOST)), seen.join('\n'));
+      assert.deepEqual(tuf.requests, []);
     });
   },
 );
