@@ -1,15 +1,9 @@
 // Public surface of the OCI registry client.
 export { type AuthOptions, resolveCredentials } from './auth.js';
-export {
-  type BlobSource,
-  type ManifestDescriptor,
-  ManifestNotFoundError,
-  RegistryClient,
-  type RegistryClientOptions,
-  referrersTagFor,
-} from './client.js';
+export { RegistryClient, type RegistryClientOptions } from './client.js';
 export type { Credentials, ExecFn, MaskFn } from './credentials.js';
 export { RegistryError } from './errors.js';
+export { type ManifestDescriptor, ManifestNotFoundError } from './manifests.js';
 export {
   formatReference,
   isDigest,
@@ -22,5 +16,7 @@ export {
   type Reference,
   type Repository,
 } from './reference.js';
+export { referrersTagFor } from './referrers.js';
 export type { RetryOptions } from './retry.js';
 export * from './types.js';
+export type { BlobSource } from './upload.js';

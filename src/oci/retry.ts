@@ -98,11 +98,3 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-/** The abort reason of a deadline we set (overall `timeout`, or one operation's limit). */
-export class DeadlineReached extends Error {
-  override readonly name = 'DeadlineReached';
-  constructor(readonly limitMs: number) {
-    super(`deadline of ${limitMs} ms reached`);
-  }
-}

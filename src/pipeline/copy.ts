@@ -5,8 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BlobSource, RegistryClient } from '../oci/client.js';
+import type { RegistryClient } from '../oci/client.js';
 import type { Descriptor, FetchedManifest } from '../oci/types.js';
+import type { BlobSource } from '../oci/upload.js';
 import { appendSignature, sha256, signatureImage } from '../signing/cosign-v2.js';
 import { cosignSignatureTag, OCI_MANIFEST_MEDIA_TYPE } from '../signing/types.js';
 

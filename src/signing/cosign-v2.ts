@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { SerializedBundle } from '@sigstore/bundle';
-import { ManifestNotFoundError, type RegistryClient } from '../oci/client.js';
+import type { RegistryClient } from '../oci/client.js';
+import { ManifestNotFoundError } from '../oci/manifests.js';
 import { addToSharedTag } from '../oci/shared-tag.js';
 import { goJSON, sortedMap } from './json.js';
 import type { ArtifactSigner, MessageSignature } from './signer.js';

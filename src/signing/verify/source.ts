@@ -4,7 +4,7 @@
  * go-containerregistry checks what cosign reads.
  */
 import { createHash } from 'node:crypto';
-import { ManifestNotFoundError } from '../../oci/client.js';
+import { ManifestNotFoundError } from '../../oci/manifests.js';
 
 export interface OciDescriptor {
   mediaType: string;
