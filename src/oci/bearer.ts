@@ -1,21 +1,17 @@
 // Bearer tokens from a registry's token service (distribution's token auth spec): exchanged
 // for the credentials, cached per scope set until shortly before they expire, one request per
 // scope set at a time.
+
+import { backoffDelay, RETRY_STATUSES, retryDelay } from '../util/backoff.js';
 import { UserError } from '../util/errors.js';
+import { sleep } from '../util/sleep.js';
 import { readCapped, TooLarge } from './body.js';
 import { basicHeader, type Credentials, type MaskFn } from './credentials.js';
 import { authError, parseErrorBody, RegistryError, RegistryNetworkError } from './errors.js';
 import { abortError, failureOf, isNetworkError, networkError } from './failures.js';
 import { type Dispatcher, httpRequest, type TransportResponse } from './http.js';
 import { isLoopback } from './reference.js';
-import {
-  backoffDelay,
-  isRetryableNetworkError,
-  parseRetryAfter,
-  RETRY_STATUSES,
-  type RetryOptions,
-  sleep,
-} from './retry.js';
+import { isRetryableNetworkError, type RetryOptions } from './retry.js';
 import { covers, parseScope, repositoryOf } from './scope.js';
 
 /** Where tokens come from: the `realm` and `service` of a registry's Bearer challenge. */
@@ -142,9 +138,9 @@ export class BearerTokens {
         );
       }
       if (RETRY_STATUSES.has(res.status) && attempt < maxAttempts) {
-        const wait = parseRetryAfter(res.header('retry-after'), this.o.retry);
+        const wait = retryDelay(attempt, res.header('retry-after'), this.o.retry);
         await res.dump();
-        await sleep(wait ?? backoffDelay(attempt, this.o.retry), signal);
+        await sleep(wait, signal);
         continue;
       }
       break;

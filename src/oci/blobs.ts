@@ -1,13 +1,14 @@
 // Reading blobs: existence (HEAD) and streamed, digest-checked, resumable downloads.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { backoffDelay } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
 import { DIGEST_MISMATCH, type RepoContext } from './context.js';
 import { DeadlineReached } from './deadline.js';
 import { RegistryError, RegistryNetworkError } from './errors.js';
 import { failureOf, isNetworkError, unexpected } from './failures.js';
 import type { TransportResponse } from './http.js';
 import { parseDigest } from './reference.js';
-import { backoffDelay, sleep } from './retry.js';
 
 export async function blobExists(ctx: RepoContext, digest: string): Promise<boolean> {
   const signal = ctx.signal();

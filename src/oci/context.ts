@@ -6,8 +6,6 @@ import { RegistryError } from './errors.js';
 import type { Repository } from './reference.js';
 import type { Transport } from './transport.js';
 
-/** Caps on what we read into memory: manifests and indexes (as distribution). */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** Our code (not the registry's) for content whose digest is not the one asked for. */
 export const DIGEST_MISMATCH = 'DIGEST_MISMATCH';
 

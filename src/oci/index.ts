@@ -15,8 +15,8 @@ export {
   parseTag,
   type Reference,
   type Repository,
+  referrersTagFor,
 } from './reference.js';
-export { referrersTagFor } from './referrers.js';
 export type { RetryOptions } from './retry.js';
 export * from './types.js';
 export type { BlobSource } from './upload.js';

@@ -1,15 +1,17 @@
 // Manifests by tag or digest: GET (exact bytes, digest-checked), HEAD, PUT (with the blob race
 // retry, or once for shared tags), DELETE.
 import { createHash } from 'node:crypto';
+import { backoffDelay, parseRetryAfter, RETRY_STATUSES } from '../util/backoff.js';
 import { UserError } from '../util/errors.js';
-import { DIGEST_MISMATCH, MAX_MANIFEST_BYTES, type RepoContext } from './context.js';
+import { sleep } from '../util/sleep.js';
+import { DIGEST_MISMATCH, type RepoContext } from './context.js';
 import { RegistryError } from './errors.js';
 import { unexpected } from './failures.js';
 import type { TransportResponse } from './http.js';
 import { isDigest, parseDigest } from './reference.js';
-import { parseRetryAfter, RETRY_STATUSES, sleep } from './retry.js';
+import { BLOB_RACE_CODES } from './retry.js';
 import type { WriteCondition, WriteOutcome } from './shared-tag.js';
-import { type FetchedManifest, MANIFEST_ACCEPT, MEDIA_TYPE } from './types.js';
+import { type FetchedManifest, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MEDIA_TYPE } from './types.js';
 
 export interface ManifestDescriptor {
   digest: string;
@@ -29,7 +31,8 @@ export class ManifestNotFoundError extends UserError {
 }
 
 const BLOB_RACE_ATTEMPTS = 4;
-const BLOB_RACE_CODES = new Set(['DIGEST_INVALID', 'BLOB_UNKNOWN', 'MANIFEST_BLOB_UNKNOWN']);
+/** Waits of 50-100, 100-200, 200-400 ms: the other client links its blob within moments. */
+const BLOB_RACE_BACKOFF = { baseDelayMs: 100, maxDelayMs: 400, jitter: 'equal' } as const;
 
 export async function getManifest(ctx: RepoContext, ref: string): Promise<FetchedManifest> {
   const res = await ctx.transport.request({
@@ -143,7 +146,7 @@ export async function putManifestResponse(
     // still linking the same blob (two jobs signing one digest upload one payload): distribution
     // answers 400 DIGEST_INVALID or BLOB_UNKNOWN for a moment. Bounded retry, then give up.
     if (attempt >= BLOB_RACE_ATTEMPTS || !BLOB_RACE_CODES.has(err.code ?? '')) throw err;
-    await sleep(100 * attempt + Math.random() * 100, signal);
+    await sleep(backoffDelay(attempt, BLOB_RACE_BACKOFF), signal);
   }
   await res.dump();
   const stored = res.header('docker-content-digest');

@@ -114,6 +114,12 @@ export function parseDigest(input: string, options: ParseOptions = {}): ParsedDi
   return { algorithm, hex, value };
 }
 
+/** `sha256:<hex>` → `sha256-<hex>` (the OCI referrers tag schema; cosign v2 adds `.sig`). */
+export function referrersTagFor(digest: string): string {
+  const { algorithm, hex } = parseDigest(digest);
+  return `${algorithm}-${hex}`;
+}
+
 export function isDigest(value: string): boolean {
   const i = value.indexOf(':');
   const re = DIGESTS[value.slice(0, i)];

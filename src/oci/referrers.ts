@@ -2,7 +2,6 @@
 // one, else the `sha256-<hex>` referrers tag, which this client also keeps up to date.
 import { createHash } from 'node:crypto';
 import type { RepoContext } from './context.js';
-import { MAX_MANIFEST_BYTES } from './context.js';
 import { RegistryError } from './errors.js';
 import { unexpected } from './failures.js';
 import {
@@ -13,9 +12,9 @@ import {
   readForUpdate,
 } from './manifests.js';
 import { MAX_LIST_PAGE_BYTES, MAX_PAGES, nextLink } from './pagination.js';
-import { parseDigest } from './reference.js';
+import { parseDigest, referrersTagFor } from './reference.js';
 import { addToSharedTag } from './shared-tag.js';
-import { type Descriptor, type Index, MEDIA_TYPE } from './types.js';
+import { type Descriptor, type Index, MAX_MANIFEST_BYTES, MEDIA_TYPE } from './types.js';
 
 export class Referrers {
   private readonly referrerLocks = new Map<string, Promise<unknown>>();
@@ -221,12 +220,6 @@ export class Referrers {
     await this.updateTag(manifest.subject.digest, descriptor);
     return digest;
   }
-}
-
-/** `sha256:<hex>` → `sha256-<hex>` (OCI referrers tag schema). */
-export function referrersTagFor(digest: string): string {
-  const { algorithm, hex } = parseDigest(digest);
-  return `${algorithm}-${hex}`;
 }
 
 function emptyIndex(): Index {

@@ -2,6 +2,8 @@
 // HTTP for loopback and `insecure`), User-Agent, proxies (http.ts), retries with backoff
 // (retry.ts), redirects, and the auth challenge dance (authenticator.ts, bearer.ts).
 import type { Readable } from 'node:stream';
+import { backoffDelay, RETRY_STATUSES, retryDelay } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
 import { Authenticator, pickChallenge } from './authenticator.js';
 import { buffered, readCapped, readLimited, TooLarge } from './body.js';
 import type { Credentials, MaskFn } from './credentials.js';
@@ -9,14 +11,7 @@ import { parseErrorBody, RegistryNetworkError } from './errors.js';
 import { abortError, failureOf, isNetworkError, isOurs, networkError } from './failures.js';
 import { type Dispatcher, httpRequest, proxyDispatcher, type TransportResponse } from './http.js';
 import { isLoopback } from './reference.js';
-import {
-  backoffDelay,
-  isRetryableNetworkError,
-  parseRetryAfter,
-  RETRY_STATUSES,
-  type RetryOptions,
-  sleep,
-} from './retry.js';
+import { isRetryableNetworkError, type RetryOptions } from './retry.js';
 import { USER_AGENT } from './version.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
 
@@ -163,9 +158,9 @@ export class Transport {
       }
       if (!req.noRetry && RETRY_STATUSES.has(res.status)) {
         if (attempt < maxAttempts) {
-          const retryAfter = parseRetryAfter(res.header('retry-after'), this.retry);
+          const wait = retryDelay(attempt, res.header('retry-after'), this.retry);
           await res.dump();
-          await pause(retryAfter ?? backoffDelay(attempt, this.retry));
+          await pause(wait);
           continue;
         }
         const { code } = parseErrorBody(await readLimited(res));

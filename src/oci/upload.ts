@@ -4,13 +4,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { backoffDelay, RETRY_STATUSES } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
 import { blobExists } from './blobs.js';
 import { DIGEST_MISMATCH, type RepoContext } from './context.js';
 import { RegistryError, RegistryNetworkError } from './errors.js';
 import { unexpected } from './failures.js';
 import type { TransportResponse } from './http.js';
 import { parseDigest } from './reference.js';
-import { backoffDelay, RETRY_STATUSES, sleep } from './retry.js';
 
 export type BlobSource = { path: string } | { bytes: Buffer | Uint8Array };
 

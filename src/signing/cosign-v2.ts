@@ -10,7 +10,8 @@ import type { SerializedBundle } from '@sigstore/bundle';
 import type { RegistryClient } from '../oci/client.js';
 import { ManifestNotFoundError } from '../oci/manifests.js';
 import { addToSharedTag } from '../oci/shared-tag.js';
-import { goJSON, sortedMap } from './json.js';
+import { MEDIA_TYPE } from '../oci/types.js';
+import { goJSON, sortedMap } from '../util/go-json.js';
 import type { ArtifactSigner, MessageSignature } from './signer.js';
 import {
   COSIGN_ANNOTATION,
@@ -18,8 +19,6 @@ import {
   COSIGN_SIMPLESIGNING_TYPE,
   cosignSignatureTag,
   type Descriptor,
-  OCI_IMAGE_CONFIG_MEDIA_TYPE,
-  OCI_MANIFEST_MEDIA_TYPE,
   type RekorBundle,
   type RFC3161TimestampAnnotation,
 } from './types.js';
@@ -121,9 +120,9 @@ export function signatureImage(layers: readonly Descriptor[]): {
   const manifest = Buffer.from(
     goJSON({
       schemaVersion: 2,
-      mediaType: OCI_MANIFEST_MEDIA_TYPE,
+      mediaType: MEDIA_TYPE.ociManifest,
       config: {
-        mediaType: OCI_IMAGE_CONFIG_MEDIA_TYPE,
+        mediaType: MEDIA_TYPE.ociImageConfig,
         size: config.length,
         digest: sha256(config),
       },
@@ -231,7 +230,7 @@ async function mergeIntoSigTag(
   const result = await addToSharedTag<Descriptor>({
     store: {
       read: async () => {
-        const fetched = await client.readForUpdate(tag, OCI_MANIFEST_MEDIA_TYPE);
+        const fetched = await client.readForUpdate(tag, MEDIA_TYPE.ociManifest);
         if (!fetched) return { entries: [] };
         const manifest = JSON.parse(fetched.bytes.toString('utf8')) as { layers?: Descriptor[] };
         return {
@@ -246,7 +245,7 @@ async function mergeIntoSigTag(
         await client.uploadBlob({ bytes: config }, sha256(config), config.length);
       },
       write: (layers, condition) =>
-        client.putManifestOnce(tag, image(layers).manifest, OCI_MANIFEST_MEDIA_TYPE, condition),
+        client.putManifestOnce(tag, image(layers).manifest, MEDIA_TYPE.ociManifest, condition),
     },
     key: signatureKey,
     ours: layer,

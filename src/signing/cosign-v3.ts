@@ -6,8 +6,9 @@
  * `WriteAttestationNewBundleFormat`/`WriteReferrer`.
  */
 import type { RegistryClient } from '../oci/client.js';
+import { MEDIA_TYPE } from '../oci/types.js';
+import { goJSON, sortedMap } from '../util/go-json.js';
 import { sha256 } from './cosign-v2.js';
-import { goJSON, sortedMap } from './json.js';
 import type { ArtifactSigner } from './signer.js';
 import {
   BUNDLE_ANNOTATION,
@@ -16,7 +17,6 @@ import {
   IN_TOTO_PAYLOAD_TYPE,
   IN_TOTO_STATEMENT_V1_TYPE,
   OCI_EMPTY_CONFIG,
-  OCI_MANIFEST_MEDIA_TYPE,
   SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
 } from './types.js';
 
@@ -55,7 +55,7 @@ export function bundleReferrerManifest(options: {
   return Buffer.from(
     goJSON({
       schemaVersion: 2,
-      mediaType: OCI_MANIFEST_MEDIA_TYPE,
+      mediaType: MEDIA_TYPE.ociManifest,
       config: {
         mediaType: OCI_EMPTY_CONFIG.mediaType,
         size: OCI_EMPTY_CONFIG.size,
@@ -122,6 +122,6 @@ export async function writeCosignV3Signature(options: CosignV3Options): Promise<
     subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },
     created: (options.now ?? (() => new Date()))(),
   });
-  const referrerDigest = await client.putReferrer(manifest, OCI_MANIFEST_MEDIA_TYPE);
+  const referrerDigest = await client.putReferrer(manifest, MEDIA_TYPE.ociManifest);
   return { referrerDigest, bundle };
 }

@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RegistryClient, type RegistryClientOptions } from '../../src/oci/client.js';
-import { parseRepository } from '../../src/oci/reference.js';
-import { referrersTagFor } from '../../src/oci/referrers.js';
+import { parseRepository, referrersTagFor } from '../../src/oci/reference.js';
 import { type Descriptor, MEDIA_TYPE } from '../../src/oci/types.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 

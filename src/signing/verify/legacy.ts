@@ -18,6 +18,7 @@ import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } f
 import type { TransparencyLogEntry } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { type SignedEntity, type TrustMaterial, Verifier } from '@sigstore/verify';
+import { MAX_MANIFEST_BYTES } from '../../oci/types.js';
 import {
   COSIGN_ANNOTATION,
   COSIGN_SIMPLESIGNING_TYPE,
@@ -27,7 +28,6 @@ import {
 import { type CompiledIdentity, type IdentityMatch, matchLegacy } from './identity.js';
 import {
   fetchVerifiedBlob,
-  MAX_MANIFEST_BYTES,
   MAX_SIGNATURE_BLOB_BYTES,
   type OciDescriptor,
   type SignatureSource,

@@ -43,8 +43,7 @@ export interface RegistryClientLike {
   listReferrers(digest: string, artifactType?: string): Promise<unknown>;
 }
 
-/** Largest manifest or signature blob we read (cosign's own limits are in the same range). */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** Largest signature blob we read (cosign's own limits are in the same range as manifests'). */
 export const MAX_SIGNATURE_BLOB_BYTES = 4 * 1024 * 1024;
 
 function statusOf(err: unknown): number | undefined {
