@@ -15,7 +15,7 @@ type AuthScheme =
   | { kind: 'basic' }
   | ({ kind: 'bearer' } & TokenRealm);
 
-export type CredentialSourceOption = Credentials | (() => Promise<Credentials>) | undefined;
+type CredentialSourceOption = Credentials | (() => Promise<Credentials>) | undefined;
 
 export class Authenticator {
   private readonly registry: string;

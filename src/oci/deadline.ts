@@ -21,7 +21,7 @@ export class DeadlineReached extends Error {
   }
 }
 
-export interface OperationLimits {
+interface OperationLimits {
   /** Per operation; default 5 minutes, or none when there is an overall deadline. */
   timeoutMs?: number;
   deadline?: Deadline;

@@ -16,7 +16,7 @@ export interface TransportResponse {
   dump(): Promise<void>;
 }
 
-export interface HttpRequest {
+interface HttpRequest {
   method: string;
   headers: Record<string, string>;
   body?: Readable | Buffer | string | undefined;

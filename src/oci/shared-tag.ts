@@ -22,7 +22,7 @@ import { sleep as abortableSleep } from '../util/sleep.js';
 import { RegistryError, RegistryNetworkError } from './errors.js';
 import { BLOB_RACE_CODES, isRetryableNetworkError } from './retry.js';
 
-export interface TagState<E> {
+interface TagState<E> {
   entries: E[];
   /** Digest of the manifest at the tag; absent when the tag does not exist. */
   digest?: string;
@@ -73,7 +73,7 @@ export interface SharedTagOptions<E> {
   random?: () => number;
 }
 
-export interface SharedTagResult {
+interface SharedTagResult {
   /** Digest of the manifest at the tag when our entry was confirmed there. */
   digest: string;
   attempts: number;

@@ -31,9 +31,9 @@ export interface TransportOptions {
   idleTimeoutMs?: number;
 }
 
-export type Body = Buffer | string | (() => Readable | Buffer);
+type Body = Buffer | string | (() => Readable | Buffer);
 
-export interface TransportRequest {
+interface TransportRequest {
   method: string;
   /** A path such as `/v2/org/app/manifests/latest`, or an absolute URL (upload `Location`). */
   url: string;

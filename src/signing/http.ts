@@ -95,7 +95,7 @@ export async function postJSON(
 }
 
 /** A one-line, bounded message from an error body, with anything JWT-like removed. */
-export function serverMessage(text: string, fallback: string): string {
+function serverMessage(text: string, fallback: string): string {
   let msg = fallback;
   try {
     const json = JSON.parse(text) as { message?: unknown };

@@ -13,9 +13,9 @@ import {
   simpleSigningPayload,
 } from '../../src/signing/cosign-v2.js';
 import { bundleReferrerManifest, rfc3339, signStatement } from '../../src/signing/cosign-v3.js';
-import { goJSON } from '../../src/util/go-json.js';
 import type { MessageSignature } from '../../src/signing/signer.js';
 import { cosignSignatureTag } from '../../src/signing/types.js';
+import { goJSON } from '../../src/util/go-json.js';
 
 const HEX = 'ab'.repeat(32);
 const DIGEST = `sha256:${HEX}`;

@@ -308,7 +308,3 @@ export function verifyBundles(
   }
   return { verified: false, reason: `no matching attestations: ${errors.join('; ')}` };
 }
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}

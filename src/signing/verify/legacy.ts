@@ -14,7 +14,7 @@
  *
  * Behaviour re-implemented from sigstore/cosign pkg/cosign/verify.go (Apache-2.0).
  */
-import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { TransparencyLogEntry } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { type SignedEntity, type TrustMaterial, Verifier } from '@sigstore/verify';
@@ -277,8 +277,4 @@ export async function verifyLegacy(
       warnings,
     }
   );
-}
-
-export function loadPublicKey(pem: string): KeyObject {
-  return createPublicKey(pem);
 }
