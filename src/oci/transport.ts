@@ -1,6 +1,6 @@
 // HTTP transport for one registry, layered like ggcr's `transport`: scheme choice (HTTPS, or
 // HTTP for loopback and `insecure`), User-Agent, proxies (http.ts), retries with backoff
-// (retry.ts), redirects, and the auth challenge dance (authenticator.ts, bearer.ts).
+// (retry.ts, src/util/backoff.ts), redirects, and the auth challenge dance (authenticator.ts, bearer.ts).
 import type { Readable } from 'node:stream';
 import { backoffDelay, RETRY_STATUSES, retryDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
