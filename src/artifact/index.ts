@@ -40,5 +40,4 @@ export {
   isRFC3339,
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
-  sha256Digest,
 } from './manifest.js';

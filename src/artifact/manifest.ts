@@ -1,8 +1,8 @@
 // The Flux artifact's config blob, annotations and OCI manifest, byte for byte as
 // `flux push artifact` writes them: v2.9.x (fluxcd/pkg/oci v0.68 + go-containerregistry v0.21.6)
 // and 2.10 (pkg/oci v0.73 + ggcr v0.22.1, whose config carries `created`).
-import { createHash } from 'node:crypto';
 import { MEDIA_TYPE } from '../oci/types.js';
+import { digestOf } from '../util/digest.js';
 import { UserError } from '../util/errors.js';
 import { goJSON, sortedMap } from '../util/go-json.js';
 import { type FluxFormat, fluxFormat } from './flux-version.js';
@@ -18,10 +18,6 @@ export interface Descriptor {
   readonly mediaType: string;
   readonly size: number;
   readonly digest: string;
-}
-
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 // ggcr v0.21.6 keeps the empty image's config for a non-image config media type, so Flux v2.9.x
@@ -45,7 +41,7 @@ export function configBlob(
   const bytes = Buffer.from(json, 'utf8');
   return {
     bytes,
-    descriptor: { mediaType: CONFIG_MEDIA_TYPE, size: bytes.length, digest: sha256Digest(bytes) },
+    descriptor: { mediaType: CONFIG_MEDIA_TYPE, size: bytes.length, digest: digestOf(bytes) },
   };
 }
 
@@ -154,7 +150,7 @@ export function buildManifest(input: {
   const bytes = Buffer.from(json, 'utf8');
   return {
     bytes,
-    digest: sha256Digest(bytes),
+    digest: digestOf(bytes),
     mediaType: MEDIA_TYPE.ociManifest,
     size: bytes.length,
   };

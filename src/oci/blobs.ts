@@ -4,9 +4,8 @@ import { Readable } from 'node:stream';
 import { backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
 import { DIGEST_MISMATCH, type RepoContext } from './context.js';
-import { DeadlineReached } from './deadline.js';
 import { RegistryError, RegistryNetworkError } from './errors.js';
-import { failureOf, isNetworkError, unexpected } from './failures.js';
+import { abortError, failureOf, isNetworkError, unexpected } from './failures.js';
 import type { TransportResponse } from './http.js';
 import { parseDigest } from './reference.js';
 
@@ -77,22 +76,8 @@ export async function fetchBlob(ctx: RepoContext, digest: string): Promise<Reada
   const maxAttempts = Math.max(1, ctx.options.retry?.maxAttempts ?? 5);
   const transport = ctx.transport;
   const retry = ctx.options.retry;
-  const overDeadline = (cause: unknown, attempts: number): Error => {
-    const reason = signal.reason as unknown;
-    if (!(reason instanceof DeadlineReached))
-      return reason instanceof Error ? reason : new Error('aborted');
-    return new RegistryNetworkError(
-      {
-        registry: transport.registry,
-        operation,
-        failure: 'deadline',
-        attempts,
-        reached: true,
-        limitMs: reason.limitMs,
-      },
-      { cause },
-    );
-  };
+  const overDeadline = (cause: unknown, attempts: number): Error =>
+    abortError(transport.registry, signal, cause, operation, attempts, true);
   const registryHost = ctx.repository.registry;
   const hash = createHash(parsed.algorithm);
   // One stream carries the bytes and the digest check: a consumer that gives up (a size cap,

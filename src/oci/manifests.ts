@@ -1,7 +1,7 @@
 // Manifests by tag or digest: GET (exact bytes, digest-checked), HEAD, PUT (with the blob race
 // retry, or once for shared tags), DELETE.
-import { createHash } from 'node:crypto';
 import { backoffDelay, parseRetryAfter, RETRY_STATUSES } from '../util/backoff.js';
+import { digestOf } from '../util/digest.js';
 import { UserError } from '../util/errors.js';
 import { sleep } from '../util/sleep.js';
 import { DIGEST_MISMATCH, type RepoContext } from './context.js';
@@ -51,7 +51,7 @@ export async function getManifest(ctx: RepoContext, ref: string): Promise<Fetche
   if (res.status !== 200) throw await unexpected(res, `GET manifest ${ref}`);
   const bytes = await res.bytes();
   const algorithm = isDigest(ref) ? parseDigest(ref).algorithm : 'sha256';
-  const digest = `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
+  const digest = digestOf(bytes, algorithm);
   if (isDigest(ref) && digest !== ref) {
     throw new RegistryError(
       `manifest ${ref} from the registry has digest ${digest}`,
@@ -116,7 +116,7 @@ export async function putManifestResponse(
 ): Promise<{ digest: string; subject?: string; status: number }> {
   const body = Buffer.from(bytes);
   const algorithm = isDigest(ref) ? parseDigest(ref).algorithm : 'sha256';
-  const digest = `${algorithm}:${createHash(algorithm).update(body).digest('hex')}`;
+  const digest = digestOf(body, algorithm);
   if (isDigest(ref) && digest !== ref) {
     throw new Error(`putManifest: bytes have digest ${digest}, not ${ref}`);
   }
@@ -212,7 +212,7 @@ export async function readForUpdate(
   }
   if (res.status !== 200) throw await unexpected(res, operation);
   const bytes = await res.bytes();
-  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const digest = digestOf(bytes);
   const etag = res.header('etag');
   return etag ? { bytes, digest, etag } : { bytes, digest };
 }
@@ -229,7 +229,7 @@ export async function putManifestOnce(
   condition: WriteCondition = {},
 ): Promise<WriteOutcome> {
   const body = Buffer.from(bytes);
-  const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const digest = digestOf(body);
   const headers: Record<string, string> = {
     'content-type': mediaType,
     'content-length': String(body.length),

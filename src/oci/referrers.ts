@@ -1,6 +1,7 @@
 // Referrers of a manifest (OCI distribution 1.1): the referrers API where the registry has
 // one, else the `sha256-<hex>` referrers tag, which this client also keeps up to date.
-import { createHash } from 'node:crypto';
+
+import { digestOf } from '../util/digest.js';
 import type { RepoContext } from './context.js';
 import { RegistryError } from './errors.js';
 import { unexpected } from './failures.js';
@@ -209,7 +210,7 @@ export class Referrers {
       annotations?: Record<string, string>;
     };
     if (!manifest.subject) throw new Error('putReferrer: manifest has no subject');
-    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    const digest = digestOf(body);
     const put = await putManifestResponse(this.ctx, digest, body, mediaType);
     if (put.subject) return digest; // OCI-Subject: the registry maintains the referrers list
     if (await this.apiSupported(manifest.subject.digest)) return digest;

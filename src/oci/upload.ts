@@ -1,10 +1,10 @@
 // Uploading blobs (distribution's POST/PUT, or PATCH chunks with resume), restarting a broken
 // session after checking the registry did not store the blob already.
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { backoffDelay, RETRY_STATUSES } from '../util/backoff.js';
+import { digestOf } from '../util/digest.js';
 import { sleep } from '../util/sleep.js';
 import { blobExists } from './blobs.js';
 import { DIGEST_MISMATCH, type RepoContext } from './context.js';
@@ -32,7 +32,7 @@ export async function uploadBlob(
   parseDigest(digest);
   if ('bytes' in source) {
     const bytes = Buffer.from(source.bytes);
-    const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const actual = digestOf(bytes);
     if (bytes.length !== size || (digest.startsWith('sha256:') && actual !== digest)) {
       throw new Error(`uploadBlob: bytes do not match ${digest} (size ${size})`);
     }

@@ -8,8 +8,9 @@ import { pipeline } from 'node:stream/promises';
 import type { RegistryClient } from '../oci/client.js';
 import { type Descriptor, type FetchedManifest, MEDIA_TYPE } from '../oci/types.js';
 import type { BlobSource } from '../oci/upload.js';
-import { appendSignature, sha256, signatureImage } from '../signing/cosign-v2.js';
+import { appendSignature, signatureImage } from '../signing/cosign-v2.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_MEDIA_TYPE_PREFIX } from '../signing/types.js';
+import { digestOf } from '../util/digest.js';
 
 /** Referrers of these types are signatures (cosign v3 bundles, any bundle version). */
 
@@ -146,7 +147,7 @@ class Copier {
     for (const layer of layersOf(source)) layers = appendSignature(layers, layer) ?? layers;
     if (layers.length === layersOf(dest).length) return dest.digest;
     const { manifest, config } = signatureImage(layers);
-    await this.to.uploadBlob({ bytes: config }, sha256(config), config.length);
+    await this.to.uploadBlob({ bytes: config }, digestOf(config), config.length);
     return this.to.putManifest(tag, manifest, MEDIA_TYPE.ociManifest);
   }
 }

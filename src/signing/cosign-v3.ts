@@ -7,8 +7,8 @@
  */
 import type { RegistryClient } from '../oci/client.js';
 import { MEDIA_TYPE } from '../oci/types.js';
+import { digestOf } from '../util/digest.js';
 import { goJSON, sortedMap } from '../util/go-json.js';
-import { sha256 } from './cosign-v2.js';
 import type { ArtifactSigner } from './signer.js';
 import {
   BUNDLE_ANNOTATION,
@@ -66,7 +66,7 @@ export function bundleReferrerManifest(options: {
         {
           mediaType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
           size: options.bundle.length,
-          digest: sha256(options.bundle),
+          digest: digestOf(options.bundle),
         },
       ],
       annotations: sortedMap({
@@ -116,7 +116,7 @@ export async function writeCosignV3Signature(options: CosignV3Options): Promise<
   ]);
   if (!subject) throw new Error(`${client.repository.name}@${digest} is not in the registry`);
   const bundle = Buffer.from(JSON.stringify(bundleJSON));
-  await client.uploadBlob({ bytes: bundle }, sha256(bundle), bundle.length);
+  await client.uploadBlob({ bytes: bundle }, digestOf(bundle), bundle.length);
   const manifest = bundleReferrerManifest({
     bundle,
     subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },

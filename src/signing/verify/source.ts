@@ -3,8 +3,8 @@
  * `RegistryClient` (src/oci). Everything read is size-limited and digest-checked here, the way
  * go-containerregistry checks what cosign reads.
  */
-import { createHash } from 'node:crypto';
 import { ManifestNotFoundError } from '../../oci/manifests.js';
+import { digestOf } from '../../util/digest.js';
 
 export interface OciDescriptor {
   mediaType: string;
@@ -133,10 +133,6 @@ export function signatureSourceFrom(client: RegistryClientLike): SignatureSource
   };
 }
 
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
 /** Fetches a blob and checks it against its descriptor, as go-containerregistry does. */
 export async function fetchVerifiedBlob(
   source: SignatureSource,
@@ -147,7 +143,7 @@ export async function fetchVerifiedBlob(
     throw new Error(`unsupported blob digest ${desc.digest}`);
   if (desc.size > maxBytes) throw new Error(`blob ${desc.digest} is larger than ${maxBytes} bytes`);
   const bytes = await source.fetchBlob(desc.digest, maxBytes);
-  if (sha256Digest(bytes) !== desc.digest)
+  if (digestOf(bytes) !== desc.digest)
     throw new Error(`blob ${desc.digest} does not match its digest`);
   if (bytes.byteLength !== desc.size)
     throw new Error(`blob ${desc.digest} does not match its size`);
