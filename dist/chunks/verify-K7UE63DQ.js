@@ -1,0 +1,2 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{a as b,b as c,c as d}from"./chunk-FYMK7I32.js";import{k as a}from"./chunk-DNAQDFWU.js";import"./chunk-NKB3QTC7.js";import"./chunk-KCXM6YW6.js";import"./chunk-WAXYRSRO.js";import"./chunk-E47IHVTC.js";import"./chunk-SI67KFRD.js";import"./chunk-COPSXA53.js";import"./chunk-VUZRGFG6.js";import"./chunk-NDJNVI3F.js";export{b as COPIED_SIGNATURE_POLICIES,c as copiedSignatureMessage,a as singleIdentity,d as verifyArtifact};
