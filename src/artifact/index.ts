@@ -38,8 +38,6 @@ export {
   formatCreated,
   goTimeJSON,
   isRFC3339,
-  MANIFEST_MEDIA_TYPE,
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
-  sha256Digest,
 } from './manifest.js';

@@ -1,12 +1,12 @@
 // The Flux artifact's config blob, annotations and OCI manifest, byte for byte as
 // `flux push artifact` writes them: v2.9.x (fluxcd/pkg/oci v0.68 + go-containerregistry v0.21.6)
 // and 2.10 (pkg/oci v0.73 + ggcr v0.22.1, whose config carries `created`).
-import { createHash } from 'node:crypto';
+import { MEDIA_TYPE } from '../oci/types.js';
+import { digestOf } from '../util/digest.js';
 import { UserError } from '../util/errors.js';
+import { goJSON, sortedMap } from '../util/go-json.js';
 import { type FluxFormat, fluxFormat } from './flux-version.js';
-import { decodeRune } from './match.js';
 
-export const MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 export const CONFIG_MEDIA_TYPE = 'application/vnd.cncf.flux.config.v1+json';
 export const CONTENT_MEDIA_TYPE = 'application/vnd.cncf.flux.content.v1.tar+gzip';
 
@@ -18,10 +18,6 @@ export interface Descriptor {
   readonly mediaType: string;
   readonly size: number;
   readonly digest: string;
-}
-
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 // ggcr v0.21.6 keeps the empty image's config for a non-image config media type, so Flux v2.9.x
@@ -45,68 +41,17 @@ export function configBlob(
   const bytes = Buffer.from(json, 'utf8');
   return {
     bytes,
-    descriptor: { mediaType: CONFIG_MEDIA_TYPE, size: bytes.length, digest: sha256Digest(bytes) },
+    descriptor: { mediaType: CONFIG_MEDIA_TYPE, size: bytes.length, digest: digestOf(bytes) },
   };
-}
-
-const HEX = '0123456789abcdef';
-
-/**
- * A JSON string exactly as Go's encoding/json (v1, HTML-escaping) writes it: `<`, `>`, `&`,
- * U+2028 and U+2029 as \u escapes, control characters as \b \f \n \r \t or \u00XX. (Go writes
- * invalid UTF-8 as \ufffd; a JS string has none, and a lone surrogate becomes a literal U+FFFD
- * when encoded.) Re-implemented from go/src/encoding/json/encode.go
- * (BSD-3-Clause, The Go Authors).
- */
-export function goJSONString(s: string): string {
-  const b = Buffer.from(s, 'utf8');
-  let out = '"';
-  let start = 0;
-  const flush = (i: number) => {
-    if (i > start) out += b.toString('utf8', start, i);
-  };
-  for (let i = 0; i < b.length; ) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      const safe = c >= 0x20 && c !== 0x22 && c !== 0x5c && c !== 0x3c && c !== 0x3e && c !== 0x26;
-      if (safe) {
-        i++;
-        continue;
-      }
-      flush(i);
-      if (c === 0x22 || c === 0x5c) out += `\\${String.fromCharCode(c)}`;
-      else if (c === 0x08) out += '\\b';
-      else if (c === 0x0c) out += '\\f';
-      else if (c === 0x0a) out += '\\n';
-      else if (c === 0x0d) out += '\\r';
-      else if (c === 0x09) out += '\\t';
-      else out += `\\u00${HEX[c >> 4]}${HEX[c & 0xf]}`;
-      i++;
-      start = i;
-      continue;
-    }
-    const [r, w] = decodeRune(b, i);
-    if (r === 0x2028 || r === 0x2029 || (r === 0xfffd && w === 1)) {
-      flush(i);
-      out += r === 0xfffd ? '\\ufffd' : `\\u202${HEX[r & 0xf]}`;
-      i += w;
-      start = i;
-      continue;
-    }
-    i += w;
-  }
-  flush(b.length);
-  return `${out}"`;
 }
 
 /** Go's map marshalling: keys sorted by their UTF-8 bytes. */
 function goJSONStringMap(m: Readonly<Record<string, string>>): string {
-  const keys = Object.keys(m).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return `{${keys.map((k) => `${goJSONString(k)}:${goJSONString(m[k]!)}`).join(',')}}`;
+  return goJSON(sortedMap(m));
 }
 
 function descriptorJSON(d: Descriptor): string {
-  return `{"mediaType":${goJSONString(d.mediaType)},"size":${d.size},"digest":${goJSONString(d.digest)}}`;
+  return `{"mediaType":${goJSON(d.mediaType)},"size":${d.size},"digest":${goJSON(d.digest)}}`;
 }
 
 /** time.Time.Format(time.RFC3339) of a UTC instant: `2006-01-02T15:04:05Z` (seconds, no fraction). */
@@ -197,11 +142,16 @@ export function buildManifest(input: {
 }): BuiltManifest {
   const config = input.config ?? configBlob().descriptor;
   const layer: Descriptor = { mediaType: CONTENT_MEDIA_TYPE, ...input.layer };
-  let json = `{"schemaVersion":2,"mediaType":${goJSONString(MANIFEST_MEDIA_TYPE)},"config":${descriptorJSON(config)},"layers":[${descriptorJSON(layer)}]`;
+  let json = `{"schemaVersion":2,"mediaType":${goJSON(MEDIA_TYPE.ociManifest)},"config":${descriptorJSON(config)},"layers":[${descriptorJSON(layer)}]`;
   if (Object.keys(input.annotations).length > 0) {
     json += `,"annotations":${goJSONStringMap(input.annotations)}`;
   }
   json += '}';
   const bytes = Buffer.from(json, 'utf8');
-  return { bytes, digest: sha256Digest(bytes), mediaType: MANIFEST_MEDIA_TYPE, size: bytes.length };
+  return {
+    bytes,
+    digest: digestOf(bytes),
+    mediaType: MEDIA_TYPE.ociManifest,
+    size: bytes.length,
+  };
 }

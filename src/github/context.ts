@@ -102,10 +102,6 @@ export function parseRef(ref: string): Pick<Provenance, 'refName' | 'refType'> {
   return {};
 }
 
-export function isKnownEvent(eventName: string): boolean {
-  return KNOWN_EVENTS.has(eventName);
-}
-
 /** `commit.timestamp` when that commit is the one built. */
 function timeOf(commit: unknown, sha: string): string | undefined {
   return str(get(commit, 'id')) === sha ? str(get(commit, 'timestamp')) : undefined;

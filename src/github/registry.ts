@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import { getExecOutput } from '@actions/exec';
-import { type Deadline, deadlineIn, RegistryClient } from '../oci/client.js';
+import { RegistryClient } from '../oci/client.js';
 import type { ExecFn } from '../oci/credentials.js';
+import { type Deadline, deadlineIn } from '../oci/deadline.js';
 import { parseRepository, type Repository } from '../oci/reference.js';
 import { type Inputs, parseDuration } from './inputs.js';
 

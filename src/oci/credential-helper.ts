@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { UserError } from '../util/errors.js';
 import type { ExecFn } from './credentials.js';
 
-export interface HelperCredentials {
+interface HelperCredentials {
   username: string;
   secret: string;
   /** True when the secret is an identity (refresh) token rather than a password. */

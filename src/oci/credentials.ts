@@ -22,3 +22,8 @@ export type ExecFn = (
 
 /** Called with every secret found, e.g. core.setSecret, so it never shows in logs. */
 export type MaskFn = (secret: string) => void;
+
+/** The `Authorization` value of Basic credentials. */
+export function basicHeader(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}

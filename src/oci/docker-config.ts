@@ -14,19 +14,19 @@ export interface AuthEntry {
   registrytoken?: string;
 }
 
-export interface DockerConfig {
+interface DockerConfig {
   auths?: Record<string, AuthEntry>;
   credHelpers?: Record<string, string>;
   credsStore?: string;
 }
 
-export interface LoadedDockerConfig {
+interface LoadedDockerConfig {
   path: string;
   config: DockerConfig;
 }
 
 /** Docker Hub's legacy key, used in `auths` and sent to credential helpers. */
-export const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
+const DOCKER_HUB_SERVER = 'https://index.docker.io/v1/';
 const HUB_KEYS = [DOCKER_HUB_SERVER, 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
 
 export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
@@ -61,7 +61,7 @@ export async function loadDockerConfig(path: string): Promise<LoadedDockerConfig
 }
 
 /** The host a config key refers to: `https://ghcr.io/v1/` → `ghcr.io` (docker's ConvertToHostname). */
-export function keyHost(key: string): string {
+function keyHost(key: string): string {
   const stripped = key.replace(/^https?:\/\//, '');
   return stripped.split('/')[0] ?? '';
 }

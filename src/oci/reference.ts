@@ -12,20 +12,20 @@ export interface Repository {
   name: string;
 }
 
-export interface Reference {
+interface Reference {
   repository: Repository;
   tag?: string;
   digest?: string;
 }
 
-export interface ParsedDigest {
+interface ParsedDigest {
   algorithm: 'sha256' | 'sha512';
   hex: string;
   /** `algorithm:hex`. */
   value: string;
 }
 
-export interface ParseOptions {
+interface ParseOptions {
   /** The action input the value came from, named in error messages. Default `repository`. */
   input?: string;
 }
@@ -114,6 +114,12 @@ export function parseDigest(input: string, options: ParseOptions = {}): ParsedDi
   return { algorithm, hex, value };
 }
 
+/** `sha256:<hex>` → `sha256-<hex>` (the OCI referrers tag schema; cosign v2 adds `.sig`). */
+export function referrersTagFor(digest: string): string {
+  const { algorithm, hex } = parseDigest(digest);
+  return `${algorithm}-${hex}`;
+}
+
 export function isDigest(value: string): boolean {
   const i = value.indexOf(':');
   const re = DIGESTS[value.slice(0, i)];
@@ -138,7 +144,7 @@ export function isLoopback(registry: string): boolean {
 }
 
 /** Host without port (and without IPv6 brackets). */
-export function hostOf(registry: string): string {
+function hostOf(registry: string): string {
   if (registry.startsWith('[')) {
     const end = registry.indexOf(']');
     return end === -1 ? registry : registry.slice(1, end);

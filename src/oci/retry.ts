@@ -1,21 +1,22 @@
-// Retry policy: which failures are worth another attempt and how long to wait, modelled on
-// ggcr's retry transport (429/5xx/transient network errors) with exponential backoff, full
-// jitter and Retry-After. Never 401/403/404: those need the user, not patience.
+// Retry policy of registry requests, modelled on ggcr's retry transport: how many attempts,
+// which network errors are worth another one (for which methods), and which registry codes
+// mean a moment's race. Statuses and waits: src/util/backoff.ts.
+import type { BackoffOptions } from '../util/backoff.js';
 
-export interface RetryOptions {
+export interface RetryOptions extends BackoffOptions {
   /** Attempts in total, first one included. Default 5. */
   maxAttempts?: number;
-  /** First backoff ceiling; doubles each retry. Default 1000 ms. */
-  baseDelayMs?: number;
-  /** Backoff ceiling. Default 30 s. */
-  maxDelayMs?: number;
-  /** Longest Retry-After we honour; longer values are capped to this. Default 60 s. */
-  maxRetryAfterMs?: number;
-  /** Source of jitter in [0, 1); injectable for tests. */
-  random?: () => number;
 }
 
-export const RETRY_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+/**
+ * Codes a registry answers for a moment while another client is still linking the same blob
+ * (two jobs signing one digest upload one payload): worth a fresh attempt.
+ */
+export const BLOB_RACE_CODES: ReadonlySet<string> = new Set([
+  'DIGEST_INVALID',
+  'BLOB_UNKNOWN',
+  'MANIFEST_BLOB_UNKNOWN',
+]);
 
 /** Errors raised before the request reached the server: safe to repeat for any method. */
 const CONNECT_ERRORS = new Set([
@@ -54,55 +55,4 @@ export function isRetryableNetworkError(err: unknown, idempotent: boolean): bool
   const code = errorCode(err);
   if (code === undefined) return false;
   return CONNECT_ERRORS.has(code) || (idempotent && MIDFLIGHT_ERRORS.has(code));
-}
-
-/** Full-jitter exponential backoff for retry number `retry` (1 = first retry). */
-export function backoffDelay(retry: number, options: RetryOptions = {}): number {
-  const base = options.baseDelayMs ?? 1000;
-  const max = options.maxDelayMs ?? 30_000;
-  const ceiling = Math.min(max, base * 2 ** Math.max(0, retry - 1));
-  return Math.floor((options.random ?? Math.random)() * ceiling);
-}
-
-/** Retry-After as milliseconds (delta-seconds or HTTP-date), capped; undefined if absent/bad. */
-export function parseRetryAfter(
-  value: string | undefined,
-  options: RetryOptions = {},
-  now = Date.now(),
-): number | undefined {
-  if (!value) return undefined;
-  const cap = options.maxRetryAfterMs ?? 60_000;
-  const v = value.trim();
-  let ms: number;
-  if (/^\d+$/.test(v)) ms = Number(v) * 1000;
-  else {
-    const at = Date.parse(v);
-    if (Number.isNaN(at)) return undefined;
-    ms = Math.max(0, at - now);
-  }
-  return Math.min(ms, cap);
-}
-
-/** Sleeps, waking early with the signal's reason when it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** The abort reason of a deadline we set (overall `timeout`, or one operation's limit). */
-export class DeadlineReached extends Error {
-  override readonly name = 'DeadlineReached';
-  constructor(readonly limitMs: number) {
-    super(`deadline of ${limitMs} ms reached`);
-  }
 }

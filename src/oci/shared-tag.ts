@@ -15,11 +15,14 @@
  * Bounded in attempts and total time, abortable; when it cannot confirm it throws
  * `SharedTagError` and the caller reports the signature as not stored.
  */
-import { UserError } from '../util/errors.js';
-import { RegistryError, RegistryNetworkError } from './errors.js';
-import { sleep as abortableSleep, isRetryableNetworkError, RETRY_STATUSES } from './retry.js';
 
-export interface TagState<E> {
+import { backoffDelay, RETRY_STATUSES } from '../util/backoff.js';
+import { UserError } from '../util/errors.js';
+import { sleep as abortableSleep } from '../util/sleep.js';
+import { RegistryError, RegistryNetworkError } from './errors.js';
+import { BLOB_RACE_CODES, isRetryableNetworkError } from './retry.js';
+
+interface TagState<E> {
   entries: E[];
   /** Digest of the manifest at the tag; absent when the tag does not exist. */
   digest?: string;
@@ -82,7 +85,7 @@ export interface SharedTagOptions<E> {
   random?: () => number;
 }
 
-export interface SharedTagResult {
+interface SharedTagResult {
   /** Digest of the manifest at the tag when our entry was confirmed there. */
   digest: string;
   attempts: number;
@@ -162,7 +165,8 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
     await pause(Math.min(ms, left), options.signal);
     return true;
   };
-  const backoff = () => Math.min(2000, 100 * 2 ** Math.min(failures, 5)) * (0.5 + random() / 2);
+  const backoff = () =>
+    backoffDelay(failures + 1, { baseDelayMs: 100, maxDelayMs: 2000, jitter: 'equal', random });
   /** Runs one registry step; a transient failure becomes `undefined` (the attempt starts over). */
   const step = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -377,12 +381,7 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
 /** Failures worth a fresh read: 429/5xx, blob races, and network errors. */
 export function isTransient(err: unknown): boolean {
   if (err instanceof RegistryError) {
-    return (
-      RETRY_STATUSES.has(err.status) ||
-      err.code === 'DIGEST_INVALID' ||
-      err.code === 'BLOB_UNKNOWN' ||
-      err.code === 'MANIFEST_BLOB_UNKNOWN'
-    );
+    return RETRY_STATUSES.has(err.status) || BLOB_RACE_CODES.has(err.code ?? '');
   }
   if (err instanceof Error && /^timed out talking to registry/.test(err.message)) return true;
   // The transport's typed network failure: resets, stalls, refusals and 5xx are worth a fresh

@@ -3,8 +3,9 @@
 // distribution API, or GitHub's Packages API for ghcr.io, in src/github/packages.ts).
 import { createHash } from 'node:crypto';
 import type { RegistryClient } from '../oci/client.js';
+import { referrersTagFor } from '../oci/reference.js';
 import { MEDIA_TYPE } from '../oci/types.js';
-import { cosignSignatureTag, OCI_EMPTY_CONFIG, referrersTag } from '../signing/types.js';
+import { cosignSignatureTag, OCI_EMPTY_CONFIG } from '../signing/types.js';
 
 /** How manifests are deleted; every call removes the manifest and every tag on it. */
 export interface DeleteBackend {
@@ -89,7 +90,7 @@ async function signaturesOf(client: RegistryClient, digest: string): Promise<Sig
     add({ kind: 'referrer', ref: r.digest, digest: r.digest });
   }
   // The referrers fallback index itself (registries without the referrers API, e.g. GHCR).
-  const indexTag = referrersTag(digest);
+  const indexTag = referrersTagFor(digest);
   const index = await client.headManifest(indexTag);
   if (index) add({ kind: 'referrers tag', ref: indexTag, digest: index.digest });
   return out;

@@ -5,13 +5,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BlobSource, RegistryClient } from '../oci/client.js';
-import type { Descriptor, FetchedManifest } from '../oci/types.js';
-import { appendSignature, sha256, signatureImage } from '../signing/cosign-v2.js';
-import { cosignSignatureTag, OCI_MANIFEST_MEDIA_TYPE } from '../signing/types.js';
+import type { RegistryClient } from '../oci/client.js';
+import { type Descriptor, type FetchedManifest, MEDIA_TYPE } from '../oci/types.js';
+import type { BlobSource } from '../oci/upload.js';
+import { appendSignature, signatureImage } from '../signing/cosign-v2.js';
+import { cosignSignatureTag, SIGSTORE_BUNDLE_MEDIA_TYPE_PREFIX } from '../signing/types.js';
+import { digestOf } from '../util/digest.js';
 
 /** Referrers of these types are signatures (cosign v3 bundles, any bundle version). */
-const BUNDLE_TYPE_PREFIX = 'application/vnd.dev.sigstore.bundle';
 
 /** Blobs up to this size are copied through memory, larger ones through a temporary file. */
 const IN_MEMORY_LIMIT = 32 * 1024 * 1024;
@@ -60,7 +61,7 @@ export async function copyArtifact(
 
   const referrers: string[] = [];
   for (const d of await from.listReferrers(digest)) {
-    if (!d.artifactType?.startsWith(BUNDLE_TYPE_PREFIX)) continue;
+    if (!d.artifactType?.startsWith(SIGSTORE_BUNDLE_MEDIA_TYPE_PREFIX)) continue;
     const m = await from.getManifest(d.digest);
     await copier.contents(m);
     // Only OCI image manifests carry a subject, so the default media type is the right one.
@@ -146,8 +147,8 @@ class Copier {
     for (const layer of layersOf(source)) layers = appendSignature(layers, layer) ?? layers;
     if (layers.length === layersOf(dest).length) return dest.digest;
     const { manifest, config } = signatureImage(layers);
-    await this.to.uploadBlob({ bytes: config }, sha256(config), config.length);
-    return this.to.putManifest(tag, manifest, OCI_MANIFEST_MEDIA_TYPE);
+    await this.to.uploadBlob({ bytes: config }, digestOf(config), config.length);
+    return this.to.putManifest(tag, manifest, MEDIA_TYPE.ociManifest);
   }
 }
 

@@ -5,11 +5,13 @@
  * pkg/cosign/bundle and sigstore/sigstore pkg/signature/payload, marshalled as Go would, so a
  * signature we append looks exactly like one `cosign sign` (v2) appends.
  */
-import { createHash } from 'node:crypto';
 import type { SerializedBundle } from '@sigstore/bundle';
-import { ManifestNotFoundError, type RegistryClient } from '../oci/client.js';
+import type { RegistryClient } from '../oci/client.js';
+import { ManifestNotFoundError } from '../oci/manifests.js';
 import { addToSharedTag } from '../oci/shared-tag.js';
-import { goJSON, sortedMap } from './json.js';
+import { MEDIA_TYPE } from '../oci/types.js';
+import { digestOf } from '../util/digest.js';
+import { goJSON, sortedMap } from '../util/go-json.js';
 import type { ArtifactSigner, MessageSignature } from './signer.js';
 import {
   COSIGN_ANNOTATION,
@@ -17,8 +19,6 @@ import {
   COSIGN_SIMPLESIGNING_TYPE,
   cosignSignatureTag,
   type Descriptor,
-  OCI_IMAGE_CONFIG_MEDIA_TYPE,
-  OCI_MANIFEST_MEDIA_TYPE,
   type RekorBundle,
   type RFC3161TimestampAnnotation,
 } from './types.js';
@@ -89,7 +89,7 @@ export function signatureLayer(payload: Buffer, sig: MessageSignature): Descript
   return {
     mediaType: COSIGN_SIMPLESIGNING_MEDIA_TYPE,
     size: payload.length,
-    digest: sha256(payload),
+    digest: digestOf(payload),
     annotations: sortedMap(annotations),
   };
 }
@@ -120,11 +120,11 @@ export function signatureImage(layers: readonly Descriptor[]): {
   const manifest = Buffer.from(
     goJSON({
       schemaVersion: 2,
-      mediaType: OCI_MANIFEST_MEDIA_TYPE,
+      mediaType: MEDIA_TYPE.ociManifest,
       config: {
-        mediaType: OCI_IMAGE_CONFIG_MEDIA_TYPE,
+        mediaType: MEDIA_TYPE.ociImageConfig,
         size: config.length,
-        digest: sha256(config),
+        digest: digestOf(config),
       },
       layers: layers.map(descriptorJSON),
     }),
@@ -158,10 +158,6 @@ function descriptorJSON(d: Descriptor): Record<string, unknown> {
     out.annotations = sortedMap(d.annotations);
   if (d.artifactType) out.artifactType = d.artifactType;
   return out;
-}
-
-export function sha256(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 // ---- registry writer ---------------------------------------------------------------------------
@@ -198,7 +194,7 @@ export async function writeCosignV2Signature(options: CosignV2Options): Promise<
   // The payload blob is uploaded while it is signed.
   const [sig] = await Promise.all([
     options.signer.signMessage(payload),
-    client.uploadBlob({ bytes: payload }, sha256(payload), payload.length),
+    client.uploadBlob({ bytes: payload }, digestOf(payload), payload.length),
   ]);
   const layer = signatureLayer(payload, sig);
 
@@ -230,7 +226,7 @@ async function mergeIntoSigTag(
   const result = await addToSharedTag<Descriptor>({
     store: {
       read: async () => {
-        const fetched = await client.readForUpdate(tag, OCI_MANIFEST_MEDIA_TYPE);
+        const fetched = await client.readForUpdate(tag, MEDIA_TYPE.ociManifest);
         if (!fetched) return { entries: [] };
         const manifest = JSON.parse(fetched.bytes.toString('utf8')) as { layers?: Descriptor[] };
         return {
@@ -242,10 +238,10 @@ async function mergeIntoSigTag(
       head: async () => (await client.headManifest(tag))?.digest,
       prepare: async (layers) => {
         const { config } = image(layers);
-        await client.uploadBlob({ bytes: config }, sha256(config), config.length);
+        await client.uploadBlob({ bytes: config }, digestOf(config), config.length);
       },
       write: (layers, condition) =>
-        client.putManifestOnce(tag, image(layers).manifest, OCI_MANIFEST_MEDIA_TYPE, condition),
+        client.putManifestOnce(tag, image(layers).manifest, MEDIA_TYPE.ociManifest, condition),
     },
     key: signatureKey,
     ours: layer,

@@ -6,8 +6,9 @@
  * `WriteAttestationNewBundleFormat`/`WriteReferrer`.
  */
 import type { RegistryClient } from '../oci/client.js';
-import { sha256 } from './cosign-v2.js';
-import { goJSON, sortedMap } from './json.js';
+import { MEDIA_TYPE } from '../oci/types.js';
+import { digestOf } from '../util/digest.js';
+import { goJSON, sortedMap } from '../util/go-json.js';
 import type { ArtifactSigner } from './signer.js';
 import {
   BUNDLE_ANNOTATION,
@@ -16,7 +17,6 @@ import {
   IN_TOTO_PAYLOAD_TYPE,
   IN_TOTO_STATEMENT_V1_TYPE,
   OCI_EMPTY_CONFIG,
-  OCI_MANIFEST_MEDIA_TYPE,
   SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
 } from './types.js';
 
@@ -55,7 +55,7 @@ export function bundleReferrerManifest(options: {
   return Buffer.from(
     goJSON({
       schemaVersion: 2,
-      mediaType: OCI_MANIFEST_MEDIA_TYPE,
+      mediaType: MEDIA_TYPE.ociManifest,
       config: {
         mediaType: OCI_EMPTY_CONFIG.mediaType,
         size: OCI_EMPTY_CONFIG.size,
@@ -66,7 +66,7 @@ export function bundleReferrerManifest(options: {
         {
           mediaType: SIGSTORE_BUNDLE_V03_MEDIA_TYPE,
           size: options.bundle.length,
-          digest: sha256(options.bundle),
+          digest: digestOf(options.bundle),
         },
       ],
       annotations: sortedMap({
@@ -116,12 +116,12 @@ export async function writeCosignV3Signature(options: CosignV3Options): Promise<
   ]);
   if (!subject) throw new Error(`${client.repository.name}@${digest} is not in the registry`);
   const bundle = Buffer.from(JSON.stringify(bundleJSON));
-  await client.uploadBlob({ bytes: bundle }, sha256(bundle), bundle.length);
+  await client.uploadBlob({ bytes: bundle }, digestOf(bundle), bundle.length);
   const manifest = bundleReferrerManifest({
     bundle,
     subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },
     created: (options.now ?? (() => new Date()))(),
   });
-  const referrerDigest = await client.putReferrer(manifest, OCI_MANIFEST_MEDIA_TYPE);
+  const referrerDigest = await client.putReferrer(manifest, MEDIA_TYPE.ociManifest);
   return { referrerDigest, bundle };
 }

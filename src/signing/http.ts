@@ -1,7 +1,7 @@
 /**
  * Small JSON-over-HTTP helper for the Sigstore services we call ourselves (Fulcio): per-attempt
- * timeout, bounded retries with exponential backoff honouring `Retry-After` on 408/429/5xx and
- * network errors, never on other 4xx.
+ * timeout, bounded retries on 408/429/5xx and network errors (never on other 4xx), waiting as
+ * registry requests do (src/util/backoff.ts: `Retry-After`, else jittered exponential backoff).
  *
  * Requests go through undici's EnvHttpProxyAgent, as registry requests do (HTTPS_PROXY,
  * HTTP_PROXY, NO_PROXY); Node's global fetch ignores those variables. Rekor, TSA and TUF calls
@@ -9,6 +9,8 @@
  * Node's CA store, so NODE_EXTRA_CA_CERTS adds a private CA for all of them.
  */
 import { EnvHttpProxyAgent, fetch } from 'undici';
+import { RETRY_STATUSES, retryDelay } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
 
 let agent: EnvHttpProxyAgent | undefined;
 /** The one proxy-aware agent for Sigstore requests (Fulcio here, Rekor/TSA through fetch-shim.ts). */
@@ -22,7 +24,7 @@ export interface RetryOptions {
   timeoutMs?: number;
   /** Retries after the first attempt (default 3). */
   retries?: number;
-  /** First backoff delay in milliseconds, doubled each retry (default 1 s, capped at 10 s). */
+  /** First backoff ceiling in milliseconds, doubled each retry (default 1 s, capped at 10 s). */
   retryBaseMs?: number;
 }
 
@@ -41,7 +43,9 @@ export class NetworkError extends Error {
   override readonly name = 'NetworkError';
 }
 
+/** Backoff ceiling, and the longest Retry-After honoured. */
 const MAX_BACKOFF_MS = 10_000;
+const MAX_RETRY_AFTER_MS = 30_000;
 
 export async function postJSON(
   url: string,
@@ -50,10 +54,14 @@ export async function postJSON(
 ): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const retries = options.retries ?? 3;
-  const base = options.retryBaseMs ?? 1000;
+  const backoff = {
+    baseDelayMs: options.retryBaseMs ?? 1000,
+    maxDelayMs: MAX_BACKOFF_MS,
+    maxRetryAfterMs: MAX_RETRY_AFTER_MS,
+  };
   let lastError: Error = new NetworkError('no attempt made');
   for (let attempt = 0; attempt <= retries; attempt++) {
-    let retryAfterMs: number | undefined;
+    let retryAfter: string | null = null;
     try {
       const res = await fetch(url, {
         method: 'POST',
@@ -72,37 +80,22 @@ export async function postJSON(
         }
       }
       const err = new HttpStatusError(res.status, serverMessage(text, res.statusText));
-      if (!retryable(res.status)) throw err;
+      if (!RETRY_STATUSES.has(res.status)) throw err;
       lastError = err;
-      retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+      retryAfter = res.headers.get('retry-after');
     } catch (err) {
-      if (err instanceof HttpStatusError && !retryable(err.status)) throw err;
+      if (err instanceof HttpStatusError && !RETRY_STATUSES.has(err.status)) throw err;
       if (!(err instanceof HttpStatusError)) {
         lastError = new NetworkError(networkMessage(err, timeoutMs));
       }
     }
-    if (attempt < retries) {
-      const backoff = Math.min(base * 2 ** attempt, MAX_BACKOFF_MS);
-      await sleep(Math.min(Math.max(retryAfterMs ?? 0, backoff), MAX_BACKOFF_MS * 3));
-    }
+    if (attempt < retries) await sleep(retryDelay(attempt + 1, retryAfter, backoff));
   }
   throw lastError;
 }
 
-function retryable(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
-
-function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
 /** A one-line, bounded message from an error body, with anything JWT-like removed. */
-export function serverMessage(text: string, fallback: string): string {
+function serverMessage(text: string, fallback: string): string {
   let msg = fallback;
   try {
     const json = JSON.parse(text) as { message?: unknown };
@@ -129,8 +122,4 @@ function networkMessage(err: unknown, timeoutMs: number): string {
   return redactTokens(
     cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err)),
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -4,7 +4,8 @@
  * pkg/cosign/bundle/rekor.go, pkg/types/predicate.go, and the Sigstore bundle spec.
  */
 
-import type { Descriptor as OciDescriptor } from '../oci/types.js';
+import { referrersTagFor } from '../oci/reference.js';
+import { MEDIA_TYPE, type Descriptor as OciDescriptor } from '../oci/types.js';
 
 /** `signature-format` input: cosign v3 bundle referrer (default), cosign v2 `.sig` tag, or both. */
 export type SignatureFormat = 'cosign-v2' | 'cosign-v3' | 'both';
@@ -29,15 +30,11 @@ export interface CertificateIdentity {
 /** An OCI content descriptor (src/oci's); writers emit its keys in go-containerregistry's order. */
 export type Descriptor = OciDescriptor;
 
-// ---- media types -----------------------------------------------------------------------------
+// ---- OCI (media types: src/oci/types.ts) -----------------------------------------------------
 
-export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
-export const OCI_INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
-export const OCI_IMAGE_CONFIG_MEDIA_TYPE = 'application/vnd.oci.image.config.v1+json';
-export const OCI_EMPTY_MEDIA_TYPE = 'application/vnd.oci.empty.v1+json';
 /** The two-byte `{}` empty config blob of OCI 1.1 artifacts. */
 export const OCI_EMPTY_CONFIG: Descriptor = {
-  mediaType: OCI_EMPTY_MEDIA_TYPE,
+  mediaType: MEDIA_TYPE.ociEmpty,
   size: 2,
   digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
 };
@@ -78,12 +75,14 @@ export interface RFC3161TimestampAnnotation {
 
 /** `sha256:<hex>` → `sha256-<hex>.sig` (cosign v2 signature tag). */
 export function cosignSignatureTag(digest: string): string {
-  return `${digestToTagPrefix(digest)}.sig`;
+  return `${referrersTagFor(digest)}.sig`;
 }
 
 // ---- cosign v3 (Sigstore bundle referrer) ----------------------------------------------------
 
-export const SIGSTORE_BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+/** What every Sigstore bundle media type starts with (v0.1 … v0.3, `+json`). */
+export const SIGSTORE_BUNDLE_MEDIA_TYPE_PREFIX = 'application/vnd.dev.sigstore.bundle';
+export const SIGSTORE_BUNDLE_V03_MEDIA_TYPE = `${SIGSTORE_BUNDLE_MEDIA_TYPE_PREFIX}.v0.3+json`;
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const IN_TOTO_STATEMENT_V1_TYPE = 'https://in-toto.io/Statement/v1';
 /** Predicate type of the statement `cosign sign` (v3) signs. */
@@ -95,17 +94,6 @@ export const BUNDLE_ANNOTATION = {
   predicateType: 'dev.sigstore.bundle.predicateType',
   created: 'org.opencontainers.image.created',
 } as const;
-
-/** `sha256:<hex>` → `sha256-<hex>` (OCI referrers tag schema). */
-export function referrersTag(digest: string): string {
-  return digestToTagPrefix(digest);
-}
-
-function digestToTagPrefix(digest: string): string {
-  const m = /^(sha256|sha512):([0-9a-f]+)$/.exec(digest);
-  if (!m) throw new Error(`not a digest: ${digest}`);
-  return `${m[1]}-${m[2]}`;
-}
 
 export const DEFAULT_FULCIO_URL = 'https://fulcio.sigstore.dev';
 export const DEFAULT_REKOR_URL = 'https://rekor.sigstore.dev';

@@ -16,7 +16,7 @@ export class GoRegexpSyntaxError extends Error {
   override readonly name = 'GoRegexpSyntaxError';
 }
 
-export type GoRegexpCompiler = (pattern: string) => GoRegexp;
+type GoRegexpCompiler = (pattern: string) => GoRegexp;
 
 let loading: Promise<GoRegexpCompiler> | undefined;
 
@@ -46,7 +46,7 @@ export function goRegexpCompiler(): Promise<GoRegexpCompiler> {
  * Turns named groups `(?P<n>…)` / `(?<n>…)` into `(?:…)`, leaving escapes, `\Q…\E` and character
  * classes alone (RE2 syntax, as in Go's regexp/syntax parser).
  */
-export function unnameGroups(pattern: string): string {
+function unnameGroups(pattern: string): string {
   let out = '';
   let i = 0;
   while (i < pattern.length) {

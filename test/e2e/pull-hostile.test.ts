@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { buildManifest, configBlob, MANIFEST_MEDIA_TYPE } from '../../src/artifact/index.js';
+import { buildManifest, configBlob } from '../../src/artifact/index.js';
 import { RegistryClient } from '../../src/oci/client.js';
 import { parseRepository } from '../../src/oci/reference.js';
+import { MEDIA_TYPE } from '../../src/oci/types.js';
 import { type RunResult, runAction } from '../harness/action.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { type CraftEntry, craftTar, gz, paxRecord, sha256, tarEntry } from '../harness/tarcraft.js';
@@ -248,7 +249,7 @@ describe('pull refuses hostile artifacts (dist under Node 24, real registry)', (
     const digest = sha256(layer);
     await client.uploadBlob({ bytes: layer }, digest, layer.length);
     const m = buildManifest({ layer: { digest, size }, annotations: {} });
-    await client.putManifest(tag, m.bytes, MANIFEST_MEDIA_TYPE);
+    await client.putManifest(tag, m.bytes, MEDIA_TYPE.ociManifest);
   }
 
   const nothingOutside = () => {
@@ -326,7 +327,7 @@ async function lyingRegistry(
       return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     if (url.includes('/manifests/')) {
       res.writeHead(200, {
-        'content-type': MANIFEST_MEDIA_TYPE,
+        'content-type': MEDIA_TYPE.ociManifest,
         'content-length': manifest.bytes.length,
         'docker-content-digest': manifest.digest,
       });

@@ -6,12 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import {
-  RegistryClient,
-  type RegistryClientOptions,
-  referrersTagFor,
-} from '../../src/oci/client.js';
-import { parseRepository } from '../../src/oci/reference.js';
+import { RegistryClient, type RegistryClientOptions } from '../../src/oci/client.js';
+import { parseRepository, referrersTagFor } from '../../src/oci/reference.js';
 import { type Descriptor, MEDIA_TYPE } from '../../src/oci/types.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 

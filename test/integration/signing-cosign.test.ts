@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RegistryClient } from '../../src/oci/client.js';
-import { parseRepository } from '../../src/oci/reference.js';
+import { parseRepository, referrersTagFor as referrersTag } from '../../src/oci/reference.js';
 import { signArtifact } from '../../src/signing/attach.js';
 import {
   readSignatureLayers,
@@ -24,7 +24,7 @@ import {
 import { bundleReferrerManifest, signStatement } from '../../src/signing/cosign-v3.js';
 import { KeySigner, loadCosignKey } from '../../src/signing/key.js';
 import { KeylessSigner } from '../../src/signing/keyless.js';
-import { cosignSignatureTag, referrersTag } from '../../src/signing/types.js';
+import { cosignSignatureTag } from '../../src/signing/types.js';
 import { pushTestArtifact } from '../harness/artifacts.js';
 import {
   type FakeGitHubOIDC,

@@ -6,7 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import { nextLink, RegistryClient } from '../../src/oci/client.js';
+import { RegistryClient } from '../../src/oci/client.js';
+import { nextLink } from '../../src/oci/pagination.js';
 import { parseRepository } from '../../src/oci/reference.js';
 import { MEDIA_TYPE } from '../../src/oci/types.js';
 

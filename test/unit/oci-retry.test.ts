@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isRetryableNetworkError } from '../../src/oci/retry.js';
 import {
   backoffDelay,
-  isRetryableNetworkError,
   parseRetryAfter,
   RETRY_STATUSES,
-} from '../../src/oci/retry.js';
+  retryDelay,
+} from '../../src/util/backoff.js';
 
 test('retryable statuses: 408, 429 and 5xx gateways; never 401/403/404', () => {
   for (const s of [408, 429, 500, 502, 503, 504]) assert.ok(RETRY_STATUSES.has(s), String(s));
@@ -20,6 +21,19 @@ test('full-jitter exponential backoff, capped', () => {
   );
   assert.equal(backoffDelay(3, { ...opts, random: () => 0 }), 0);
   assert.equal(backoffDelay(2, { ...opts, random: () => 0.5 }), 100);
+});
+
+test('equal jitter waits at least half the ceiling; Retry-After wins over backoff', () => {
+  const opts = { baseDelayMs: 100, maxDelayMs: 1000, jitter: 'equal' as const };
+  assert.deepEqual(
+    [1, 2, 5].map((n) => backoffDelay(n, { ...opts, random: () => 0 })),
+    [50, 100, 500],
+  );
+  assert.equal(backoffDelay(6, { ...opts, random: () => 0.999999 }), 999);
+  assert.equal(retryDelay(1, '2', { random: () => 0.5 }), 2000);
+  assert.equal(retryDelay(1, '3600', { maxRetryAfterMs: 5000 }), 5000);
+  assert.equal(retryDelay(3, null, { baseDelayMs: 100, random: () => 0.5 }), 200);
+  assert.equal(retryDelay(3, 'soon', { baseDelayMs: 100, random: () => 0.5 }), 200);
 });
 
 test('Retry-After as seconds or HTTP date, capped', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { SerializedBundle } from '@sigstore/bundle';
+import { referrersTagFor } from '../../src/oci/reference.js';
 import {
   appendSignature,
   rekorBundleAnnotation,
@@ -12,9 +13,9 @@ import {
   simpleSigningPayload,
 } from '../../src/signing/cosign-v2.js';
 import { bundleReferrerManifest, rfc3339, signStatement } from '../../src/signing/cosign-v3.js';
-import { goJSON } from '../../src/signing/json.js';
 import type { MessageSignature } from '../../src/signing/signer.js';
-import { cosignSignatureTag, referrersTag } from '../../src/signing/types.js';
+import { cosignSignatureTag } from '../../src/signing/types.js';
+import { goJSON } from '../../src/util/go-json.js';
 
 const HEX = 'ab'.repeat(32);
 const DIGEST = `sha256:${HEX}`;
@@ -59,7 +60,7 @@ function fakeSignature(withTSA = false): MessageSignature {
 describe('tags', () => {
   it('derives the .sig and referrers tags from a digest', () => {
     assert.equal(cosignSignatureTag(DIGEST), `sha256-${HEX}.sig`);
-    assert.equal(referrersTag(DIGEST), `sha256-${HEX}`);
+    assert.equal(referrersTagFor(DIGEST), `sha256-${HEX}`);
     assert.throws(() => cosignSignatureTag('latest'));
   });
 });

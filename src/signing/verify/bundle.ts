@@ -21,18 +21,17 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import { type SignedEntity, type TrustMaterial, toSignedEntity, Verifier } from '@sigstore/verify';
-import { IN_TOTO_PAYLOAD_TYPE } from '../types.js';
+import { MAX_MANIFEST_BYTES } from '../../oci/types.js';
+import { IN_TOTO_PAYLOAD_TYPE, SIGSTORE_BUNDLE_MEDIA_TYPE_PREFIX } from '../types.js';
 import { type CompiledIdentity, type IdentityMatch, matchBundle } from './identity.js';
 import {
   type FetchedManifestBytes,
   fetchVerifiedBlob,
-  MAX_MANIFEST_BYTES,
   MAX_SIGNATURE_BLOB_BYTES,
   type OciDescriptor,
   type SignatureSource,
 } from './source.js';
 
-const BUNDLE_LAYER_PREFIX = 'application/vnd.dev.sigstore.bundle';
 const MAX_SUBJECTS = 1024;
 const MAX_SUBJECT_DIGESTS = 32;
 
@@ -79,7 +78,10 @@ async function readBundle(
   if (parsed.manifests !== undefined || !Array.isArray(parsed.layers) || parsed.layers.length !== 1)
     return undefined;
   const layer = parsed.layers[0] as OciDescriptor;
-  if (typeof layer.mediaType !== 'string' || !layer.mediaType.startsWith(BUNDLE_LAYER_PREFIX))
+  if (
+    typeof layer.mediaType !== 'string' ||
+    !layer.mediaType.startsWith(SIGSTORE_BUNDLE_MEDIA_TYPE_PREFIX)
+  )
     return undefined;
   let json: unknown;
   try {
@@ -305,8 +307,4 @@ export function verifyBundles(
     }
   }
   return { verified: false, reason: `no matching attestations: ${errors.join('; ')}` };
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

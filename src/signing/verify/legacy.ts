@@ -14,10 +14,11 @@
  *
  * Behaviour re-implemented from sigstore/cosign pkg/cosign/verify.go (Apache-2.0).
  */
-import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { TransparencyLogEntry } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { type SignedEntity, type TrustMaterial, Verifier } from '@sigstore/verify';
+import { MAX_MANIFEST_BYTES } from '../../oci/types.js';
 import {
   COSIGN_ANNOTATION,
   COSIGN_SIMPLESIGNING_TYPE,
@@ -27,7 +28,6 @@ import {
 import { type CompiledIdentity, type IdentityMatch, matchLegacy } from './identity.js';
 import {
   fetchVerifiedBlob,
-  MAX_MANIFEST_BYTES,
   MAX_SIGNATURE_BLOB_BYTES,
   type OciDescriptor,
   type SignatureSource,
@@ -277,8 +277,4 @@ export async function verifyLegacy(
       warnings,
     }
   );
-}
-
-export function loadPublicKey(pem: string): KeyObject {
-  return createPublicKey(pem);
 }

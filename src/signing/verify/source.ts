@@ -3,8 +3,8 @@
  * `RegistryClient` (src/oci). Everything read is size-limited and digest-checked here, the way
  * go-containerregistry checks what cosign reads.
  */
-import { createHash } from 'node:crypto';
-import { ManifestNotFoundError } from '../../oci/client.js';
+import { ManifestNotFoundError } from '../../oci/manifests.js';
+import { digestOf } from '../../util/digest.js';
 
 export interface OciDescriptor {
   mediaType: string;
@@ -43,8 +43,7 @@ export interface RegistryClientLike {
   listReferrers(digest: string, artifactType?: string): Promise<unknown>;
 }
 
-/** Largest manifest or signature blob we read (cosign's own limits are in the same range). */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** Largest signature blob we read (cosign's own limits are in the same range as manifests'). */
 export const MAX_SIGNATURE_BLOB_BYTES = 4 * 1024 * 1024;
 
 function statusOf(err: unknown): number | undefined {
@@ -134,10 +133,6 @@ export function signatureSourceFrom(client: RegistryClientLike): SignatureSource
   };
 }
 
-export function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
 /** Fetches a blob and checks it against its descriptor, as go-containerregistry does. */
 export async function fetchVerifiedBlob(
   source: SignatureSource,
@@ -148,7 +143,7 @@ export async function fetchVerifiedBlob(
     throw new Error(`unsupported blob digest ${desc.digest}`);
   if (desc.size > maxBytes) throw new Error(`blob ${desc.digest} is larger than ${maxBytes} bytes`);
   const bytes = await source.fetchBlob(desc.digest, maxBytes);
-  if (sha256Digest(bytes) !== desc.digest)
+  if (digestOf(bytes) !== desc.digest)
     throw new Error(`blob ${desc.digest} does not match its digest`);
   if (bytes.byteLength !== desc.size)
     throw new Error(`blob ${desc.digest} does not match its size`);
