@@ -8,7 +8,7 @@
 
 import { FastBitWriter } from './bit-writer-fast.js';
 import { FastEncL6 } from './fast-level6.js';
-import { Tokens } from './tokens.js';
+import type { Tokens } from './tokens.js';
 
 const MAX_STORE_BLOCK_SIZE = 65535;
 
@@ -67,15 +67,19 @@ function warmUp(): void {
 
 /** A raw deflate stream encoder (no gzip framing), Go 1.27 level 6. Drain with `take()`. */
 export class GoFastDeflateCompressor {
-  constructor(warm = true) {
+  private readonly fast: FastEncL6;
+  private readonly tokens: Tokens;
+
+  /** `wasm: false` runs the JavaScript search loop instead of the WebAssembly one (for tests). */
+  constructor(warm = true, wasm = true) {
     if (warm) warmUp();
+    this.fast = new FastEncL6(wasm);
+    this.tokens = this.fast.tokens;
   }
 
   private readonly w = new FastBitWriter();
   private readonly window = new Uint8Array(MAX_STORE_BLOCK_SIZE);
   private windowEnd = 0;
-  private readonly tokens = new Tokens();
-  private readonly fast = new FastEncL6();
   private sync = false;
   private closed = false;
 
@@ -127,7 +131,7 @@ export class GoFastDeflateCompressor {
       }
     }
     const tokens = this.tokens;
-    this.fast.encode(tokens, win);
+    this.fast.encode(win);
     if (tokens.n === 0) {
       // No match at all: store the window.
       this.w.writeStored(win, false);

@@ -17,12 +17,18 @@ const EXTRA = 32;
 
 /** One block's tokens (at most a 64 KiB window's worth) and their histograms. */
 export class Tokens {
-  readonly tokens = new Uint32Array(65536 + 1);
   n = 0;
-  /** Literal/length histogram: [0, 256) literals (Go: litHist), 256 + k = Go's extraHist[k]. */
-  readonly hist = new Int32Array(256 + EXTRA);
-  /** Distance code histogram (Go: offHist). */
-  readonly offHist = new Int32Array(32);
+  /**
+   * The arrays may be given (views of the level-6 WebAssembly module's memory, which writes the
+   * tokens and histograms itself); sizes as below.
+   */
+  constructor(
+    readonly tokens = new Uint32Array(65536 + 1),
+    /** Literal/length histogram: [0, 256) literals (Go: litHist), 256 + k = Go's extraHist[k]. */
+    readonly hist = new Int32Array(256 + EXTRA),
+    /** Distance code histogram (Go: offHist). */
+    readonly offHist = new Int32Array(32),
+  ) {}
 
   /** Go: Reset; like Go's, a no-op when no token was added. */
   reset(): void {
