@@ -28,6 +28,17 @@ const LHIST: usize = memory.data((256 + 32) * 4, 16);
 const OHIST: usize = memory.data(32 * 4, 16);
 const OCODES: usize = memory.data(1 << 15, 16);
 const LCODES: usize = memory.data(256, 16);
+// For writeTokens: packed codes (len << 16 | reversed code) of the block's literal/length and
+// distance tables, written by JavaScript per block; the static extra-bit tables (bits, base) per
+// length and distance code; the output bytes (<= 6 per token); the bit state left over.
+const LITPACK: usize = memory.data(288 * 4, 16);
+const OFFPACK: usize = memory.data(32 * 4, 16);
+const LXBITS: usize = memory.data(32 * 4, 16);
+const LBASE: usize = memory.data(32 * 4, 16);
+const OXBITS: usize = memory.data(32 * 4, 16);
+const OBASE: usize = memory.data(32 * 4, 16);
+const OUT: usize = memory.data((65536 + 16) * 6, 16);
+const STATE: usize = memory.data(16, 16);
 
 export function histPtr(): usize {
   return HIST;
@@ -52,6 +63,30 @@ export function offsetCodesPtr(): usize {
 }
 export function lengthCodesPtr(): usize {
   return LCODES;
+}
+export function litPackPtr(): usize {
+  return LITPACK;
+}
+export function offPackPtr(): usize {
+  return OFFPACK;
+}
+export function lengthExtraPtr(): usize {
+  return LXBITS;
+}
+export function lengthBasePtr(): usize {
+  return LBASE;
+}
+export function offsetExtraPtr(): usize {
+  return OXBITS;
+}
+export function offsetBasePtr(): usize {
+  return OBASE;
+}
+export function outPtr(): usize {
+  return OUT;
+}
+export function statePtr(): usize {
+  return STATE;
 }
 
 function ld8(i: i32): u32 {
@@ -336,4 +371,68 @@ export function encode(s0: i32, srcLen: i32, cur: i32, n0: i32): i32 {
   }
   // biome-ignore lint/correctness/noUnreachable: the loop returns; AssemblyScript wants one here
   return n;
+}
+
+function ldi(base: usize, i: u32): u32 {
+  return load<u32>(base + ((<usize>i) << 2));
+}
+
+/**
+ * Go: writeTokens (huffman_bit_writer.go) for tokens[0, n) with the codes in LITPACK/OFFPACK,
+ * continuing the bit buffer (bits, nbits < 16). Writes the completed bytes to OUT and returns
+ * their count; the bits left over (fewer than 16) go to STATE[0], their count to STATE[1]. Go
+ * buffers 64 bits and JavaScript 32; the byte stream is the same whatever the buffer size.
+ */
+export function writeTokens(n: i32, bitsIn: u32, nbitsIn: i32): i32 {
+  let bits: u64 = <u64>bitsIn;
+  let nbits: u64 = <u64>nbitsIn;
+  let pos: usize = OUT;
+  for (let i = 0; i < n; i++) {
+    const t = load<u32>(TOKENS + ((<usize>i) << 2));
+    if (t < MATCH_TYPE) {
+      const c = ldi(LITPACK, t);
+      bits |= (<u64>(c & 0xffff)) << nbits;
+      nbits += <u64>(c >> 16);
+    } else {
+      // Length code and its extra bits: at most 15 + 5 bits.
+      const xlength = (t - MATCH_TYPE) >> LENGTH_SHIFT;
+      const lc = <u32>load<u8>(LCODES + <usize>xlength);
+      const c = ldi(LITPACK, lc + 257);
+      bits |= (<u64>(c & 0xffff)) << nbits;
+      nbits += <u64>(c >> 16);
+      const lx = ldi(LXBITS, lc);
+      bits |= (<u64>(xlength - ldi(LBASE, lc))) << nbits;
+      nbits += <u64>lx;
+      if (nbits >= 32) {
+        store<u32>(pos, <u32>bits);
+        pos += 4;
+        bits >>= 32;
+        nbits -= 32;
+      }
+      // Distance code and its extra bits: at most 15 + 13 bits.
+      const xoffset = t & ((1 << LENGTH_SHIFT) - 1);
+      const oc = <u32>load<u8>(OCODES + <usize>xoffset);
+      const d = ldi(OFFPACK, oc);
+      bits |= (<u64>(d & 0xffff)) << nbits;
+      nbits += <u64>(d >> 16);
+      const ox = ldi(OXBITS, oc);
+      bits |= (<u64>(xoffset - ldi(OBASE, oc))) << nbits;
+      nbits += <u64>ox;
+    }
+    if (nbits >= 32) {
+      store<u32>(pos, <u32>bits);
+      pos += 4;
+      bits >>= 32;
+      nbits -= 32;
+    }
+  }
+  while (nbits >= 16) {
+    store<u16>(pos, <u16>bits);
+    pos += 2;
+    bits >>= 16;
+    nbits -= 16;
+  }
+  store<u32>(STATE, <u32>bits);
+  store<u32>(STATE + 4, <u32>nbits);
+  return <i32>(pos - OUT);
 }

@@ -12,8 +12,15 @@
 // exactly in 32-bit pieces. Tables are typed arrays, the hot loop has no calls that allocate.
 
 import { LEVEL6_WASM_BASE64 } from './level6-wasm.js';
-import { LENGTH_CODES, OFFSET_CODES } from './tables.js';
-import { Tokens } from './tokens.js';
+import {
+  LENGTH_BASE,
+  LENGTH_CODES,
+  LENGTH_EXTRA_BITS,
+  OFFSET_BASE,
+  OFFSET_CODES,
+  OFFSET_EXTRA_BITS,
+} from './tables.js';
+import { type TokenBitWriter, Tokens } from './tokens.js';
 
 const TABLE_BITS = 15;
 const TABLE_SIZE = 1 << TABLE_BITS;
@@ -77,6 +84,51 @@ interface Level6Exports {
   offHistPtr(): number;
   offsetCodesPtr(): number;
   lengthCodesPtr(): number;
+  writeTokens(n: number, bits: number, nbits: number): number;
+  litPackPtr(): number;
+  offPackPtr(): number;
+  lengthExtraPtr(): number;
+  lengthBasePtr(): number;
+  offsetExtraPtr(): number;
+  offsetBasePtr(): number;
+  outPtr(): number;
+  statePtr(): number;
+}
+
+/** The wasm module's writeTokens over its own token store. */
+class WasmTokenWriter implements TokenBitWriter {
+  bits = 0;
+  nbits = 0;
+  private readonly litPack: Int32Array;
+  private readonly offPack: Int32Array;
+  private readonly state: Uint32Array;
+
+  constructor(private readonly x: Level6Exports) {
+    const buf = x.memory.buffer;
+    this.litPack = new Int32Array(buf, x.litPackPtr(), 288);
+    this.offPack = new Int32Array(buf, x.offPackPtr(), 32);
+    this.state = new Uint32Array(buf, x.statePtr(), 2);
+    const widen = (ptr: number, from: ArrayLike<number>) => new Int32Array(buf, ptr, 32).set(from);
+    widen(x.lengthExtraPtr(), LENGTH_EXTRA_BITS);
+    widen(x.lengthBasePtr(), LENGTH_BASE);
+    widen(x.offsetExtraPtr(), OFFSET_EXTRA_BITS);
+    widen(x.offsetBasePtr(), OFFSET_BASE);
+  }
+
+  write(
+    n: number,
+    litPacked: Int32Array,
+    offPacked: Int32Array,
+    bits: number,
+    nbits: number,
+  ): Uint8Array {
+    this.litPack.set(litPacked);
+    this.offPack.set(offPacked);
+    const len = this.x.writeTokens(n, bits, nbits);
+    this.bits = this.state[0]!;
+    this.nbits = this.state[1]!;
+    return new Uint8Array(this.x.memory.buffer, this.x.outPtr(), len);
+  }
 }
 
 /** The part of the WebAssembly API used here (the project's lib settings do not declare it). */
@@ -130,6 +182,7 @@ export class FastEncL6 {
         new Int32Array(buf, x.litHistPtr(), 256 + 32),
         new Int32Array(buf, x.offHistPtr(), 32),
       );
+      this.tokens.bitWriter = new WasmTokenWriter(x);
       this.wasmEncode = x.encode;
     } else {
       this.hist = new Uint8Array(ALLOC_HISTORY);
