@@ -58,7 +58,7 @@ function warmUp(): void {
     }
   }
   for (const end of [20, 100, 1000, input.length]) {
-    const c = new GoFastDeflateCompressor(false);
+    const c = new GoFastDeflateCompressor(false, false);
     c.write(input.subarray(0, end));
     c.close();
     c.take();
@@ -72,9 +72,10 @@ export class GoFastDeflateCompressor {
 
   /** `wasm: false` runs the JavaScript search loop instead of the WebAssembly one (for tests). */
   constructor(warm = true, wasm = true) {
-    if (warm) warmUp();
     this.fast = new FastEncL6(wasm);
     this.tokens = this.fast.tokens;
+    // The wasm loop is compiled ahead and never deoptimised: only the JavaScript one needs it.
+    if (warm && !this.fast.usesWasm) warmUp();
   }
 
   private readonly w = new FastBitWriter();
