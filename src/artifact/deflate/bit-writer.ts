@@ -6,6 +6,7 @@
 
 import { fixedLiteralEncoding, fixedOffsetEncoding, HuffmanEncoder } from './huffman-encoder.js';
 import * as T from './tables.js';
+import type { Tokens } from './tokens.js';
 
 // Module-local copies: some loaders turn imported bindings into getter calls in hot loops.
 const BAD_CODE = T.BAD_CODE;
@@ -206,6 +207,25 @@ export class BitWriterBase {
       else if (codeWord === 17) this.writeBits(codegen[i++]!, 3);
       else if (codeWord === 18) this.writeBits(codegen[i++]!, 7);
     }
+  }
+
+  /** Go: writeTokens for a token store, natively when the store can write itself. */
+  protected writeTokensOf(t: Tokens, litEnc: HuffmanEncoder, offEnc: HuffmanEncoder): void {
+    const w = t.bitWriter;
+    if (!w) {
+      this.writeTokens(t.tokens, t.n, litEnc, offEnc);
+      return;
+    }
+    const lp = this.litPacked;
+    const op = this.offPacked;
+    for (let i = 0; i < MAX_NUM_LIT; i++) lp[i] = (litEnc.lens[i]! << 16) | litEnc.codes[i]!;
+    for (let i = 0; i < OFFSET_CODE_COUNT; i++) op[i] = (offEnc.lens[i]! << 16) | offEnc.codes[i]!;
+    const bytes = w.write(t.n, lp, op, this.bits, this.nbits);
+    this.ensure(bytes.length);
+    this.out.set(bytes, this.pos);
+    this.pos += bytes.length;
+    this.bits = w.bits;
+    this.nbits = w.nbits;
   }
 
   /** Go: writeTokens, with the bit buffer kept in locals for speed. */

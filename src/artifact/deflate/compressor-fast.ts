@@ -8,7 +8,7 @@
 
 import { FastBitWriter } from './bit-writer-fast.js';
 import { FastEncL6 } from './fast-level6.js';
-import { Tokens } from './tokens.js';
+import type { Tokens } from './tokens.js';
 
 const MAX_STORE_BLOCK_SIZE = 65535;
 
@@ -58,7 +58,7 @@ function warmUp(): void {
     }
   }
   for (const end of [20, 100, 1000, input.length]) {
-    const c = new GoFastDeflateCompressor(false);
+    const c = new GoFastDeflateCompressor(false, false);
     c.write(input.subarray(0, end));
     c.close();
     c.take();
@@ -67,15 +67,20 @@ function warmUp(): void {
 
 /** A raw deflate stream encoder (no gzip framing), Go 1.27 level 6. Drain with `take()`. */
 export class GoFastDeflateCompressor {
-  constructor(warm = true) {
-    if (warm) warmUp();
+  private readonly fast: FastEncL6;
+  private readonly tokens: Tokens;
+
+  /** `wasm: false` runs the JavaScript search loop instead of the WebAssembly one (for tests). */
+  constructor(warm = true, wasm = true) {
+    this.fast = new FastEncL6(wasm);
+    this.tokens = this.fast.tokens;
+    // The wasm loop is compiled ahead and never deoptimised: only the JavaScript one needs it.
+    if (warm && !this.fast.usesWasm) warmUp();
   }
 
   private readonly w = new FastBitWriter();
   private readonly window = new Uint8Array(MAX_STORE_BLOCK_SIZE);
   private windowEnd = 0;
-  private readonly tokens = new Tokens();
-  private readonly fast = new FastEncL6();
   private sync = false;
   private closed = false;
 
@@ -127,7 +132,7 @@ export class GoFastDeflateCompressor {
       }
     }
     const tokens = this.tokens;
-    this.fast.encode(tokens, win);
+    this.fast.encode(win);
     if (tokens.n === 0) {
       // No match at all: store the window.
       this.w.writeStored(win, false);

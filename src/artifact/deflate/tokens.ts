@@ -15,14 +15,40 @@ const OFFSET_EXTRA_BITS = T.OFFSET_EXTRA_BITS;
 /** Go's literalCount - 256 + 3 spare: histogram slots for the EOB and length codes. */
 const EXTRA = 32;
 
+/**
+ * Writes a token store's first `n` tokens as Huffman bits (natively: the level-6 wasm module),
+ * given the block's codes packed as (len << 16 | code) and the pending bits (nbits < 16). Returns
+ * a view of the completed bytes, valid until the next call; the bits left over are in `bits`,
+ * `nbits`.
+ */
+export interface TokenBitWriter {
+  bits: number;
+  nbits: number;
+  write(
+    n: number,
+    litPacked: Int32Array,
+    offPacked: Int32Array,
+    bits: number,
+    nbits: number,
+  ): Uint8Array;
+}
+
 /** One block's tokens (at most a 64 KiB window's worth) and their histograms. */
 export class Tokens {
-  readonly tokens = new Uint32Array(65536 + 1);
   n = 0;
-  /** Literal/length histogram: [0, 256) literals (Go: litHist), 256 + k = Go's extraHist[k]. */
-  readonly hist = new Int32Array(256 + EXTRA);
-  /** Distance code histogram (Go: offHist). */
-  readonly offHist = new Int32Array(32);
+  /** Set when the tokens live in the wasm module, which can also write them. */
+  bitWriter: TokenBitWriter | null = null;
+  /**
+   * The arrays may be given (views of the level-6 WebAssembly module's memory, which writes the
+   * tokens and histograms itself); sizes as below.
+   */
+  constructor(
+    readonly tokens = new Uint32Array(65536 + 1),
+    /** Literal/length histogram: [0, 256) literals (Go: litHist), 256 + k = Go's extraHist[k]. */
+    readonly hist = new Int32Array(256 + EXTRA),
+    /** Distance code histogram (Go: offHist). */
+    readonly offHist = new Int32Array(32),
+  ) {}
 
   /** Go: Reset; like Go's, a no-op when no token was added. */
   reset(): void {
