@@ -18,6 +18,7 @@ import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } f
 import type { TransparencyLogEntry } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { type SignedEntity, type TrustMaterial, Verifier } from '@sigstore/verify';
+import { oneLine } from '../../util/errors.js';
 import {
   COSIGN_ANNOTATION,
   COSIGN_SIMPLESIGNING_TYPE,
@@ -267,7 +268,7 @@ export async function verifyLegacy(
         warnings,
       };
     } catch (err) {
-      errors.push((err as Error).message);
+      errors.push(oneLine((err as Error).message));
     }
   }
   return (

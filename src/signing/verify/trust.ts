@@ -5,7 +5,7 @@
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { getTrustedRoot } from '@sigstore/tuf';
 import { type TrustMaterial, toTrustMaterial } from '@sigstore/verify';
-import { UserError } from '../../util/errors.js';
+import { SigningError } from '../errors.js';
 
 export type TrustedRootInput = 'tuf' | string | Record<string, unknown>;
 
@@ -17,7 +17,6 @@ export interface TufOptions {
 
 export async function loadTrustMaterial(
   trustedRoot: TrustedRootInput,
-  input: string,
   tuf: TufOptions = {},
 ): Promise<TrustMaterial> {
   let root: TrustedRoot;
@@ -41,26 +40,21 @@ export async function loadTrustMaterial(
       try {
         json = JSON.parse(trustedRoot);
       } catch {
-        throw new UserError(
-          `${input}: not valid JSON; give the contents of a Sigstore trusted_root.json`,
-          input,
-        );
+        throw new SigningError({ code: 'TRUSTED_ROOT_INVALID', problem: 'json' });
       }
     }
     try {
       root = TrustedRoot.fromJSON(json);
     } catch (err) {
-      throw new UserError(
-        `${input}: not a Sigstore trusted root (${(err as Error).message})`,
-        input,
-      );
+      throw new SigningError({
+        code: 'TRUSTED_ROOT_INVALID',
+        problem: 'format',
+        detail: (err as Error).message,
+      });
     }
   }
   if (root.certificateAuthorities.length === 0 || root.tlogs.length === 0) {
-    throw new UserError(
-      `${input}: the trusted root has no certificate authority or no transparency log; keyless verification needs both`,
-      input,
-    );
+    throw new SigningError({ code: 'TRUSTED_ROOT_INVALID', problem: 'incomplete' });
   }
   return toTrustMaterial(root);
 }

@@ -1,0 +1,21 @@
+// The one place a thrown value becomes the line a user sees: a `UserError` is already worded;
+// domain errors (code + data) are worded by registry-errors.ts and signing-errors.ts.
+import { RegistryAuthError } from '../oci/errors.js';
+import { SigningError } from '../signing/errors.js';
+import { UserError } from '../util/errors.js';
+import { authInput, registryFailureMessage } from './registry-errors.js';
+import { signingFailureMessage, signingInput } from './signing-errors.js';
+
+/** One line naming the input or registry at fault and the fix; undefined for anything else (a bug). */
+export function failureMessage(err: unknown): string | undefined {
+  if (err instanceof UserError) return err.message;
+  return registryFailureMessage(err) ?? signingFailureMessage(err);
+}
+
+/** The action input a failure is fixed in, when there is one. */
+export function failureInput(err: unknown): string | undefined {
+  if (err instanceof UserError) return err.input;
+  if (err instanceof RegistryAuthError) return authInput(err.data);
+  if (err instanceof SigningError) return signingInput(err.data);
+  return undefined;
+}
