@@ -2,7 +2,7 @@
 // `flux push artifact` writes them: v2.9.x (fluxcd/pkg/oci v0.68 + go-containerregistry v0.21.6)
 // and 2.10 (pkg/oci v0.73 + ggcr v0.22.1, whose config carries `created`).
 import { createHash } from 'node:crypto';
-import { UserError } from '../util/errors.js';
+import { ArtifactError } from './errors.js';
 import { type FluxFormat, fluxFormat } from './flux-version.js';
 import { decodeRune } from './match.js';
 
@@ -173,10 +173,11 @@ export function annotationsFrom(input: AnnotationInput): Record<string, string> 
   if (out[CREATED_ANNOTATION] === '') out[CREATED_ANNOTATION] = input.created;
   if (!isRFC3339(out[CREATED_ANNOTATION]!)) {
     const fromExtra = input.extra?.[CREATED_ANNOTATION] !== undefined;
-    throw new UserError(
-      `input '${fromExtra ? 'annotations' : 'created'}' has ${CREATED_ANNOTATION}=${out[CREATED_ANNOTATION]}, which Flux rejects; use an RFC 3339 time such as 2024-01-02T03:04:05Z`,
-      fromExtra ? 'annotations' : 'created',
-    );
+    throw new ArtifactError({
+      code: 'CREATED_INVALID',
+      value: out[CREATED_ANNOTATION] ?? '',
+      fromExtra,
+    });
   }
   return out;
 }

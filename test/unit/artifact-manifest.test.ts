@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
+import { ArtifactError } from '../../src/artifact/errors.js';
 import {
   annotationsFrom,
   buildManifest,
@@ -12,7 +13,7 @@ import {
   isRFC3339,
   MANIFEST_MEDIA_TYPE,
 } from '../../src/artifact/manifest.js';
-import { UserError } from '../../src/util/errors.js';
+import { failureInput, failureMessage } from '../../src/github/errors.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -113,11 +114,16 @@ test('annotationsFrom rejects a created value Flux would refuse, naming the inpu
         revision: 'r',
         extra: { 'org.opencontainers.image.created': 'yesterday' },
       }),
-    (err: unknown) => err instanceof UserError && err.input === 'annotations',
+    (err: unknown) =>
+      err instanceof ArtifactError &&
+      failureInput(err) === 'annotations' &&
+      /^input 'annotations' has org\.opencontainers\.image\.created=yesterday, which Flux rejects/.test(
+        failureMessage(err) ?? '',
+      ),
   );
   assert.throws(
     () => annotationsFrom({ created: '2026-13-01T00:00:00Z', source: 's', revision: 'r' }),
-    (err: unknown) => err instanceof UserError && err.input === 'created',
+    (err: unknown) => err instanceof ArtifactError && failureInput(err) === 'created',
   );
 });
 
