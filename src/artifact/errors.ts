@@ -21,7 +21,27 @@ export type ArtifactFailure =
       detail?: string;
     }
   /** The `created` annotation is not RFC 3339; `fromExtra`: it came from the extra annotations. */
-  | { code: 'CREATED_INVALID'; value: string; fromExtra: boolean };
+  | { code: 'CREATED_INVALID'; value: string; fromExtra: boolean }
+  /**
+   * The pull target (`output`, as the user gave it) cannot receive the artifact: it cannot be
+   * inspected, is not a directory (`detail`: file / non-directory) or not empty, its parent is not
+   * writable, writing or the final rename failed (`detail`: the errno code), or something else
+   * filled it meanwhile. `target`: the directory extraction was pointed at is not one.
+   */
+  | {
+      code: 'OUTPUT_UNUSABLE';
+      output: string;
+      problem:
+        | 'uninspectable'
+        | 'not-directory'
+        | 'not-empty'
+        | 'parent'
+        | 'write'
+        | 'filled'
+        | 'move'
+        | 'target';
+      detail?: string;
+    };
 
 export type ArtifactErrorCode = ArtifactFailure['code'];
 
@@ -55,5 +75,18 @@ export function describeArtifactFailure(f: ArtifactFailure): string {
           : `cannot open '${f.name}' (${f.detail})`;
     case 'CREATED_INVALID':
       return `created time ${f.value} is not RFC 3339, which Flux rejects`;
+    case 'OUTPUT_UNUSABLE':
+      return `${f.output} cannot receive the artifact (${f.problem}${f.detail ? `: ${f.detail}` : ''})`;
+  }
+}
+
+/**
+ * An archive we refuse to extract (not gzip/tar, over a cap, an entry that would escape, …); the
+ * message names the entry and is shown as is: no input is at fault, the artifact is.
+ */
+export class UnsafeArchiveError extends CodedError<'UNSAFE_ARCHIVE', { reason: string }> {
+  override readonly name = 'UnsafeArchiveError';
+  constructor(reason: string, options?: ErrorOptions) {
+    super('UNSAFE_ARCHIVE', { reason }, reason, options);
   }
 }

@@ -6,6 +6,7 @@ import {
   SOURCE_ANNOTATION,
 } from '../artifact/index.js';
 import { installLayer, planOutput } from '../artifact/install.js';
+import { artifactFailureMessage } from '../github/artifact-errors.js';
 import { readRef, refLabel } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
 import { failureMessage } from '../github/errors.js';
@@ -50,7 +51,8 @@ await run(async () => {
     limits,
     given,
   ).catch((err: unknown) => {
-    if (err instanceof UserError) throw err;
+    // Worded already, or the artifact's or output's fault (said as is): not a transfer failure.
+    if (err instanceof UserError || artifactFailureMessage(err) !== undefined) throw err;
     throw new UserError(
       `cannot pull layer ${layer.digest} of ${target}: ${failureMessage(err) ?? describeError(err)}; nothing was extracted into output`,
     );

@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import {
   type AuthFailure,
   describeNetworkFailure,
+  NotFoundError,
   RegistryAuthError,
   RegistryError,
   RegistryNetworkError,
@@ -20,6 +21,8 @@ export function registryFailureMessage(err: unknown): string | undefined {
     return `tag ${err.failedTag} was not written: ${cause}; ${err.report()}`;
   }
   if (err instanceof RegistryAuthError) return authMessage(err.data);
+  if (err instanceof NotFoundError && err.kind === 'manifest')
+    return `${err.message}: check the repository and the tag or digest`;
   if (err instanceof RegistryNetworkError) return networkMessage(err);
   if (err instanceof RegistryError) return answerMessage(err);
   return undefined;
@@ -66,8 +69,8 @@ export function authMessage(f: AuthFailure): string {
     }
     if (f.source === 'github-token')
       return f.push
-        ? 'token lacks packages: write: add `permissions: packages: write` to the job'
-        : 'token lacks packages: read: add `permissions: packages: read` to the job';
+        ? 'github-token lacks packages: write: add `permissions: packages: write` to the job'
+        : 'github-token lacks packages: read: add `permissions: packages: read` to the job';
     if (f.source === 'anonymous') return 'set username/password or docker login';
     return f.push
       ? 'use credentials with push access to this repository (check username/password or docker login)'

@@ -31,6 +31,34 @@ export class RegistryError extends Error {
 }
 
 /**
+ * What was asked for is not in the registry (404): a manifest or tag (`MANIFEST_UNKNOWN`), or a
+ * blob (`BLOB_UNKNOWN`). The one "not found" type of src/oci; its constructor takes what
+ * `ManifestNotFoundError` in client.ts takes, so that class can become an alias of this one.
+ */
+export class NotFoundError extends RegistryError {
+  override readonly name = 'NotFoundError';
+  declare readonly code: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN';
+  constructor(
+    /** `registry/path` of the repository. */
+    readonly repository: string,
+    /** The tag or digest asked for. */
+    readonly reference: string,
+    readonly kind: 'manifest' | 'blob' = 'manifest',
+    options?: RegistryErrorOptions,
+  ) {
+    const sep = /^[a-z0-9]+:/.test(reference) ? '@' : ':';
+    super(
+      kind === 'blob'
+        ? `blob ${reference} not found in ${repository}`
+        : `${repository}${sep}${reference} not found in the registry`,
+      404,
+      kind === 'blob' ? 'BLOB_UNKNOWN' : 'MANIFEST_UNKNOWN',
+      options,
+    );
+  }
+}
+
+/**
  * How a request to a registry failed on the way (no usable answer): refused or unresolvable
  * (never reached), reset mid-way, silent for longer than the idle timeout (`stalled`), out of
  * retries on 429/5xx (`status`), over the caller's deadline, or an answer over its byte cap.
@@ -156,7 +184,7 @@ export class RegistryAuthError extends RegistryError {
 function describeSource(source: CredentialSource): string {
   switch (source) {
     case 'inputs':
-      return 'the username/password';
+      return 'the given credentials';
     case 'docker-config':
       return 'the credentials from the Docker config';
     case 'github-token':

@@ -461,7 +461,7 @@ test('concurrent requests share one token request; a 403 from the token service 
       assert.doesNotMatch((e as Error).message, /permissions/);
       assert.equal(
         failureMessage(e),
-        `registry ${host} denied access to push to ${host}/a/b: token lacks packages: write: add \`permissions: packages: write\` to the job`,
+        `registry ${host} denied access to push to ${host}/a/b: github-token lacks packages: write: add \`permissions: packages: write\` to the job`,
       );
       return true;
     },
