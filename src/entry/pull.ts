@@ -6,10 +6,9 @@ import {
   SOURCE_ANNOTATION,
 } from '../artifact/index.js';
 import { installLayer, planOutput } from '../artifact/install.js';
-import { artifactFailureMessage } from '../github/artifact-errors.js';
 import { readRef, refLabel } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
-import { failureMessage } from '../github/errors.js';
+import { failureMessage, isUserFault } from '../github/errors.js';
 import { createInputs, parseCount, parseSize } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
 import { resolveUserPath } from '../github/paths.js';
@@ -52,7 +51,7 @@ await run(async () => {
     given,
   ).catch((err: unknown) => {
     // Worded already, or the artifact's or output's fault (said as is): not a transfer failure.
-    if (err instanceof UserError || artifactFailureMessage(err) !== undefined) throw err;
+    if (isUserFault(err)) throw err;
     throw new UserError(
       `cannot pull layer ${layer.digest} of ${target}: ${failureMessage(err) ?? describeError(err)}; nothing was extracted into output`,
     );

@@ -2,9 +2,9 @@
 // domain errors (code + data) are worded by registry-errors.ts, signing-errors.ts and
 // artifact-errors.ts.
 import { ArtifactError } from '../artifact/errors.js';
-import { RegistryAuthError } from '../oci/errors.js';
+import { NotFoundError, RegistryAuthError } from '../oci/errors.js';
 import { SigningError } from '../signing/errors.js';
-import { UserError } from '../util/errors.js';
+import { CodedError, UserError } from '../util/errors.js';
 import { artifactFailureMessage, artifactInput } from './artifact-errors.js';
 import { authInput, registryFailureMessage } from './registry-errors.js';
 import { signingFailureMessage, signingInput } from './signing-errors.js';
@@ -13,6 +13,20 @@ import { signingFailureMessage, signingInput } from './signing-errors.js';
 export function failureMessage(err: unknown): string | undefined {
   if (err instanceof UserError) return err.message;
   return registryFailureMessage(err) ?? signingFailureMessage(err) ?? artifactFailureMessage(err);
+}
+
+/**
+ * True for what the user (an input, the artifact, credentials, a missing tag) is to fix, as
+ * opposed to a registry or the network failing: what `UserError` alone meant before domain errors
+ * became data.
+ */
+export function isUserFault(err: unknown): boolean {
+  return (
+    err instanceof UserError ||
+    err instanceof CodedError ||
+    err instanceof RegistryAuthError ||
+    err instanceof NotFoundError
+  );
 }
 
 /** The action input a failure is fixed in, when there is one. */
