@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { UserError } from '../util/errors.js';
+import { ArtifactError } from './errors.js';
 import { createGzip, type GzipKind } from './gzip.js';
 import { FLUX_DEFAULT_IGNORE, IgnoreMatcher } from './ignore.js';
 import { encodeHeader, paddingFor, TRAILER } from './tar.js';
@@ -166,11 +166,10 @@ function* readExactly(e: WalkEntry): Generator<Buffer> {
     fd = openSync(e.source, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
+    throw new ArtifactError(
       code === 'EACCES' || code === 'EPERM'
-        ? `cannot read '${name}' under input 'path': permission denied; make it readable or exclude it with 'ignore-paths'`
-        : `cannot open '${name}' under input 'path' (${code}); make sure the tree is not modified during the build`,
-      'path',
+        ? { code: 'ENTRY_UNREADABLE', name }
+        : { code: 'ENTRY_CHANGED', name, change: 'open', detail: String(code) },
       { cause: err },
     );
   }
@@ -189,9 +188,6 @@ function* readExactly(e: WalkEntry): Generator<Buffer> {
   }
 }
 
-function changed(name: string): UserError {
-  return new UserError(
-    `'${name}' under input 'path' changed size while the artifact was being built; do not modify the tree during the build`,
-    'path',
-  );
+function changed(name: string): ArtifactError {
+  return new ArtifactError({ code: 'ENTRY_CHANGED', name, change: 'size' });
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { UserError } from '../util/errors.js';
+import { ArtifactError, UnsafeArchiveError } from './errors.js';
 import { readTar, TarFormatError } from './tarread.js';
 
 export interface ExtractLimits {
@@ -40,8 +40,7 @@ export interface ExtractResult {
   skippedLinks: number;
 }
 
-/** Thrown for an archive we refuse to extract; the message names the entry. */
-export class UnsafeArchiveError extends UserError {}
+export { UnsafeArchiveError };
 
 /**
  * Splits and checks a tar name: `/`-separated, relative, no `..`, no backslash, no NUL.
@@ -159,7 +158,8 @@ export async function extractTar(
   const result: ExtractResult = { files: 0, dirs: 0, bytes: 0, skippedLinks: 0 };
   await mkdir(dir, { recursive: true });
   const root = await lstat(dir);
-  if (!root.isDirectory()) throw new UserError(`output '${dir}' is not a directory`, 'output');
+  if (!root.isDirectory())
+    throw new ArtifactError({ code: 'OUTPUT_UNUSABLE', output: dir, problem: 'target' });
   const safeDirs = new Set<string>(['']);
   const now = Date.now() / 1000;
   let entries = 0;

@@ -9,8 +9,9 @@
 import { chmod, lstat, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { UserError } from '../util/errors.js';
+import { CodedError } from '../util/errors.js';
 import { currentUmask } from './build.js';
+import { ArtifactError, type ArtifactFailure } from './errors.js';
 import { type ExtractLimits, type ExtractResult, extractLayer } from './extract.js';
 
 /** Errors of the local file system (network errors such as ECONNRESET are not ours to word). */
@@ -31,12 +32,16 @@ const FS_CODES = new Set([
   'EFBIG',
 ]);
 
-/** `output` is unusable; the message names the input and the fix. */
-export class OutputError extends UserError {
-  constructor(message: string) {
-    super(message, 'output');
-  }
+/** `output` cannot receive the artifact: an `OUTPUT_UNUSABLE` ArtifactError (src/github words it). */
+function outputError(output: string, problem: OutputProblem, detail?: unknown): ArtifactError {
+  return new ArtifactError({
+    code: 'OUTPUT_UNUSABLE',
+    output,
+    problem,
+    ...(detail === undefined ? {} : { detail: String(detail) }),
+  });
 }
+type OutputProblem = Extract<ArtifactFailure, { code: 'OUTPUT_UNUSABLE' }>['problem'];
 
 export interface OutputPlan {
   readonly output: string;
@@ -54,19 +59,13 @@ export async function planOutput(output: string, shown = output): Promise<Output
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       return { output, mode: 0o777 & ~(await currentUmask()), replacesEmpty: false };
     }
-    throw new OutputError(
-      `input output "${shown}" cannot be inspected (${(err as NodeJS.ErrnoException).code}); check its permissions`,
-    );
+    throw outputError(shown, 'uninspectable', (err as NodeJS.ErrnoException).code);
   }
   if (!st.isDirectory()) {
-    throw new OutputError(
-      `input output "${shown}" is an existing ${st.isFile() ? 'file' : 'non-directory'}; give a new or empty directory`,
-    );
+    throw outputError(shown, 'not-directory', st.isFile() ? 'file' : 'non-directory');
   }
   if ((await readdir(output)).length > 0) {
-    throw new OutputError(
-      `input output "${shown}" is a directory that is not empty; pull extracts into a new or empty directory (so that a failed pull leaves nothing behind): remove it first or choose another output`,
-    );
+    throw outputError(shown, 'not-empty');
   }
   return { output, mode: st.mode & 0o7777, replacesEmpty: true };
 }
@@ -89,17 +88,13 @@ export async function installLayer(
       createdParent = await mkdir(parent, { recursive: true });
       temp = await mkdtemp(join(parent, `.${basename(plan.output)}.pull-`));
     } catch (err) {
-      throw new OutputError(
-        `cannot create a directory beside output "${shown}" (${(err as NodeJS.ErrnoException).code}); check that its parent is a writable directory`,
-      );
+      throw outputError(shown, 'parent', (err as NodeJS.ErrnoException).code);
     }
     const gz = await open();
     const result = await extractLayer(gz, temp, limits).catch((err: unknown) => {
       const code = (err as NodeJS.ErrnoException).code;
-      if (err instanceof UserError || !FS_CODES.has(String(code))) throw err;
-      throw new OutputError(
-        `cannot write the artifact beside output "${shown}" (${code}); check free space and permissions; nothing was extracted`,
-      );
+      if (err instanceof CodedError || !FS_CODES.has(String(code))) throw err;
+      throw outputError(shown, 'write', code);
     });
     await chmod(temp, plan.mode);
     try {
@@ -107,11 +102,9 @@ export async function installLayer(
       await rename(temp, plan.output);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new OutputError(
-        code === 'ENOTEMPTY' || code === 'EEXIST'
-          ? `input output "${shown}" was filled by something else during the pull; nothing was extracted; give a new or empty directory`
-          : `cannot move the pulled artifact into output "${shown}" (${code}); check the directory's permissions`,
-      );
+      throw code === 'ENOTEMPTY' || code === 'EEXIST'
+        ? outputError(shown, 'filled')
+        : outputError(shown, 'move', code);
     }
     done = true;
     return result;

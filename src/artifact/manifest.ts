@@ -1,10 +1,13 @@
 // The Flux artifact's config blob, annotations and OCI manifest, byte for byte as
 // `flux push artifact` writes them: v2.9.x (fluxcd/pkg/oci v0.68 + go-containerregistry v0.21.6)
 // and 2.10 (pkg/oci v0.73 + ggcr v0.22.1, whose config carries `created`).
+
+import { createHash } from 'node:crypto';
 import { MEDIA_TYPE } from '../oci/types.js';
 import { digestOf } from '../util/digest.js';
 import { UserError } from '../util/errors.js';
 import { goJSON, sortedMap } from '../util/go-json.js';
+import { ArtifactError } from './errors.js';
 import { type FluxFormat, fluxFormat } from './flux-version.js';
 
 export const CONFIG_MEDIA_TYPE = 'application/vnd.cncf.flux.config.v1+json';
@@ -118,10 +121,11 @@ export function annotationsFrom(input: AnnotationInput): Record<string, string> 
   if (out[CREATED_ANNOTATION] === '') out[CREATED_ANNOTATION] = input.created;
   if (!isRFC3339(out[CREATED_ANNOTATION]!)) {
     const fromExtra = input.extra?.[CREATED_ANNOTATION] !== undefined;
-    throw new UserError(
-      `input '${fromExtra ? 'annotations' : 'created'}' has ${CREATED_ANNOTATION}=${out[CREATED_ANNOTATION]}, which Flux rejects; use an RFC 3339 time such as 2024-01-02T03:04:05Z`,
-      fromExtra ? 'annotations' : 'created',
-    );
+    throw new ArtifactError({
+      code: 'CREATED_INVALID',
+      value: out[CREATED_ANNOTATION] ?? '',
+      fromExtra,
+    });
   }
   return out;
 }

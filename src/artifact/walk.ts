@@ -7,7 +7,7 @@
 import type { Stats } from 'node:fs';
 import { constants as C, lstatSync } from 'node:fs';
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { UserError } from '../util/errors.js';
+import { ArtifactError } from './errors.js';
 import type { IgnoreMatcher } from './ignore.js';
 import type { EntryType } from './tar.js';
 
@@ -68,16 +68,11 @@ function fsError(err: unknown, what: string, rel: Buffer): Error {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const name = rel.toString('utf8');
   if (code === 'EACCES' || code === 'EPERM') {
-    return new UserError(
-      `cannot read ${what} '${name}' under input 'path': permission denied; make it readable or exclude it with 'ignore-paths'`,
-      'path',
-      { cause: err },
-    );
+    return new ArtifactError({ code: 'ENTRY_UNREADABLE', name, what }, { cause: err });
   }
   if (code === 'ENOENT') {
-    return new UserError(
-      `'${name}' under input 'path' disappeared while the artifact was being built; do not modify the tree during the build`,
-      'path',
+    return new ArtifactError(
+      { code: 'ENTRY_CHANGED', name, change: 'disappeared' },
       { cause: err },
     );
   }
@@ -99,15 +94,10 @@ export async function planRoot(opts: WalkOptions): Promise<RootPlan> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new UserError(
-        `input 'path' (${opts.path}) does not exist or is a dangling link; point it at a directory or file in the workspace`,
-        'path',
-        { cause: err },
-      );
+      throw new ArtifactError({ code: 'ROOT_MISSING', path: opts.path }, { cause: err });
     }
-    throw new UserError(
-      `input 'path' (${opts.path}) cannot be read (${code}); check its permissions`,
-      'path',
+    throw new ArtifactError(
+      { code: 'ROOT_UNREADABLE', path: opts.path, detail: String(code) },
       { cause: err },
     );
   }
@@ -116,19 +106,13 @@ export async function planRoot(opts: WalkOptions): Promise<RootPlan> {
     const real = await realpath(abs, { encoding: 'buffer' });
     const ws = await realpath(Buffer.from(opts.workspace), { encoding: 'buffer' });
     if (!isInside(real, ws)) {
-      throw new UserError(
-        `input 'path' (${opts.path}) is a symlink that leads out of the workspace; point it at the real directory`,
-        'path',
-      );
+      throw new ArtifactError({ code: 'ROOT_OUTSIDE_WORKSPACE', path: opts.path });
     }
   }
   if (st.isDirectory()) {
     if (lst.isSymbolicLink() && !opts.resolveSymlinks) {
       // Flux would lstat the root, see a symlink, skip it and push an empty artifact.
-      throw new UserError(
-        `input 'path' (${opts.path}) is a symlink to a directory, which Flux archives as an empty artifact; point 'path' at the real directory or set 'resolve-symlinks: true'`,
-        'path',
-      );
+      throw new ArtifactError({ code: 'ROOT_SYMLINK_DIR', path: opts.path });
     }
     const real = await realpath(abs, { encoding: 'buffer' });
     // With resolveSymlinks Flux archives a fresh os.MkdirTemp copy: mode 0700 minus umask.
@@ -146,10 +130,7 @@ export async function planRoot(opts: WalkOptions): Promise<RootPlan> {
       size: st.size,
     };
   }
-  throw new UserError(
-    `input 'path' (${opts.path}) is neither a directory nor a regular file; point it at one`,
-    'path',
-  );
+  throw new ArtifactError({ code: 'ROOT_NOT_FILE_OR_DIR', path: opts.path });
 }
 
 /** Yields the archive's entries in Flux's order, already filtered by the ignore rules. */

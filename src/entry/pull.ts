@@ -8,6 +8,7 @@ import {
 import { installLayer, planOutput } from '../artifact/install.js';
 import { readRef, refLabel } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
+import { failureMessage, isUserFault } from '../github/errors.js';
 import { createInputs, parseCount, parseSize } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
 import { resolveUserPath } from '../github/paths.js';
@@ -49,9 +50,10 @@ await run(async () => {
     limits,
     given,
   ).catch((err: unknown) => {
-    if (err instanceof UserError) throw err;
+    // Worded already, or the artifact's or output's fault (said as is): not a transfer failure.
+    if (isUserFault(err)) throw err;
     throw new UserError(
-      `cannot pull layer ${layer.digest} of ${target}: ${describeError(err)}; nothing was extracted into output`,
+      `cannot pull layer ${layer.digest} of ${target}: ${failureMessage(err) ?? describeError(err)}; nothing was extracted into output`,
     );
   });
   const a = manifestAnnotations(manifest.bytes);

@@ -5,8 +5,9 @@ import { createInputs } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
 import { connect } from '../github/registry.js';
 import { run } from '../github/run.js';
+import { verifyReason } from '../github/signing-errors.js';
 import { code, table, writeSummary } from '../github/summary.js';
-import { readVerifyInputs, VERIFY_INPUT_NAMES } from '../github/verify-inputs.js';
+import { readVerifyInputs } from '../github/verify-inputs.js';
 import { verifyArtifact } from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
 
@@ -25,7 +26,6 @@ await run(async () => {
     client,
     digest,
     ...verifyInputs,
-    inputs: VERIFY_INPUT_NAMES,
   });
   for (const w of result.warnings) core.warning(w);
   const target = `${repository.name}@${digest}`;
@@ -42,11 +42,11 @@ await run(async () => {
     'certificate-identity': result.identity?.subject,
     'certificate-oidc-issuer': result.identity?.issuer,
     digest,
-    reason: result.reason,
+    reason: result.verified ? undefined : verifyReason(result),
   });
   const rows = [
     ['Artifact', code(target)],
-    ['Verified', result.verified ? 'yes' : `**no**: ${result.reason ?? ''}`],
+    ['Verified', result.verified ? 'yes' : `**no**: ${verifyReason(result)}`],
     ['Format (as Flux decides)', code(result.format)],
     ['Rule that decided', code(result.rule)],
   ];
@@ -64,6 +64,6 @@ await run(async () => {
     );
   await writeSummary(summaryOn, `## Flux OCI verify\n\n${table(['', ''], rows)}`);
   if (!result.verified && failOnUnverified) {
-    throw new UserError(`${target} is not verified: ${result.reason ?? 'no matching signature'}`);
+    throw new UserError(`${target} is not verified: ${verifyReason(result)}`);
   }
 });

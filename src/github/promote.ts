@@ -15,10 +15,11 @@ import { contextFromEnv, expandTag, provenance, tagVariables } from './context.j
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
 import { type Connection, connect, connectOther } from './registry.js';
-import { tagFailureOutputs } from './registry-errors.js';
+import { copyToAuthMessage, tagFailureOutputs } from './registry-errors.js';
 import { ociRepositoryYaml, signDigest, signingSetup } from './signing.js';
+import { verifyInput, verifyReason } from './signing-errors.js';
 import { code, table, writeSummary } from './summary.js';
-import { readVerifyInputs, VERIFY_INPUT_NAMES } from './verify-inputs.js';
+import { readVerifyInputs } from './verify-inputs.js';
 
 export async function promote(inputs: Inputs): Promise<void> {
   const summaryOn = inputs.boolean('summary', true); // read first: a bad value fails before any work
@@ -68,19 +69,12 @@ export async function promote(inputs: Inputs): Promise<void> {
       client: source.client,
       digest,
       ...verifyInputs,
-      inputs: VERIFY_INPUT_NAMES,
     });
     for (const w of verified.warnings) core.warning(w);
     if (!verified.verified) {
-      const input =
-        verified.rule === 'cosign-v2-sig-copied'
-          ? 'copied-signature'
-          : verifyInputs.publicKeys
-            ? 'public-key'
-            : 'match-oidc-identity';
-      const reason = (verified.reason ?? 'no matching signature').replace(/\s*\n\s*/g, ' ');
+      const input = verifyInput(verified, verifyInputs.publicKeys !== undefined);
       throw new UserError(
-        `${source.repository.name}@${digest} is not verified (${verified.format}): ${reason}; no tag was moved${input === 'copied-signature' ? '' : `; check ${input} against the signer`}`,
+        `${source.repository.name}@${digest} is not verified (${verified.format}): ${verifyReason(verified)}; no tag was moved${verified.failure === 'copied-signature' ? '' : `; check ${input} against the signer`}`,
         input,
       );
     }
@@ -203,19 +197,11 @@ async function explainCopyAuth<T>(
     return await step();
   } catch (err) {
     const host = copyTo?.repository.registry;
-    if (
-      !host ||
-      host === source.repository.registry ||
-      !(err instanceof UserError) ||
-      (err.input !== 'username' && err.input !== 'password') ||
-      !err.message.startsWith(`registry ${host} `)
-    ) {
-      throw err;
-    }
-    throw new UserError(
-      `copy-to: ${err.message.replace(/: [^:]*$/, '')}; username/password apply to ${source.repository.registry} only, so log in to ${host} before this step (docker/login-action)`,
-      'copy-to',
-      { cause: err },
-    );
+    const line =
+      host && host !== source.repository.registry
+        ? copyToAuthMessage(err, host, source.repository.registry)
+        : undefined;
+    if (line === undefined) throw err;
+    throw new UserError(line, 'copy-to', { cause: err });
   }
 }

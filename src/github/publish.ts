@@ -35,6 +35,7 @@ import {
   type WorkflowContext,
 } from './context.js';
 import { resolveCreated } from './created.js';
+import { failureMessage, isUserFault } from './errors.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
 import { resolveUserPath } from './paths.js';
@@ -357,9 +358,11 @@ async function forkPreview(f: ForkPreview): Promise<void> {
     diff = await diffTree(f.client, f.compareTag, f.buildOptions, layer, f.diffRule);
     changes = changesMarkdown(f.repository, f.compareTag, diff);
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    changes = `Could not read ${code(`${f.repository}:${f.compareTag}`)} to compare: ${err.message}\n`;
-    core.warning(`could not compare with ${f.repository}:${f.compareTag}: ${err.message}`);
+    // What the user can act on (not there, no access); a registry or network failure still fails.
+    const line = isUserFault(err) ? failureMessage(err) : undefined;
+    if (line === undefined) throw err;
+    changes = `Could not read ${code(`${f.repository}:${f.compareTag}`)} to compare: ${line}\n`;
+    core.warning(`could not compare with ${f.repository}:${f.compareTag}: ${line}`);
   } finally {
     await layer.cleanup();
   }

@@ -1,7 +1,14 @@
 // Words registry failures for users: src/oci throws data (registry, operation, what happened,
 // attempts); this says what it means and which input or action fixes it.
 import * as core from '@actions/core';
-import { describeNetworkFailure, RegistryError, RegistryNetworkError } from '../oci/errors.js';
+import {
+  type AuthFailure,
+  describeNetworkFailure,
+  NotFoundError,
+  RegistryAuthError,
+  RegistryError,
+  RegistryNetworkError,
+} from '../oci/errors.js';
 import { TagSetError } from '../pipeline/tags.js';
 import { describeError, UserError } from '../util/errors.js';
 
@@ -13,9 +20,78 @@ export function registryFailureMessage(err: unknown): string | undefined {
       (err.cause instanceof UserError ? err.cause.message : describeError(err.cause));
     return `tag ${err.failedTag} was not written: ${cause}; ${err.report()}`;
   }
+  if (err instanceof RegistryAuthError) return authMessage(err.data);
+  if (err instanceof NotFoundError && err.kind === 'manifest')
+    return `${err.message}: check the repository and the tag or digest`;
   if (err instanceof RegistryNetworkError) return networkMessage(err);
   if (err instanceof RegistryError) return answerMessage(err);
   return undefined;
+}
+
+/** The input a rejected or insufficient credential is fixed in. */
+export function authInput(f: AuthFailure): string {
+  if (f.source === 'github-token') return 'github-token';
+  if (f.kind === 'unauthorized') return f.source === 'inputs' ? 'password' : 'username';
+  return f.source === 'anonymous' ? 'username' : 'password';
+}
+
+/** What the registry did with the credentials, without the fix: `registry H rejected …`. */
+function authWhat(f: AuthFailure): string {
+  const action = f.push ? 'push to' : 'pull from';
+  if (f.kind === 'denied')
+    return `registry ${f.registry} denied access to ${action} ${f.repository}`;
+  switch (f.source) {
+    case 'inputs':
+      return `registry ${f.registry} rejected the username/password (401)`;
+    case 'docker-config':
+      return `registry ${f.registry} rejected the credentials from the Docker config (401)`;
+    case 'github-token':
+      return `registry ${f.registry} rejected the github-token (401)`;
+    case 'anonymous':
+      return `registry ${f.registry} needs credentials to ${action} ${f.repository} (401)`;
+  }
+}
+
+/** One line for a rejected or insufficient credential, naming the input at fault and the fix. */
+export function authMessage(f: AuthFailure): string {
+  const fix = ((): string => {
+    if (f.kind === 'unauthorized') {
+      switch (f.source) {
+        case 'inputs':
+          return 'check username/password';
+        case 'docker-config':
+          return `check username/password or docker login to ${f.registry}`;
+        case 'github-token':
+          return 'check github-token, or set username/password';
+        case 'anonymous':
+          return 'set username/password or docker login';
+      }
+    }
+    if (f.source === 'github-token')
+      return f.push
+        ? 'github-token lacks packages: write: add `permissions: packages: write` to the job'
+        : 'github-token lacks packages: read: add `permissions: packages: read` to the job';
+    if (f.source === 'anonymous') return 'set username/password or docker login';
+    return f.push
+      ? 'use credentials with push access to this repository (check username/password or docker login)'
+      : 'use credentials with read access to this repository (check username/password or docker login)';
+  })();
+  return `${authWhat(f)}: ${fix}`;
+}
+
+/**
+ * For copy-to on another registry, where `username`/`password` are not used: the usual
+ * "set username/password" advice would mislead, so say how to log in to it instead. Undefined
+ * when `err` is not a credential failure at `host` that those inputs could have fixed.
+ */
+export function copyToAuthMessage(
+  err: unknown,
+  host: string,
+  sourceRegistry: string,
+): string | undefined {
+  if (!(err instanceof RegistryAuthError) || err.data.registry !== host) return undefined;
+  if (err.data.source === 'github-token') return undefined;
+  return `copy-to: ${authWhat(err.data)}; username/password apply to ${sourceRegistry} only, so log in to ${host} before this step (docker/login-action)`;
 }
 
 function networkMessage(err: RegistryNetworkError): string {

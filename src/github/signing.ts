@@ -11,8 +11,9 @@ import {
 import { UserError } from '../util/errors.js';
 import { get, type WorkflowContext } from './context.js';
 import type { Inputs } from './inputs.js';
+import { verifyReason } from './signing-errors.js';
 import { code } from './summary.js';
-import { readTrustedRoot, VERIFY_INPUT_NAMES } from './verify-inputs.js';
+import { readTrustedRoot } from './verify-inputs.js';
 
 export interface SigningSetup {
   format: SignatureFormat;
@@ -233,11 +234,10 @@ async function checkSignature(
     identities,
     ...(signed.publicKey ? { publicKey: signed.publicKey } : {}),
     trustedRoot,
-    inputs: VERIFY_INPUT_NAMES,
   });
   if (!result.verified) {
     throw new UserError(
-      `the signature just stored does not verify against trusted-root (${result.reason ?? 'no matching signature'}); no tag was moved; check that fulcio-url, rekor-url and trusted-root belong to the same Sigstore`,
+      `the signature just stored does not verify against trusted-root (${verifyReason(result)}); no tag was moved; check that fulcio-url, rekor-url and trusted-root belong to the same Sigstore`,
       'trusted-root',
     );
   }

@@ -18,14 +18,6 @@ export interface VerifyInputs {
   copiedSignature: CopiedSignaturePolicy;
 }
 
-/** Input names for `verifyArtifact`'s messages. */
-export const VERIFY_INPUT_NAMES = {
-  identities: 'match-oidc-identity',
-  publicKey: 'public-key',
-  trustedRoot: 'trusted-root',
-  copiedSignature: 'copied-signature',
-} as const;
-
 /** Splits a `public-key` input into its PEM blocks (text without one is returned as is). */
 export function splitPublicKeys(text: string): string[] {
   const blocks = text.match(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g);
@@ -49,7 +41,7 @@ export async function readVerifyInputs(inputs: Inputs, workspace: string): Promi
   if (identities.length > 0) {
     // Compiled now so that a bad regexp fails before any registry request (loaded on demand).
     const { compileIdentities } = await import('../signing/verify/identity.js');
-    await compileIdentities(identities, VERIFY_INPUT_NAMES.identities);
+    await compileIdentities(identities);
   }
   const trustedRoot = await readTrustedRoot(inputs, workspace);
   const copiedSignature = inputs.choice('copied-signature', COPIED_SIGNATURE_POLICIES, 'fail');

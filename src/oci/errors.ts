@@ -1,7 +1,6 @@
 // Registry failures: `RegistryError` keeps what the registry said, `RegistryNetworkError` how a
-// request failed on the way (data only; src/github words both); `authError` turns rejected
-// credentials into one-line messages naming the input to fix.
-import { UserError } from '../util/errors.js';
+// request failed on the way, `RegistryAuthError` which credentials were rejected (data only;
+// src/github/registry-errors.ts words them, naming the input to fix).
 
 /** Where the credentials in use came from; decides which input a 401/403 message names. */
 export type CredentialSource = 'inputs' | 'docker-config' | 'github-token' | 'anonymous';
@@ -15,7 +14,7 @@ export interface RegistryErrorOptions extends ErrorOptions {
 
 /** The registry answered, but not what the operation needs (status + OCI error code). */
 export class RegistryError extends Error {
-  override readonly name = 'RegistryError';
+  override readonly name: string = 'RegistryError';
   readonly registry: string | undefined;
   readonly operation: string | undefined;
   constructor(
@@ -28,6 +27,34 @@ export class RegistryError extends Error {
     super(message, options);
     this.registry = options?.registry;
     this.operation = options?.operation;
+  }
+}
+
+/**
+ * What was asked for is not in the registry (404): a manifest or tag (`MANIFEST_UNKNOWN`), or a
+ * blob (`BLOB_UNKNOWN`). The one "not found" type of src/oci; its constructor takes what
+ * `ManifestNotFoundError` in client.ts takes, so that class can become an alias of this one.
+ */
+export class NotFoundError extends RegistryError {
+  override readonly name = 'NotFoundError';
+  declare readonly code: 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN';
+  constructor(
+    /** `registry/path` of the repository. */
+    readonly repository: string,
+    /** The tag or digest asked for. */
+    readonly reference: string,
+    readonly kind: 'manifest' | 'blob' = 'manifest',
+    options?: RegistryErrorOptions,
+  ) {
+    const sep = /^[a-z0-9]+:/.test(reference) ? '@' : ':';
+    super(
+      kind === 'blob'
+        ? `blob ${reference} not found in ${repository}`
+        : `${repository}${sep}${reference} not found in the registry`,
+      404,
+      kind === 'blob' ? 'BLOB_UNKNOWN' : 'MANIFEST_UNKNOWN',
+      options,
+    );
   }
 }
 
@@ -132,57 +159,42 @@ export interface AuthFailure {
   kind: 'unauthorized' | 'denied';
 }
 
-/** The one-line message for a rejected or insufficient credential, naming the input at fault. */
-export function authError(f: AuthFailure, cause?: unknown): UserError {
-  const options = cause === undefined ? undefined : { cause };
-  const action = f.push ? 'push to' : 'pull from';
-  if (f.kind === 'unauthorized') {
-    switch (f.source) {
-      case 'inputs':
-        return new UserError(
-          `registry ${f.registry} rejected the username/password (401): check username/password`,
-          'password',
-          options,
-        );
-      case 'docker-config':
-        return new UserError(
-          `registry ${f.registry} rejected the credentials from the Docker config (401): check username/password or docker login to ${f.registry}`,
-          'username',
-          options,
-        );
-      case 'github-token':
-        return new UserError(
-          `registry ${f.registry} rejected the github-token (401): check github-token, or set username/password`,
-          'github-token',
-          options,
-        );
-      case 'anonymous':
-        return new UserError(
-          `registry ${f.registry} needs credentials to ${action} ${f.repository} (401): set username/password or docker login`,
-          'username',
-          options,
-        );
-    }
+/**
+ * The registry rejected the credentials (`UNAUTHORIZED`, 401) or accepted them without the right
+ * to do this (`DENIED`, 403). Data only: which input to fix and how is worded in src/github
+ * (registry-errors.ts), from where the credentials came from.
+ */
+export class RegistryAuthError extends RegistryError {
+  override readonly name = 'RegistryAuthError';
+  declare readonly code: 'UNAUTHORIZED' | 'DENIED';
+  constructor(
+    readonly data: AuthFailure,
+    options?: ErrorOptions,
+  ) {
+    const denied = data.kind === 'denied';
+    super(
+      `registry ${data.registry} ${denied ? 'denied' : 'rejected'} ${describeSource(data.source)} to ${data.push ? 'push to' : 'pull from'} ${data.repository} (${denied ? 403 : 401})`,
+      denied ? 403 : 401,
+      denied ? 'DENIED' : 'UNAUTHORIZED',
+      { ...options, registry: data.registry, operation: data.push ? 'push' : 'pull' },
+    );
   }
-  const input =
-    f.source === 'github-token'
-      ? 'github-token'
-      : f.source === 'anonymous'
-        ? 'username'
-        : 'password';
-  const fix =
-    f.source === 'github-token'
-      ? f.push
-        ? 'token lacks packages: write: add `permissions: packages: write` to the job'
-        : 'token lacks packages: read: add `permissions: packages: read` to the job'
-      : f.source === 'anonymous'
-        ? 'set username/password or docker login'
-        : f.push
-          ? 'use credentials with push access to this repository (check username/password or docker login)'
-          : 'use credentials with read access to this repository (check username/password or docker login)';
-  return new UserError(
-    `registry ${f.registry} denied access to ${action} ${f.repository}: ${fix}`,
-    input,
-    options,
-  );
+}
+
+function describeSource(source: CredentialSource): string {
+  switch (source) {
+    case 'inputs':
+      return 'the given credentials';
+    case 'docker-config':
+      return 'the credentials from the Docker config';
+    case 'github-token':
+      return 'the GitHub token';
+    case 'anonymous':
+      return 'anonymous access';
+  }
+}
+
+/** The typed error for a rejected or insufficient credential (kept for the transport's call sites). */
+export function authError(f: AuthFailure, cause?: unknown): RegistryAuthError {
+  return new RegistryAuthError(f, cause === undefined ? undefined : { cause });
 }

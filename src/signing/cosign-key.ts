@@ -19,7 +19,7 @@ import {
   scrypt as scryptCallback,
 } from 'node:crypto';
 import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
-import { UserError } from '../util/errors.js';
+import { SigningError } from './errors.js';
 
 export const ENCRYPTED_SIGSTORE_KEY_PEM_TYPE = 'ENCRYPTED SIGSTORE PRIVATE KEY';
 export const ENCRYPTED_COSIGN_KEY_PEM_TYPE = 'ENCRYPTED COSIGN PRIVATE KEY';
@@ -48,15 +48,13 @@ export interface CosignKeyPair {
 
 /**
  * Parses a cosign private key PEM (encrypted, or plain PKCS#8/SEC 1) and decrypts it with
- * `password`. Errors name `cosign-key` or `cosign-key-password`; none contains key material.
+ * `password`. Failures are `SigningError`s (`SIGNING_KEY_INVALID`, `SIGNING_KEY_PASSWORD`); none
+ * contains key material.
  */
 export async function loadCosignKey(pem: string, password: string): Promise<CosignKeyPair> {
   const block = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(pem);
   if (!block) {
-    throw new UserError(
-      '`cosign-key` is not a PEM private key; give the contents of the cosign.key written by `cosign generate-key-pair`',
-      'cosign-key',
-    );
+    throw new SigningError({ code: 'SIGNING_KEY_INVALID', problem: 'not-pem' });
   }
   const type = block[1] ?? '';
   const body = Buffer.from((block[2] ?? '').replace(/\s+/g, ''), 'base64');
@@ -67,15 +65,13 @@ export async function loadCosignKey(pem: string, password: string): Promise<Cosi
       der = await decryptSecret(body, Buffer.from(password, 'utf8'));
     } catch (err) {
       if (err instanceof WrongPasswordError) {
-        throw new UserError(
-          '`cosign-key-password` does not decrypt `cosign-key`; give the password the key pair was generated with (COSIGN_PASSWORD)',
-          'cosign-key-password',
-        );
+        throw new SigningError({ code: 'SIGNING_KEY_PASSWORD' });
       }
-      throw new UserError(
-        `\`cosign-key\` is not a valid cosign encrypted key (${(err as Error).message})`,
-        'cosign-key',
-      );
+      throw new SigningError({
+        code: 'SIGNING_KEY_INVALID',
+        problem: 'encryption',
+        detail: (err as Error).message,
+      });
     }
     privateKey = parsePrivateKey(Buffer.from(der), 'pkcs8');
   } else if (type === 'PRIVATE KEY') {
@@ -83,17 +79,20 @@ export async function loadCosignKey(pem: string, password: string): Promise<Cosi
   } else if (type === 'EC PRIVATE KEY') {
     privateKey = parsePrivateKey(body, 'sec1');
   } else {
-    throw new UserError(
-      `\`cosign-key\` holds a "${type}" PEM block; expected "${ENCRYPTED_SIGSTORE_KEY_PEM_TYPE}" as written by \`cosign generate-key-pair\``,
-      'cosign-key',
-    );
+    throw new SigningError({
+      code: 'SIGNING_KEY_INVALID',
+      problem: 'pem-type',
+      detail: type,
+      expected: ENCRYPTED_SIGSTORE_KEY_PEM_TYPE,
+    });
   }
   const kind = privateKey.asymmetricKeyType;
   if (kind !== 'ec' && kind !== 'rsa' && kind !== 'ed25519') {
-    throw new UserError(
-      `\`cosign-key\` is a ${kind} key; cosign signs with ECDSA, RSA or Ed25519 keys`,
-      'cosign-key',
-    );
+    throw new SigningError({
+      code: 'SIGNING_KEY_INVALID',
+      problem: 'algorithm',
+      detail: String(kind),
+    });
   }
   return {
     privateKey,
@@ -105,7 +104,7 @@ function parsePrivateKey(der: Buffer, type: 'pkcs8' | 'sec1'): KeyObject {
   try {
     return createPrivateKey({ key: der, format: 'der', type });
   } catch {
-    throw new UserError('`cosign-key` does not hold a readable private key', 'cosign-key');
+    throw new SigningError({ code: 'SIGNING_KEY_INVALID', problem: 'unreadable' });
   }
 }
 

@@ -10,6 +10,7 @@ import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import type { Signature } from '@sigstore/sign';
 import { describeError, UserError } from '../util/errors.js';
 import { certificateIdentity, certificateNotAfter, normalizePEM, splitPEM } from './certificate.js';
+import { SigningError } from './errors.js';
 import {
   HttpStatusError,
   NetworkError,
@@ -139,12 +140,11 @@ export class FulcioKeyHolder implements KeyHolder {
       [];
     const leafPEM = pems[0];
     if (!leafPEM) {
-      throw new UserError(
-        body.signedCertificateDetachedSct
-          ? `Fulcio at ${this.fulcioURL} issued a certificate without an embedded SCT, which Flux and cosign reject; use a Fulcio that embeds SCTs (\`fulcio-url\`)`
-          : `Fulcio at ${this.fulcioURL} answered without a certificate; check the \`fulcio-url\` input`,
-        'fulcio-url',
-      );
+      throw new SigningError({
+        code: 'FULCIO_NO_CERTIFICATE',
+        url: this.fulcioURL,
+        detachedSct: Boolean(body.signedCertificateDetachedSct),
+      });
     }
     return {
       leafPEM,
@@ -159,18 +159,14 @@ export class FulcioKeyHolder implements KeyHolder {
     try {
       token = await this.options.identityProvider.getToken();
     } catch (err) {
-      if (err instanceof UserError) throw err;
-      throw new UserError(
-        `could not get an OIDC identity token for keyless signing (${redactTokens(describeError(err))}); grant the job \`permissions: id-token: write\`, or sign with a key (\`cosign-key\`)`,
-        undefined,
+      // Already worded (the provider is src/github's) or already typed.
+      if (err instanceof UserError || err instanceof SigningError) throw err;
+      throw new SigningError(
+        { code: 'OIDC_TOKEN_UNAVAILABLE', detail: redactTokens(describeError(err)) },
         { cause: err },
       );
     }
-    if (!token) {
-      throw new UserError(
-        'no OIDC identity token is available for keyless signing; grant the job `permissions: id-token: write`, or sign with a key (`cosign-key`)',
-      );
-    }
+    if (!token) throw new SigningError({ code: 'OIDC_TOKEN_UNAVAILABLE' });
     return token;
   }
 }
@@ -182,51 +178,24 @@ function tokenChallenge(token: string): string {
   try {
     claims = JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as typeof claims;
   } catch {
-    throw new UserError(
-      'the OIDC identity token for keyless signing is not a JWT; check how the token is obtained',
-    );
+    throw new SigningError({ code: 'OIDC_TOKEN_INVALID', problem: 'not-jwt' });
   }
   const challenge = typeof claims.email === 'string' ? claims.email : claims.sub;
   if (typeof challenge !== 'string' || !challenge) {
-    throw new UserError('the OIDC identity token for keyless signing has no `sub` claim');
+    throw new SigningError({ code: 'OIDC_TOKEN_INVALID', problem: 'no-subject' });
   }
   return challenge;
 }
 
-function fulcioError(err: unknown, fulcioURL: string): UserError {
-  if (err instanceof NetworkError) {
-    return new UserError(
-      `cannot reach Fulcio at ${fulcioURL} (${err.message}); check the \`fulcio-url\` input and the network`,
-      'fulcio-url',
-      { cause: err },
-    );
-  }
+function fulcioError(err: unknown, url: string): SigningError {
+  const cause = { cause: err };
+  if (err instanceof NetworkError)
+    return new SigningError({ code: 'FULCIO_UNREACHABLE', url, detail: err.message }, cause);
   if (err instanceof HttpStatusError) {
-    if (err.status === 401 || err.status === 403) {
-      return new UserError(
-        `Fulcio at ${fulcioURL} rejected the OIDC identity token (${err.message}); the token must be a fresh token with audience "sigstore" from an issuer that Fulcio trusts`,
-        undefined,
-        { cause: err },
-      );
-    }
-    if (err.status === 404) {
-      return new UserError(
-        `${fulcioURL} has no Fulcio API (/api/v2/signingCert answered 404); check the \`fulcio-url\` input`,
-        'fulcio-url',
-        { cause: err },
-      );
-    }
-    return new UserError(
-      `Fulcio at ${fulcioURL} refused the certificate request (${err.message}); check the \`fulcio-url\` input`,
-      'fulcio-url',
-      { cause: err },
-    );
+    if (err.status === 401 || err.status === 403)
+      return new SigningError({ code: 'FULCIO_TOKEN_REJECTED', url, detail: err.message }, cause);
+    if (err.status === 404) return new SigningError({ code: 'FULCIO_NOT_FOUND', url }, cause);
+    return new SigningError({ code: 'FULCIO_REFUSED', url, detail: err.message }, cause);
   }
-  return new UserError(
-    `certificate request to Fulcio at ${fulcioURL} failed (${describeError(err)})`,
-    'fulcio-url',
-    {
-      cause: err,
-    },
-  );
+  return new SigningError({ code: 'FULCIO_FAILED', url, detail: describeError(err) }, cause);
 }

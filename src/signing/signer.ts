@@ -1,7 +1,7 @@
 /**
  * The signer contract used by the format writers (cosign v2 `.sig`, cosign v3 bundle referrer), and
  * the common machinery: sigstore-js bundle builders over our own key holder (so the Fulcio chain is
- * kept), with witness failures turned into `UserError`s naming the URL input at fault.
+ * kept), with witness failures turned into `SigningError`s (`REKOR_FAILED`, `TSA_FAILED`).
  */
 import { bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
 import {
@@ -15,6 +15,7 @@ import {
   type Witness,
 } from '@sigstore/sign';
 import { describeError, UserError } from '../util/errors.js';
+import { SigningError } from './errors.js';
 import { type RetryOptions, redactTokens } from './http.js';
 import type { CertificateIdentity } from './types.js';
 
@@ -128,25 +129,23 @@ export abstract class BundleSigner implements ArtifactSigner {
     return bundleToJSON(bundle);
   }
 
-  /** Runs a bundle build, mapping witness failures to `UserError`s that name the URL input. */
+  /** Runs a bundle build, mapping witness failures to `SigningError`s carrying the URL. */
   private async run<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      if (err instanceof UserError) throw err;
+      if (err instanceof UserError || err instanceof SigningError) throw err;
       if (err instanceof InternalError) {
         const detail = redactTokens(describeError(err.cause ?? err));
         if (err.code.startsWith('TLOG_')) {
-          throw new UserError(
-            `could not record the signature in the Rekor transparency log at ${this.urls.rekorURL} (${detail}); check the \`rekor-url\` input and that the log is reachable`,
-            'rekor-url',
+          throw new SigningError(
+            { code: 'REKOR_FAILED', url: this.urls.rekorURL ?? '', detail },
             { cause: err },
           );
         }
         if (err.code.startsWith('TSA_')) {
-          throw new UserError(
-            `could not get an RFC 3161 timestamp from ${this.urls.tsaURL} (${detail}); check the \`tsa-url\` input or leave it empty`,
-            'tsa-url',
+          throw new SigningError(
+            { code: 'TSA_FAILED', url: this.urls.tsaURL ?? '', detail },
             { cause: err },
           );
         }

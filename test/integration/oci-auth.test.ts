@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { failureInput, failureMessage } from '../../src/github/errors.js';
 import { RegistryClient, type RegistryClientOptions } from '../../src/oci/client.js';
+import { RegistryAuthError } from '../../src/oci/errors.js';
 import { parseRepository } from '../../src/oci/reference.js';
 import { MEDIA_TYPE } from '../../src/oci/types.js';
 import { UserError } from '../../src/util/errors.js';
@@ -42,10 +44,15 @@ async function push(c: RegistryClient, tag: string) {
 
 function isUserError(input: string, message: string | RegExp) {
   return (err: unknown) => {
-    assert.ok(err instanceof UserError, `expected a UserError, got ${String(err)}`);
-    assert.equal(err.input, input);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
+    // A credential failure is data (RegistryAuthError); src/github words it and names the input.
+    assert.ok(
+      err instanceof UserError || err instanceof RegistryAuthError,
+      `expected a worded or credential error, got ${String(err)}`,
+    );
+    assert.equal(failureInput(err), input);
+    const line = failureMessage(err) ?? '';
+    if (typeof message === 'string') assert.equal(line, message);
+    else assert.match(line, message);
     return true;
   };
 }

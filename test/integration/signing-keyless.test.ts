@@ -10,8 +10,9 @@ import * as core from '@actions/core';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+import { failureInput, failureMessage } from '../../src/github/errors.js';
+import { SigningError } from '../../src/signing/errors.js';
 import { KeylessSigner } from '../../src/signing/keyless.js';
-import { UserError } from '../../src/util/errors.js';
 import {
   type FakeGitHubOIDC,
   GITHUB_OIDC_ISSUER,
@@ -124,8 +125,10 @@ describe('KeylessSigner', () => {
         ...FAST,
       });
       await assert.rejects(signer.signMessage(Buffer.from('x')), (err: unknown) => {
-        assert.ok(err instanceof UserError);
-        assert.match(err.message, /id-token: write/);
+        assert.ok(err instanceof SigningError);
+        assert.equal(err.code, 'OIDC_TOKEN_UNAVAILABLE');
+        assert.doesNotMatch(err.message, /permissions|cosign-key/);
+        assert.match(failureMessage(err) ?? '', /`permissions: id-token: write`/);
         return true;
       });
     } finally {
@@ -135,7 +138,9 @@ describe('KeylessSigner', () => {
       identityProvider: { getToken: async () => '' },
       fulcioURL: stack.fulcioURL,
     });
-    await assert.rejects(empty.signMessage(Buffer.from('x')), /id-token: write/);
+    await assert.rejects(empty.signMessage(Buffer.from('x')), (err: unknown) =>
+      /id-token: write/.test(failureMessage(err) ?? ''),
+    );
   });
 
   it('names fulcio-url when Fulcio is unreachable, rekor-url when Rekor is, tsa-url for the TSA', async () => {
@@ -153,10 +158,12 @@ describe('KeylessSigner', () => {
         retries: 1,
       });
       await assert.rejects(signer.signMessage(Buffer.from('x')), (err: unknown) => {
-        assert.ok(err instanceof UserError, String(err));
-        assert.equal(err.input, input);
-        assert.ok(err.message.includes(dead), err.message);
-        assert.equal(err.message.includes('\n'), false);
+        assert.ok(err instanceof SigningError, String(err));
+        assert.equal(failureInput(err), input);
+        const line = failureMessage(err) ?? '';
+        assert.ok(line.includes(dead) && line.includes(`\`${input}\``), line);
+        assert.equal(line.includes('\n'), false);
+        assert.equal(err.message.includes(input), false, err.message);
         return true;
       });
     }
@@ -171,10 +178,11 @@ describe('KeylessSigner', () => {
       ...FAST,
     });
     await assert.rejects(signer.signMessage(Buffer.from('x')), (err: unknown) => {
-      assert.ok(err instanceof UserError);
-      assert.match(err.message, /rejected the OIDC identity token/);
-      assert.equal(err.message.includes(token), false);
-      assert.doesNotMatch(err.message, /eyJ/);
+      assert.ok(err instanceof SigningError);
+      const line = failureMessage(err) ?? '';
+      assert.match(line, /rejected the OIDC identity token/);
+      assert.equal(line.includes(token), false);
+      assert.doesNotMatch(line, /eyJ/);
       return true;
     });
   });

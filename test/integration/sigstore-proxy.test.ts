@@ -10,9 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { failureInput, failureMessage } from '../../src/github/errors.js';
+import { SigningError } from '../../src/signing/errors.js';
 import fetchShim from '../../src/signing/fetch-shim.js';
 import { loadTrustMaterial } from '../../src/signing/verify/trust.js';
-import { UserError } from '../../src/util/errors.js';
 import { type ForwardProxy, startForwardProxy } from '../harness/forward-proxy.js';
 import { type SigstoreStack, startSigstoreStack } from '../harness/sigstore-stack.js';
 import { startTufRepo, type TufRepo } from '../harness/tuf-repo.js';
@@ -82,7 +83,7 @@ test('TUF: the trusted root comes from the mirror through the proxy', async () =
   tuf.requests.length = 0;
   const cachePath = join(dir, 'cache-proxied');
   tuf.seedCache(cachePath, MIRROR);
-  const trust = await loadTrustMaterial('tuf', 'trusted-root', { cachePath, mirrorURL: MIRROR });
+  const trust = await loadTrustMaterial('tuf', { cachePath, mirrorURL: MIRROR });
   assert.equal(trust.certificateAuthorities.length, 1);
   assert.equal(trust.tlogs.length, 1);
   assert.ok(proxy.proxied(`${MIRROR}/`), proxy.seen.join('\n'));
@@ -93,23 +94,23 @@ test('TUF: the trusted root comes from the mirror through the proxy', async () =
   );
 });
 
-test('TUF: a mirror in no_proxy is not sent to the proxy; the failure is one UserError naming trusted-root', async () => {
+test('TUF: a mirror in no_proxy is not sent to the proxy; the failure is one line naming trusted-root', async () => {
   proxy.seen.length = 0;
   const mirrorURL = 'http://direct.example';
   const cachePath = join(dir, 'cache-direct');
   tuf.seedCache(cachePath, mirrorURL);
-  await assert.rejects(
-    loadTrustMaterial('tuf', 'trusted-root', { cachePath, mirrorURL }),
-    (err: unknown) => {
-      assert.ok(err instanceof UserError, String(err));
-      assert.equal(err.input, 'trusted-root');
-      assert.match(
-        err.message,
-        /^could not fetch .* TUF repository http:\/\/direct\.example \(.+\): check HTTPS_PROXY\/NO_PROXY and NODE_EXTRA_CA_CERTS .* set trusted-root/,
-      );
-      assert.doesNotMatch(err.message, /\n/);
-      return true;
-    },
-  );
+  await assert.rejects(loadTrustMaterial('tuf', { cachePath, mirrorURL }), (err: unknown) => {
+    // Domain code says what failed; the edge names the input and the fix.
+    assert.ok(err instanceof SigningError, String(err));
+    assert.equal(err.code, 'TUF_FETCH_FAILED');
+    assert.equal(failureInput(err), 'trusted-root');
+    const line = failureMessage(err) ?? '';
+    assert.match(
+      line,
+      /^could not fetch .* TUF repository http:\/\/direct\.example \(.+\): check HTTPS_PROXY\/NO_PROXY and NODE_EXTRA_CA_CERTS .* set trusted-root/,
+    );
+    assert.doesNotMatch(line, /\n/);
+    return true;
+  });
   assert.deepEqual(proxy.seen, []);
 });

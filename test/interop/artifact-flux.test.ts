@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { type BuildOptions, buildLayer } from '../../src/artifact/build.js';
-import { UserError } from '../../src/util/errors.js';
+import { ArtifactError } from '../../src/artifact/errors.js';
+import { failureInput, failureMessage } from '../../src/github/errors.js';
 import { requireTools, toolPath } from '../harness/tools.js';
 import { firstDifference, tarEntryAt } from '../harness/trees.js';
 
@@ -286,9 +287,10 @@ describe('artifact interop: flux build artifact vs buildLayer', requireTools('fl
     const theirs = gunzipSync(fluxBuild({ path: link }));
     assert.deepEqual(theirs, Buffer.alloc(1024), 'Flux quirk: just the two trailer blocks');
     await assert.rejects(buildLayer({ path: link, tmpDir: work }), (err: unknown) => {
-      assert.ok(err instanceof UserError);
-      assert.equal(err.input, 'path');
-      assert.match(err.message, /resolve-symlinks/);
+      assert.ok(err instanceof ArtifactError);
+      assert.equal(err.code, 'ROOT_SYMLINK_DIR');
+      assert.equal(failureInput(err), 'path');
+      assert.match(failureMessage(err) ?? '', /resolve-symlinks/);
       return true;
     });
     // With resolveSymlinks both follow it (into a tree without dangling links, which Flux

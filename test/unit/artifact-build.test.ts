@@ -18,7 +18,8 @@ import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { buildLayer } from '../../src/artifact/build.js';
 import { diffContents, listLayer, listTree } from '../../src/artifact/contents.js';
-import { UserError } from '../../src/util/errors.js';
+import { ArtifactError } from '../../src/artifact/errors.js';
+import { failureInput, failureMessage } from '../../src/github/errors.js';
 
 let work = '';
 before(async () => {
@@ -142,8 +143,12 @@ test('resolveSymlinks follows links inside the workspace only; dangling and outs
   assert.deepEqual(await names(root, { resolveSymlinks: true }), ['.']);
 });
 
-test('a missing path, a symlinked root dir and a socket-like root are UserErrors naming path', async () => {
-  const isPathError = (err: unknown) => err instanceof UserError && err.input === 'path';
+test('a missing path, a symlinked root dir and a socket-like root are errors the edge words naming path', async () => {
+  const isPathError = (err: unknown) =>
+    err instanceof ArtifactError &&
+    !/input/.test(err.message) &&
+    failureInput(err) === 'path' &&
+    /^input 'path' \(/.test(failureMessage(err) ?? '');
   await assert.rejects(buildLayer({ path: join(work, 'nope'), tmpDir: work }), isPathError);
   const target = join(work, 'target');
   await mkdir(target);
@@ -184,16 +189,18 @@ async function withEacces<T>(name: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-test('an unreadable file or directory is a UserError naming path and the fix', async () => {
+test('an unreadable file or directory is an error the edge words naming path and the fix', async () => {
   const root = join(work, 'unreadable');
   await mkdir(join(root, 'locked-dir'), { recursive: true });
   await writeFile(join(root, 'locked.yaml'), 'x');
   await writeFile(join(root, 'locked-dir', 'inner.yaml'), 'y');
   const fix = (what: RegExp) => (err: unknown) =>
-    err instanceof UserError &&
-    err.input === 'path' &&
-    what.test(err.message) &&
-    /permission denied; make it readable or exclude it with 'ignore-paths'/.test(err.message);
+    err instanceof ArtifactError &&
+    failureInput(err) === 'path' &&
+    what.test(failureMessage(err) ?? '') &&
+    /permission denied; make it readable or exclude it with 'ignore-paths'/.test(
+      failureMessage(err) ?? '',
+    );
   await withEacces('locked.yaml', () =>
     assert.rejects(buildLayer({ path: root, tmpDir: work }), fix(/'locked\.yaml'/)),
   );

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { createGzip, gzipSync } from 'node:zlib';
-import { installLayer, OutputError, planOutput } from '../../src/artifact/install.js';
-import { UserError } from '../../src/util/errors.js';
+import { ArtifactError } from '../../src/artifact/errors.js';
+import { installLayer, planOutput } from '../../src/artifact/install.js';
+import { failureInput, failureMessage } from '../../src/github/errors.js';
 
 let work = '';
 before(async () => {
@@ -50,7 +51,7 @@ async function failsClean(layer: Buffer, pattern: RegExp, limits = {}, expect = 
       ...limits,
       expect,
     }),
-    (err: unknown) => err instanceof UserError && pattern.test(err.message),
+    (err: unknown) => pattern.test(failureMessage(err) ?? ''),
   );
   // Nothing in output, no temporary directory, and the parents this call made are gone too.
   await assert.rejects(stat(parent), { code: 'ENOENT' });
@@ -136,7 +137,11 @@ test('what output may be: missing or empty (mode kept); not a non-empty director
   const refused = (p: string, re: RegExp) =>
     assert.rejects(
       planOutput(join(base, p), p),
-      (e: unknown) => e instanceof OutputError && re.test(e.message) && e.input === 'output',
+      (e: unknown) =>
+        e instanceof ArtifactError &&
+        e.code === 'OUTPUT_UNUSABLE' &&
+        re.test(failureMessage(e) ?? '') &&
+        failureInput(e) === 'output',
     );
   await refused('full', /"full" is a directory that is not empty/);
   await refused('file', /"file" is an existing file/);

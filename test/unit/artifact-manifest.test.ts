@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
+import { ArtifactError } from '../../src/artifact/errors.js';
 import {
   annotationsFrom,
   buildManifest,
@@ -10,6 +11,7 @@ import {
   formatCreated,
   isRFC3339,
 } from '../../src/artifact/manifest.js';
+import { failureInput, failureMessage } from '../../src/github/errors.js';
 import { MEDIA_TYPE } from '../../src/oci/types.js';
 import { UserError } from '../../src/util/errors.js';
 
@@ -96,11 +98,16 @@ test('annotationsFrom rejects a created value Flux would refuse, naming the inpu
         revision: 'r',
         extra: { 'org.opencontainers.image.created': 'yesterday' },
       }),
-    (err: unknown) => err instanceof UserError && err.input === 'annotations',
+    (err: unknown) =>
+      err instanceof ArtifactError &&
+      failureInput(err) === 'annotations' &&
+      /^input 'annotations' has org\.opencontainers\.image\.created=yesterday, which Flux rejects/.test(
+        failureMessage(err) ?? '',
+      ),
   );
   assert.throws(
     () => annotationsFrom({ created: '2026-13-01T00:00:00Z', source: 's', revision: 'r' }),
-    (err: unknown) => err instanceof UserError && err.input === 'created',
+    (err: unknown) => err instanceof ArtifactError && failureInput(err) === 'created',
   );
 });
 

@@ -22,6 +22,7 @@ import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import { type SignedEntity, type TrustMaterial, toSignedEntity, Verifier } from '@sigstore/verify';
 import { MAX_MANIFEST_BYTES } from '../../oci/types.js';
+import { oneLine } from '../../util/errors.js';
 import { IN_TOTO_PAYLOAD_TYPE, SIGSTORE_BUNDLE_MEDIA_TYPE_PREFIX } from '../types.js';
 import { type CompiledIdentity, type IdentityMatch, matchBundle } from './identity.js';
 import {
@@ -303,7 +304,7 @@ export function verifyBundles(
       const identity = verifyOneBundle(bundle, digest, mode);
       return { verified: true, ...(identity ? { identity } : {}) };
     } catch (err) {
-      errors.push(`${manifestDigest.slice(0, 19)}…: ${(err as Error).message}`);
+      errors.push(`${manifestDigest.slice(0, 19)}…: ${oneLine((err as Error).message)}`);
     }
   }
   return { verified: false, reason: `no matching attestations: ${errors.join('; ')}` };

@@ -11,8 +11,8 @@
  * Behaviour re-implemented from sigstore/cosign and sigstore/sigstore-go (Apache-2.0).
  */
 import { ASN1Obj, type X509Certificate } from '@sigstore/core';
-import { UserError } from '../../util/errors.js';
 import { type GoRegexp, GoRegexpSyntaxError, goRegexpCompiler } from '../../util/go-regexp.js';
+import { SigningError } from '../errors.js';
 
 /** One `matchOIDCIdentity` entry: Go RE2 regexps, unanchored unless the user anchors them. */
 export interface IdentityMatcher {
@@ -32,10 +32,9 @@ export const OID_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 const OID_OTHERNAME_SAN = '1.3.6.1.4.1.57264.1.7';
 const OID_SAN = '2.5.29.17';
 
-/** Compiles the identities with Go's regexp rules; a pattern Go rejects is a UserError. */
+/** Compiles the identities with Go's regexp rules; a pattern Go rejects is `IDENTITY_REGEXP_INVALID`. */
 export async function compileIdentities(
   identities: readonly IdentityMatcher[],
-  input: string,
 ): Promise<CompiledIdentity[]> {
   if (identities.length === 0) return [];
   const goRegexp = await goRegexpCompiler();
@@ -46,10 +45,13 @@ export async function compileIdentities(
         return goRegexp(pattern);
       } catch (err) {
         const why = err instanceof GoRegexpSyntaxError ? err.message : String(err);
-        throw new UserError(
-          `${input}: ${field} regexp #${i + 1} ${JSON.stringify(pattern)} is not usable (${why}); write it in Go RE2 syntax as in matchOIDCIdentity`,
-          input,
-        );
+        throw new SigningError({
+          code: 'IDENTITY_REGEXP_INVALID',
+          index: i,
+          field,
+          pattern,
+          detail: why,
+        });
       }
     };
     return {

@@ -19,7 +19,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
-import { UserError } from '../../util/errors.js';
+import { SigningError } from '../errors.js';
 import { type FoundBundle, findBundles, verifyBundles } from './bundle.js';
 import {
   type CompiledIdentity,
@@ -35,20 +35,6 @@ import { loadTrustMaterial, type TrustedRootInput, type TufOptions } from './tru
 export type { IdentityMatcher } from './identity.js';
 export { singleIdentity } from './identity.js';
 export type { SignatureSource } from './source.js';
-
-export interface VerifyInputNames {
-  identities: string;
-  publicKey: string;
-  trustedRoot: string;
-  copiedSignature: string;
-}
-
-const DEFAULT_INPUTS: VerifyInputNames = {
-  identities: 'certificate-identity',
-  publicKey: 'public-key',
-  trustedRoot: 'trusted-root',
-  copiedSignature: 'copied-signature',
-};
 
 /** What to do with a `.sig` that verifies but names another digest: Flux accepts it. */
 export type CopiedSignaturePolicy = 'fail' | 'warn';
@@ -80,9 +66,14 @@ export interface VerifyArtifactOptions {
   requireTlog?: true;
   /** A copied `.sig` (payload names another digest): `fail` (default) or `warn` (Flux's answer). */
   copiedSignature?: CopiedSignaturePolicy;
-  /** Action input names used in UserError messages. */
-  inputs?: Partial<VerifyInputNames>;
 }
+
+/**
+ * Why an artifact is not verified: no signature verified (`no-match`, including none found),
+ * several identities where Flux's bundle path takes one (`multiple-identities`), or only a `.sig`
+ * copied from another digest verified (`copied-signature`, with `copiedSignature: 'fail'`).
+ */
+export type VerifyFailure = 'no-match' | 'multiple-identities' | 'copied-signature';
 
 export interface VerifyResult {
   /** Our verdict: Flux's, except that a copied `.sig` fails unless `copiedSignature: warn`. */
@@ -95,7 +86,9 @@ export interface VerifyResult {
   rule: VerifyRule;
   /** The identity that matched (keyless). */
   identity?: IdentityMatch;
-  /** Why not verified. */
+  /** Why not verified, as data. */
+  failure?: VerifyFailure;
+  /** Why not verified, one line; names no action input (src/github adds the fix). */
   reason?: string;
   /** Accepted by Flux, but worth knowing (e.g. what `cosign verify` would reject). */
   warnings: string[];
@@ -114,22 +107,17 @@ export function copiedSignatureMessage(digest: string, claimed: string): string 
   return `the only signature that verifies is a .sig copied from another artifact: its payload names ${claimed}, not ${digest}; Flux would accept it (its .sig check never compares that digest), but it proves only that the signer signed ${claimed}, and anyone who can push to the repository can copy it, so it must not be trusted (cosign verify rejects it)`;
 }
 
-function parseKeys(pems: readonly string[], input: string): KeyObject[] {
+function parseKeys(pems: readonly string[]): KeyObject[] {
   return pems.map((pem, i) => {
     try {
       return createPublicKey(pem);
     } catch {
-      const which = pems.length > 1 ? ` key #${i + 1}` : '';
-      throw new UserError(
-        `${input}:${which} not a PEM public key; give the cosign.pub that cosign generate-key-pair wrote`,
-        input,
-      );
+      throw new SigningError({ code: 'PUBLIC_KEY_INVALID', index: i, count: pems.length });
     }
   });
 }
 
 export async function verifyArtifact(options: VerifyArtifactOptions): Promise<VerifyResult> {
-  const inputs = { ...DEFAULT_INPUTS, ...options.inputs };
   if (!/^sha256:[0-9a-f]{64}$/.test(options.digest)) {
     throw new Error(`verifyArtifact needs a sha256 manifest digest, got ${options.digest}`);
   }
@@ -142,9 +130,9 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
   const source = toSource(options);
 
   const pems = options.publicKeys ?? (options.publicKey !== undefined ? [options.publicKey] : []);
-  const keys = pems.length > 0 ? parseKeys(pems, inputs.publicKey) : [];
+  const keys = pems.length > 0 ? parseKeys(pems) : [];
   const identities: CompiledIdentity[] =
-    keys.length > 0 ? [] : await compileIdentities(options.identities ?? [], inputs.identities);
+    keys.length > 0 ? [] : await compileIdentities(options.identities ?? []);
 
   let found: FoundBundle[] = [];
   try {
@@ -157,7 +145,7 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
   // Trust material is loaded only when a keyless decision needs it (Flux: key mode never does).
   const keyless = async () => ({
     kind: 'keyless' as const,
-    trust: await loadTrustMaterial(options.trustedRoot ?? 'tuf', inputs.trustedRoot, options.tuf),
+    trust: await loadTrustMaterial(options.trustedRoot ?? 'tuf', options.tuf),
     identities,
   });
   // Flux builds one verifier per key and takes the first that verifies; reasons are per key.
@@ -175,13 +163,19 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
         if (out.verified) return { ...base, verified: true, fluxVerified: true };
         reasons.push(out.reason);
       }
-      return { ...base, verified: false, fluxVerified: false, reason: perKey(reasons) ?? '' };
+      return {
+        ...base,
+        verified: false,
+        fluxVerified: false,
+        failure: 'no-match',
+        reason: perKey(reasons) ?? '',
+      };
     }
     const mode = await keyless();
     const out = verifyBundles(found, options.digest, mode);
     if (options.identities && options.identities.length > 1) {
       const single = singleIdentity(options.identities);
-      const [compiled] = await compileIdentities([single.identity], inputs.identities);
+      const [compiled] = await compileIdentities([single.identity]);
       const would = verifyBundles(found, options.digest, {
         ...mode,
         identities: [compiled as CompiledIdentity],
@@ -190,6 +184,7 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
         ...base,
         verified: false,
         fluxVerified: false,
+        failure: 'multiple-identities',
         singleIdentity: single.identity,
         reason: `a cosign v3 bundle decides here, and Flux's bundle path takes exactly one matchOIDCIdentity entry (cosign: "unsupported: multiple identities are not supported at this time"), so Flux rejects these ${options.identities.length} entries even if one matches; use the single entry issuer: ${single.identity.issuer} subject: ${single.identity.subject}${would ? ', which verifies this artifact' : ', which does not verify this artifact either'}${single.loosened ? ' (it accepts any of the issuers with any of the subjects)' : ''}`,
       };
@@ -199,6 +194,7 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
       verified: out.verified,
       fluxVerified: out.verified,
       ...(out.identity ? { identity: out.identity } : {}),
+      ...(out.verified ? {} : { failure: 'no-match' as const }),
       ...(out.reason ? { reason: out.reason } : {}),
     };
   }
@@ -223,6 +219,7 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
     format: 'cosign-v2',
     rule: out.copiedFrom ? 'cosign-v2-sig-copied' : 'cosign-v2-sig',
     ...(out.identity ? { identity: out.identity } : {}),
+    ...(out.verified ? {} : { failure: 'no-match' as const }),
     ...(out.reason ? { reason: out.reason } : {}),
     warnings: [...out.warnings],
   };
@@ -230,7 +227,8 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
     const message = copiedSignatureMessage(options.digest, out.copiedFrom);
     if (policy === 'fail') {
       result.verified = false;
-      result.reason = `${message}; set ${inputs.copiedSignature}: warn to accept it as Flux does`;
+      result.failure = 'copied-signature';
+      result.reason = message;
     } else {
       result.warnings.push(message);
     }

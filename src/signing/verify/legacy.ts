@@ -19,6 +19,7 @@ import type { TransparencyLogEntry } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { type SignedEntity, type TrustMaterial, Verifier } from '@sigstore/verify';
 import { MAX_MANIFEST_BYTES } from '../../oci/types.js';
+import { oneLine } from '../../util/errors.js';
 import {
   COSIGN_ANNOTATION,
   COSIGN_SIMPLESIGNING_TYPE,
@@ -267,7 +268,7 @@ export async function verifyLegacy(
         warnings,
       };
     } catch (err) {
-      errors.push((err as Error).message);
+      errors.push(oneLine((err as Error).message));
     }
   }
   return (

@@ -6,7 +6,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { DEFAULT_MIRROR_URL, getTrustedRoot } from '@sigstore/tuf';
 import { type TrustMaterial, toTrustMaterial } from '@sigstore/verify';
 import { setGlobalDispatcher } from 'undici';
-import { UserError } from '../../util/errors.js';
+import { SigningError } from '../errors.js';
 import { proxyAgent } from '../http.js';
 
 export type TrustedRootInput = 'tuf' | string | Record<string, unknown>;
@@ -19,7 +19,6 @@ export interface TufOptions {
 
 export async function loadTrustMaterial(
   trustedRoot: TrustedRootInput,
-  input: string,
   tuf: TufOptions = {},
 ): Promise<TrustMaterial> {
   let root: TrustedRoot;
@@ -32,9 +31,8 @@ export async function loadTrustMaterial(
         ...(tuf.mirrorURL ? { mirrorURL: tuf.mirrorURL } : {}),
       });
     } catch (err) {
-      throw new UserError(
-        `could not fetch Sigstore's public-good trusted root from its TUF repository ${mirror} (${causes(err)}): check HTTPS_PROXY/NO_PROXY and NODE_EXTRA_CA_CERTS for that host (docs/network.md), or set ${input} to a trusted_root.json`,
-        input,
+      throw new SigningError(
+        { code: 'TUF_FETCH_FAILED', mirror, detail: causes(err) },
         { cause: err },
       );
     }
@@ -44,26 +42,21 @@ export async function loadTrustMaterial(
       try {
         json = JSON.parse(trustedRoot);
       } catch {
-        throw new UserError(
-          `${input}: not valid JSON; give the contents of a Sigstore trusted_root.json`,
-          input,
-        );
+        throw new SigningError({ code: 'TRUSTED_ROOT_INVALID', problem: 'json' });
       }
     }
     try {
       root = TrustedRoot.fromJSON(json);
     } catch (err) {
-      throw new UserError(
-        `${input}: not a Sigstore trusted root (${(err as Error).message})`,
-        input,
-      );
+      throw new SigningError({
+        code: 'TRUSTED_ROOT_INVALID',
+        problem: 'format',
+        detail: (err as Error).message,
+      });
     }
   }
   if (root.certificateAuthorities.length === 0 || root.tlogs.length === 0) {
-    throw new UserError(
-      `${input}: the trusted root has no certificate authority or no transparency log; keyless verification needs both`,
-      input,
-    );
+    throw new SigningError({ code: 'TRUSTED_ROOT_INVALID', problem: 'incomplete' });
   }
   return toTrustMaterial(root);
 }

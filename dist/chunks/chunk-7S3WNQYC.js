@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-function u(t){return JSON.stringify(t,(r,n)=>typeof n=="string"?n.replace(f,"\uFFFD"):n).replace(o,r=>`\\u${r.charCodeAt(0).toString(16).padStart(4,"0")}`)}var f=/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,o=/[<>&\u2028\u2029]/g;function s(t){let r={};for(let n of Object.keys(t).sort(e))r[n]=t[n];return r}function e(t,r){return Buffer.compare(Buffer.from(t,"utf8"),Buffer.from(r,"utf8"))}export{u as a,s as b};

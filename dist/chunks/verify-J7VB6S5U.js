@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a as b,b as c,c as d}from"./chunk-7KKYTTUO.js";import{k as a}from"./chunk-DNAQDFWU.js";import"./chunk-G2QVAM2X.js";import"./chunk-KCXM6YW6.js";import"./chunk-ULTGDQQP.js";import"./chunk-E47IHVTC.js";import"./chunk-CQEAO2WW.js";import"./chunk-MILLFSRQ.js";import"./chunk-VUZRGFG6.js";import"./chunk-NDJNVI3F.js";export{b as COPIED_SIGNATURE_POLICIES,c as copiedSignatureMessage,a as singleIdentity,d as verifyArtifact};
