@@ -1,19 +1,57 @@
 // Bundles every entry point in src/entry/ into dist/ (ESM, shared chunks).
 // Usage: node scripts/build.mjs [outdir]   (default: dist)
 import { readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-// @actions/http-client pins its own undici (6.x) only for ProxyAgent, whose options and behaviour
-// are the same in the undici (7.x) we use: one copy instead of two saves ~420 KB parsed per start.
+// @actions/http-client and @actions/github pin their own undici (6.x) only for ProxyAgent and
+// fetch, whose options and behaviour are the same in the undici (7.x) we use: one copy instead of
+// two saves ~420 KB parsed per start, and ~40 ms of evaluating it where @actions/github loads.
 const ourUndici = createRequire(import.meta.url).resolve('undici');
 const oneUndici = {
   name: 'one-undici',
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, (args) =>
-      args.importer.includes('@actions/http-client') ? { path: ourUndici } : undefined,
+      args.importer.includes('node_modules') ? { path: ourUndici } : undefined,
     );
+  },
+};
+// An ESM `import * as http from 'http'` (@actions/http-client, loaded by @actions/core) makes Node
+// build the module's ESM facade, which reads every export, and node:http's lazy WebSocket,
+// EventSource… getters load Node's internal undici: ~40–50 ms per start for nothing. Through
+// require() (a CommonJS shim; esbuild's namespace copy reads exports only when used) they stay lazy.
+const lazyHttp = {
+  name: 'lazy-node-http',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?https?$/ }, (args) =>
+      args.kind === 'import-statement'
+        ? { path: args.path.replace(/^node:/, ''), namespace: 'required-builtin' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'required-builtin' }, (args) => ({
+      contents: `module.exports = require('node:${args.path}');`,
+      loader: 'js',
+    }));
+  },
+};
+// undici's cookie helpers (which we never call) read `globalThis.Headers` when undici loads; that
+// lazy global loads Node's internal copy of undici (~40 ms per start). The check is built on its
+// first use instead; same result. The build fails if undici changes that line.
+const COOKIE_CHECK =
+  'const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))';
+const lazyCookieCheck = {
+  name: 'undici-lazy-cookie-check',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes(COOKIE_CHECK))
+        throw new Error(`${args.path}: the brand check to defer is gone; update scripts/build.mjs`);
+      const lazy =
+        'let cookieCheck; const brandChecks = (h) => (cookieCheck ??= webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean)))(h)';
+      return { contents: text.replace(COOKIE_CHECK, lazy), loader: 'js' };
+    });
   },
 };
 // @sigstore/sign's make-fetch-happen (HTTP cache, proxy agents, glob: ~380 KB) → Node's fetch;
@@ -31,7 +69,8 @@ const fetchShim = {
 
 export const ENTRY_DIR = 'src/entry';
 
-export async function bundle(outdir) {
+/** `overrides`: extra esbuild options (e.g. `{ minify: false }` to read a CPU profile). */
+export async function bundle(outdir, overrides = {}) {
   const entries = readdirSync(ENTRY_DIR)
     .filter((f) => f.endsWith('.ts'))
     .sort()
@@ -55,11 +94,12 @@ export async function bundle(outdir) {
     // textConverted(), which nothing here calls; leaving it out saves ~480 KB of parsing per start.
     external: ['iconv-lite'],
     logLevel: 'warning',
-    plugins: [oneUndici, fetchShim],
+    plugins: [oneUndici, lazyHttp, lazyCookieCheck, fetchShim],
     // CommonJS dependencies (sigstore) call require(); give ESM chunks a real one.
     banner: {
       js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
     },
+    ...overrides,
   });
 }
 

@@ -1,0 +1,116 @@
+// Cold start of every bundled entry point under Node 24 (issue 10: "cold start to the first log
+// line at most 100 ms"): spawn → first line on stdout, and the CPU the process spent until then,
+// over --runs starts each, against a local registry and the loopback Sigstore stack, with inputs
+// a real run would give. A preload stops each process at its first stdout write (and records
+// process.cpuUsage() there), so runs leave nothing behind and only the start is measured.
+// On the shared machine wall times follow the load; the CPU column is the steadier one.
+// Usage: node --import tsx bench/cold-start.ts [--runs 30] [--dist DIR] [--entries publish,push]
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runAction } from '../test/harness/action.js';
+import { startKeyless } from '../test/harness/keyless.js';
+import { startRegistry } from '../test/harness/registry.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) =>
+  args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback;
+const runs = Number(flag('--runs', '30'));
+const distDir = resolve(flag('--dist', 'dist'));
+const only = flag('--entries', '').split(',').filter(Boolean);
+
+const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+const ws = mkdtempSync(join(tmpdir(), 'bench-cold-'));
+const home = mkdtempSync(join(tmpdir(), 'bench-cold-home-'));
+const cpuFile = join(home, 'cpu');
+const preload = join(home, 'first-line.cjs');
+writeFileSync(
+  preload,
+  `const fs = require('node:fs');
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (...a) => {
+  const c = process.cpuUsage();
+  fs.writeFileSync(${JSON.stringify(cpuFile)}, String((c.user + c.system) / 1000));
+  write(...a, () => process.exit(0));
+  return true;
+};
+`,
+);
+const registry = await startRegistry({});
+const keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/main' });
+try {
+  mkdirSync(join(ws, 'deploy'));
+  writeFileSync(join(ws, 'deploy', 'app.yaml'), 'apiVersion: v1\nkind: ConfigMap\n');
+  copyFileSync(keyless.stack.trustedRootPath, join(ws, 'trusted_root.json'));
+  const repo = `${registry.host}/org/app`;
+  const event = { ref: 'refs/heads/main', repository: { default_branch: 'main' } };
+  const base = { workspace: ws, event, distDir, env: keyless.oidc.env };
+  // One signed artifact (tag latest) for the entry points that read one.
+  const seeded = await runAction('publish', {
+    ...base,
+    inputs: { repository: repo, path: 'deploy', ...keyless.inputs },
+  });
+  if (seeded.exitCode !== 0) throw new Error(`seeding publish failed: ${seeded.stdout}`);
+  const identity = "- issuer: '.*'\n  subject: '.*'";
+  const cases: Record<string, Parameters<typeof runAction>[1]> = {
+    publish: { inputs: { repository: `${repo}-b`, path: 'deploy', ...keyless.inputs } },
+    push: { inputs: { repository: `${repo}-b`, path: 'deploy' } },
+    sign: { inputs: { repository: repo, ref: 'latest', ...keyless.inputs } },
+    verify: {
+      inputs: {
+        repository: repo,
+        ref: 'latest',
+        'match-oidc-identity': identity,
+        'trusted-root': 'trusted_root.json',
+      },
+    },
+    tag: { inputs: { repository: repo, ref: 'latest', tags: 'v1' } },
+    pull: { inputs: { repository: repo, ref: 'latest', output: 'out' } },
+    diff: { inputs: { repository: repo, path: 'deploy' } },
+    list: { inputs: { repository: repo } },
+    cleanup: {
+      eventName: 'pull_request',
+      event: { action: 'closed', number: 7, pull_request: { number: 7 } },
+      inputs: { repository: repo, 'dry-run': 'true', 'github-token': 'tok' },
+    },
+  };
+  const entries = only.length > 0 ? only : Object.keys(cases);
+  const rows: string[] = [];
+  console.error(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  for (const entry of entries) {
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    let line = '';
+    for (let i = 0; i < runs; i++) {
+      rmSync(cpuFile, { force: true });
+      const c = cases[entry] ?? {};
+      const res = await runAction(entry, {
+        ...base,
+        ...c,
+        env: { ...base.env, ...c.env, NODE_OPTIONS: `--require ${preload}` },
+      });
+      line = res.stdout.split('\n')[0] ?? '';
+      if (line.startsWith('::error')) throw new Error(`${entry}: first line is an error: ${line}`);
+      wall.push(res.firstOutputMs);
+      cpu.push(Number(readFileSync(cpuFile, 'utf8')));
+    }
+    const shown = line.length > 60 ? `${line.slice(0, 57)}...` : line;
+    rows.push(
+      `| ${entry} | ${median(wall).toFixed(0)} | ${Math.min(...wall).toFixed(0)} | ${median(cpu).toFixed(0)} | \`${shown.replaceAll('|', '\\|')}\` |`,
+    );
+    console.error(`${entry}: median ${median(wall).toFixed(0)} ms, CPU ${median(cpu).toFixed(0)} ms`);
+  }
+  console.log(
+    `\nCold start under Node 24 (${distDir}), spawn to first log line, ${runs} starts each (load average now ${loadavg()[0]?.toFixed(1)})\n`,
+  );
+  console.log('| entry | median ms | min ms | CPU to first line, median ms | first line |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(r);
+} finally {
+  await registry.stop();
+  await keyless.stop();
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+}
