@@ -78,7 +78,11 @@ try {
   };
   const entries = only.length > 0 ? only : Object.keys(cases);
   const rows: string[] = [];
-  console.error(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.error(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   for (const entry of entries) {
     const wall: number[] = [];
     const cpu: number[] = [];
@@ -100,7 +104,9 @@ try {
     rows.push(
       `| ${entry} | ${median(wall).toFixed(0)} | ${Math.min(...wall).toFixed(0)} | ${median(cpu).toFixed(0)} | \`${shown.replaceAll('|', '\\|')}\` |`,
     );
-    console.error(`${entry}: median ${median(wall).toFixed(0)} ms, CPU ${median(cpu).toFixed(0)} ms`);
+    console.error(
+      `${entry}: median ${median(wall).toFixed(0)} ms, CPU ${median(cpu).toFixed(0)} ms`,
+    );
   }
   console.log(
     `\nCold start under Node 24 (${distDir}), spawn to first log line, ${runs} starts each (load average now ${loadavg()[0]?.toFixed(1)})\n`,

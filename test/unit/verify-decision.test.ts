@@ -4,11 +4,8 @@ import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { splitPublicKeys } from '../../src/github/verify-inputs.js';
-import {
-  type SignatureSource,
-  singleIdentity,
-  verifyArtifact,
-} from '../../src/signing/verify/index.js';
+import { singleIdentity } from '../../src/signing/verify/identity.js';
+import { type SignatureSource, verifyArtifact } from '../../src/signing/verify/index.js';
 import type { OciDescriptor } from '../../src/signing/verify/source.js';
 import { UserError } from '../../src/util/errors.js';
 

@@ -3,7 +3,6 @@
  * `verify.trustedRootSecretRef`) or the public-good root fetched through TUF (Flux's default).
  */
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { getTrustedRoot } from '@sigstore/tuf';
 import { type TrustMaterial, toTrustMaterial } from '@sigstore/verify';
 import { UserError } from '../../util/errors.js';
 
@@ -23,6 +22,8 @@ export async function loadTrustMaterial(
   let root: TrustedRoot;
   if (trustedRoot === 'tuf') {
     try {
+      // TUF (tuf-js, its models, minimatch) only for the public-good root.
+      const { getTrustedRoot } = await import('@sigstore/tuf');
       root = await getTrustedRoot({
         ...(tuf.cachePath ? { cachePath: tuf.cachePath } : {}),
         ...(tuf.mirrorURL ? { mirrorURL: tuf.mirrorURL } : {}),
