@@ -4,7 +4,10 @@
 // a real run would give. A preload stops each process at its first stdout write (and records
 // process.cpuUsage() there), so runs leave nothing behind and only the start is measured.
 // On the shared machine wall times follow the load; the CPU column is the steadier one.
+// --compile-cache cold|warm: with Node's compile cache (NODE_COMPILE_CACHE), empty for every start
+// (a fresh runner) or kept across starts (what a cache could give at best).
 // Usage: node --import tsx bench/cold-start.ts [--runs 30] [--dist DIR] [--entries publish,push]
+//        [--compile-cache cold|warm]
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +21,7 @@ const flag = (name: string, fallback: string) =>
 const runs = Number(flag('--runs', '30'));
 const distDir = resolve(flag('--dist', 'dist'));
 const only = flag('--entries', '').split(',').filter(Boolean);
+const compileCache = flag('--compile-cache', '');
 
 const median = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -89,11 +93,14 @@ try {
     let line = '';
     for (let i = 0; i < runs; i++) {
       rmSync(cpuFile, { force: true });
+      const cacheDir = join(home, `compile-cache-${entry}`);
+      if (compileCache === 'cold') rmSync(cacheDir, { recursive: true, force: true });
+      const cache = compileCache ? { NODE_COMPILE_CACHE: cacheDir } : {};
       const c = cases[entry] ?? {};
       const res = await runAction(entry, {
         ...base,
         ...c,
-        env: { ...base.env, ...c.env, NODE_OPTIONS: `--require ${preload}` },
+        env: { ...base.env, ...c.env, ...cache, NODE_OPTIONS: `--require ${preload}` },
       });
       line = res.stdout.split('\n')[0] ?? '';
       if (line.startsWith('::error')) throw new Error(`${entry}: first line is an error: ${line}`);
@@ -109,7 +116,7 @@ try {
     );
   }
   console.log(
-    `\nCold start under Node 24 (${distDir}), spawn to first log line, ${runs} starts each (load average now ${loadavg()[0]?.toFixed(1)})\n`,
+    `\nCold start under Node 24 (${distDir}${compileCache ? `, compile cache ${compileCache}` : ''}), spawn to first log line, ${runs} starts each (load average now ${loadavg()[0]?.toFixed(1)})\n`,
   );
   console.log('| entry | median ms | min ms | CPU to first line, median ms | first line |');
   console.log('| --- | --- | --- | --- | --- |');

@@ -3,7 +3,8 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 // @actions/http-client and @actions/github pin their own undici (6.x) only for ProxyAgent and
@@ -54,6 +55,81 @@ const lazyCookieCheck = {
     });
   },
 };
+// @actions/core loads its OIDC client (@actions/http-client, tunnel, all of undici) when it loads,
+// for getIDToken() only, which keyless signing alone calls: that client loads on the first call
+// instead. The build fails if @actions/core stops importing it this way.
+const realOidc = join(
+  dirname(fileURLToPath(import.meta.resolve('@actions/core'))),
+  'oidc-utils.js',
+);
+const lazyOidc = {
+  name: 'actions-core-lazy-oidc',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) =>
+      /[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/.test(args.importer)
+        ? { path: 'oidc-utils', namespace: 'lazy-oidc' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-oidc' }, () => ({
+      contents: `export class OidcClient {
+  static async getIDToken(audience) {
+    const real = await import(${JSON.stringify(realOidc)});
+    return real.OidcClient.getIDToken(audience);
+  }
+}`,
+      loader: 'js',
+      resolveDir: dirname(realOidc),
+    }));
+    b.onEnd(async () => {
+      const core = await readFile(join(dirname(realOidc), 'core.js'), 'utf8');
+      const uses = core.match(/OidcClient\.\w+/g) ?? [];
+      if (
+        !uses.includes('OidcClient.getIDToken') ||
+        uses.some((u) => u !== 'OidcClient.getIDToken')
+      ) {
+        throw new Error(
+          '@actions/core uses its OidcClient differently now; update lazyOidc in scripts/build.mjs',
+        );
+      }
+    });
+  },
+};
+// The registry transport (src/oci/transport.ts) needs undici's request() and EnvHttpProxyAgent, not
+// fetch, WebSocket, EventSource, the caches or the mocks that undici's index.js loads with them
+// (~40% of undici's start cost). It gets them from undici's own modules; `request` is the
+// dispatcher-bound request of undici's index.js (makeDispatcher) for the case the transport
+// uses: a URL and options that name the dispatcher and the method. Everything else (signing,
+// Octokit, @actions/http-client) still gets the whole undici, whose modules are the same ones.
+const undiciDir = dirname(ourUndici);
+const coreUndici = {
+  name: 'undici-core-for-transport',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) =>
+      /[\\/]src[\\/]oci[\\/]transport\.ts$/.test(args.importer)
+        ? { path: 'undici-core', namespace: 'undici-core' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'undici-core' }, () => ({
+      contents: `'use strict';
+const api = require('./lib/api/index.js');
+const { parseURL } = require('./lib/core/util.js');
+exports.EnvHttpProxyAgent = require('./lib/dispatcher/env-http-proxy-agent.js');
+exports.request = (url, opts) => {
+  if (!opts || !opts.dispatcher || !opts.method || opts.path != null || opts.agent) {
+    throw new Error('undici request() for the transport needs a URL, a dispatcher and a method');
+  }
+  const u = parseURL(url);
+  return api.request.call(opts.dispatcher, {
+    ...opts,
+    origin: u.origin,
+    path: u.search ? u.pathname + u.search : u.pathname,
+  });
+};`,
+      loader: 'js',
+      resolveDir: undiciDir,
+    }));
+  },
+};
 // @sigstore/sign's make-fetch-happen (HTTP cache, proxy agents, glob: ~380 KB) → Node's fetch;
 // see src/signing/fetch-shim.ts for what sigstore-js needs of it.
 const fetchShim = {
@@ -94,7 +170,7 @@ export async function bundle(outdir, overrides = {}) {
     // textConverted(), which nothing here calls; leaving it out saves ~480 KB of parsing per start.
     external: ['iconv-lite'],
     logLevel: 'warning',
-    plugins: [oneUndici, lazyHttp, lazyCookieCheck, fetchShim],
+    plugins: [coreUndici, oneUndici, lazyHttp, lazyCookieCheck, lazyOidc, fetchShim],
     // CommonJS dependencies (sigstore) call require(); give ESM chunks a real one.
     banner: {
       js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
