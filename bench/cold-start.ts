@@ -6,7 +6,7 @@
 // On the shared machine wall times follow the load; the CPU column is the steadier one.
 // --compile-cache cold|warm: with Node's compile cache (NODE_COMPILE_CACHE), empty for every start
 // (a fresh runner) or kept across starts (what a cache could give at best).
-// Usage: node --import tsx bench/cold-start.ts [--runs 30] [--dist DIR] [--entries publish,push]
+// Usage: node --import tsx bench/cold-start.ts [--runs 30] [--dist DIR[,DIR2]] [--entries publish,push]
 //        [--compile-cache cold|warm]
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,7 +19,10 @@ const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) =>
   args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback;
 const runs = Number(flag('--runs', '30'));
-const distDir = resolve(flag('--dist', 'dist'));
+// Several builds (comma separated) are measured start by start in turn, so load changes hit all alike.
+const distDirs = flag('--dist', 'dist')
+  .split(',')
+  .map((d) => resolve(d));
 const only = flag('--entries', '').split(',').filter(Boolean);
 const compileCache = flag('--compile-cache', '');
 
@@ -50,10 +53,11 @@ try {
   copyFileSync(keyless.stack.trustedRootPath, join(ws, 'trusted_root.json'));
   const repo = `${registry.host}/org/app`;
   const event = { ref: 'refs/heads/main', repository: { default_branch: 'main' } };
-  const base = { workspace: ws, event, distDir, env: keyless.oidc.env };
+  const base = { workspace: ws, event, env: keyless.oidc.env };
   // One signed artifact (tag latest) for the entry points that read one.
   const seeded = await runAction('publish', {
     ...base,
+    distDir: distDirs[0],
     inputs: { repository: repo, path: 'deploy', ...keyless.inputs },
   });
   if (seeded.exitCode !== 0) throw new Error(`seeding publish failed: ${seeded.stdout}`);
@@ -88,38 +92,52 @@ try {
       .join(' ')}`,
   );
   for (const entry of entries) {
-    const wall: number[] = [];
-    const cpu: number[] = [];
-    let line = '';
+    const wall = distDirs.map(() => [] as number[]);
+    const cpu = distDirs.map(() => [] as number[]);
+    const lines = distDirs.map(() => '');
     for (let i = 0; i < runs; i++) {
-      rmSync(cpuFile, { force: true });
-      const cacheDir = join(home, `compile-cache-${entry}`);
-      if (compileCache === 'cold') rmSync(cacheDir, { recursive: true, force: true });
-      const cache = compileCache ? { NODE_COMPILE_CACHE: cacheDir } : {};
-      const c = cases[entry] ?? {};
-      const res = await runAction(entry, {
-        ...base,
-        ...c,
-        env: { ...base.env, ...c.env, ...cache, NODE_OPTIONS: `--require ${preload}` },
-      });
-      line = res.stdout.split('\n')[0] ?? '';
-      if (line.startsWith('::error')) throw new Error(`${entry}: first line is an error: ${line}`);
-      wall.push(res.firstOutputMs);
-      cpu.push(Number(readFileSync(cpuFile, 'utf8')));
+      for (const [d, distDir] of distDirs.entries()) {
+        rmSync(cpuFile, { force: true });
+        const cacheDir = join(home, `compile-cache-${entry}-${d}`);
+        if (compileCache === 'cold') rmSync(cacheDir, { recursive: true, force: true });
+        const cache = compileCache ? { NODE_COMPILE_CACHE: cacheDir } : {};
+        const c = cases[entry] ?? {};
+        const res = await runAction(entry, {
+          ...base,
+          ...c,
+          distDir,
+          env: { ...base.env, ...c.env, ...cache, NODE_OPTIONS: `--require ${preload}` },
+        });
+        const line = res.stdout.split('\n')[0] ?? '';
+        if (line.startsWith('::error'))
+          throw new Error(`${entry}: first line is an error: ${line}`);
+        lines[d] = line;
+        wall[d]?.push(res.firstOutputMs);
+        cpu[d]?.push(Number(readFileSync(cpuFile, 'utf8')));
+      }
     }
-    const shown = line.length > 60 ? `${line.slice(0, 57)}...` : line;
-    rows.push(
-      `| ${entry} | ${median(wall).toFixed(0)} | ${Math.min(...wall).toFixed(0)} | ${median(cpu).toFixed(0)} | \`${shown.replaceAll('|', '\\|')}\` |`,
-    );
-    console.error(
-      `${entry}: median ${median(wall).toFixed(0)} ms, CPU ${median(cpu).toFixed(0)} ms`,
-    );
+    for (const [d, distDir] of distDirs.entries()) {
+      const w = wall[d] ?? [];
+      const u = cpu[d] ?? [];
+      const line = lines[d] ?? '';
+      const shown = line.length > 60 ? `${line.slice(0, 57)}...` : line;
+      const build = distDirs.length > 1 ? ` | ${distDir}` : '';
+      rows.push(
+        `| ${entry}${build} | ${median(w).toFixed(0)} | ${Math.min(...w).toFixed(0)} | ${median(u).toFixed(0)} | \`${shown.replaceAll('|', '\\|')}\` |`,
+      );
+      console.error(
+        `${entry} ${distDir}: median ${median(w).toFixed(0)} ms, CPU ${median(u).toFixed(0)} ms`,
+      );
+    }
   }
   console.log(
-    `\nCold start under Node 24 (${distDir}${compileCache ? `, compile cache ${compileCache}` : ''}), spawn to first log line, ${runs} starts each (load average now ${loadavg()[0]?.toFixed(1)})\n`,
+    `\nCold start under Node 24 (${distDirs.join(', ')}${compileCache ? `, compile cache ${compileCache}` : ''}), spawn to first log line, ${runs} starts each (load average now ${loadavg()[0]?.toFixed(1)})\n`,
   );
-  console.log('| entry | median ms | min ms | CPU to first line, median ms | first line |');
-  console.log('| --- | --- | --- | --- | --- |');
+  const buildCol = distDirs.length > 1 ? ' build |' : '';
+  console.log(
+    `| entry |${buildCol} median ms | min ms | CPU to first line, median ms | first line |`,
+  );
+  console.log(`| --- |${distDirs.length > 1 ? ' --- |' : ''} --- | --- | --- | --- |`);
   for (const r of rows) console.log(r);
 } finally {
   await registry.stop();
