@@ -37,22 +37,38 @@ const lazyHttp = {
     }));
   },
 };
-// undici's cookie helpers (which we never call) read `globalThis.Headers` when undici loads; that
-// lazy global loads Node's internal copy of undici (~40 ms per start). The check is built on its
-// first use instead; same result. The build fails if undici changes that line.
-const COOKIE_CHECK =
-  'const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))';
-const lazyCookieCheck = {
-  name: 'undici-lazy-cookie-check',
+// Two lines of undici that cost every start without use here, rewritten to do the same work on
+// first use. The build fails when a line is no longer there (an undici update), so a change is
+// seen rather than silently loaded again.
+// - The cookie helpers (which we never call) read `globalThis.Headers`; that lazy global loads
+//   Node's internal copy of undici (~40 ms per start).
+// - The HTTP/2 client loads node:http2 (~10–15 ms); registries are spoken to over HTTP/1.1
+//   (undici's allowH2 is off), so it is required on the first HTTP/2 connection instead.
+const UNDICI_PATCHES = [
+  {
+    file: /[\\/]undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/,
+    from: 'const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))',
+    to: 'let cookieCheck; const brandChecks = (h) => (cookieCheck ??= webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean)))(h)',
+  },
+  {
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    from: "const connectH2 = require('./client-h2.js')",
+    to: "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)",
+  },
+];
+const undiciOnFirstUse = {
+  name: 'undici-on-first-use',
   setup(b) {
-    b.onLoad({ filter: /[\\/]undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      if (!text.includes(COOKIE_CHECK))
-        throw new Error(`${args.path}: the brand check to defer is gone; update scripts/build.mjs`);
-      const lazy =
-        'let cookieCheck; const brandChecks = (h) => (cookieCheck ??= webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean)))(h)';
-      return { contents: text.replace(COOKIE_CHECK, lazy), loader: 'js' };
-    });
+    for (const { file, from, to } of UNDICI_PATCHES) {
+      b.onLoad({ filter: file }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (text.split(from).length !== 2)
+          throw new Error(
+            `${args.path}: "${from}" is gone; update UNDICI_PATCHES in scripts/build.mjs`,
+          );
+        return { contents: text.replace(from, to), loader: 'js' };
+      });
+    }
   },
 };
 // @actions/core loads its OIDC client (@actions/http-client, tunnel, all of undici) when it loads,
@@ -170,7 +186,7 @@ export async function bundle(outdir, overrides = {}) {
     // textConverted(), which nothing here calls; leaving it out saves ~480 KB of parsing per start.
     external: ['iconv-lite'],
     logLevel: 'warning',
-    plugins: [coreUndici, oneUndici, lazyHttp, lazyCookieCheck, lazyOidc, fetchShim],
+    plugins: [coreUndici, oneUndici, lazyHttp, undiciOnFirstUse, lazyOidc, fetchShim],
     // CommonJS dependencies (sigstore) call require(); give ESM chunks a real one.
     banner: {
       js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
