@@ -1,19 +1,149 @@
 // Bundles every entry point in src/entry/ into dist/ (ESM, shared chunks).
 // Usage: node scripts/build.mjs [outdir]   (default: dist)
 import { readdirSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-// @actions/http-client pins its own undici (6.x) only for ProxyAgent, whose options and behaviour
-// are the same in the undici (7.x) we use: one copy instead of two saves ~420 KB parsed per start.
+// @actions/http-client and @actions/github pin their own undici (6.x) only for ProxyAgent and
+// fetch, whose options and behaviour are the same in the undici (7.x) we use: one copy instead of
+// two saves ~420 KB parsed per start, and ~40 ms of evaluating it where @actions/github loads.
 const ourUndici = createRequire(import.meta.url).resolve('undici');
 const oneUndici = {
   name: 'one-undici',
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, (args) =>
-      args.importer.includes('@actions/http-client') ? { path: ourUndici } : undefined,
+      args.importer.includes('node_modules') ? { path: ourUndici } : undefined,
     );
+  },
+};
+// An ESM `import * as http from 'http'` (@actions/http-client, loaded by @actions/core) makes Node
+// build the module's ESM facade, which reads every export, and node:http's lazy WebSocket,
+// EventSource… getters load Node's internal undici: ~40–50 ms per start for nothing. Through
+// require() (a CommonJS shim; esbuild's namespace copy reads exports only when used) they stay lazy.
+const lazyHttp = {
+  name: 'lazy-node-http',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?https?$/ }, (args) =>
+      args.kind === 'import-statement'
+        ? { path: args.path.replace(/^node:/, ''), namespace: 'required-builtin' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'required-builtin' }, (args) => ({
+      contents: `module.exports = require('node:${args.path}');`,
+      loader: 'js',
+    }));
+  },
+};
+// Two lines of undici that cost every start without use here, rewritten to do the same work on
+// first use. The build fails when a line is no longer there (an undici update), so a change is
+// seen rather than silently loaded again.
+// - The cookie helpers (which we never call) read `globalThis.Headers`; that lazy global loads
+//   Node's internal copy of undici (~40 ms per start).
+// - The HTTP/2 client loads node:http2 (~10–15 ms); registries are spoken to over HTTP/1.1
+//   (undici's allowH2 is off), so it is required on the first HTTP/2 connection instead.
+const UNDICI_PATCHES = [
+  {
+    file: /[\\/]undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/,
+    from: 'const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))',
+    to: 'let cookieCheck; const brandChecks = (h) => (cookieCheck ??= webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean)))(h)',
+  },
+  {
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    from: "const connectH2 = require('./client-h2.js')",
+    to: "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)",
+  },
+];
+const undiciOnFirstUse = {
+  name: 'undici-on-first-use',
+  setup(b) {
+    for (const { file, from, to } of UNDICI_PATCHES) {
+      b.onLoad({ filter: file }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (text.split(from).length !== 2)
+          throw new Error(
+            `${args.path}: "${from}" is gone; update UNDICI_PATCHES in scripts/build.mjs`,
+          );
+        return { contents: text.replace(from, to), loader: 'js' };
+      });
+    }
+  },
+};
+// @actions/core loads its OIDC client (@actions/http-client, tunnel, all of undici) when it loads,
+// for getIDToken() only, which keyless signing alone calls: that client loads on the first call
+// instead. The build fails if @actions/core stops importing it this way.
+const realOidc = join(
+  dirname(fileURLToPath(import.meta.resolve('@actions/core'))),
+  'oidc-utils.js',
+);
+const lazyOidc = {
+  name: 'actions-core-lazy-oidc',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) =>
+      /[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/.test(args.importer)
+        ? { path: 'oidc-utils', namespace: 'lazy-oidc' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-oidc' }, () => ({
+      contents: `export class OidcClient {
+  static async getIDToken(audience) {
+    const real = await import(${JSON.stringify(realOidc)});
+    return real.OidcClient.getIDToken(audience);
+  }
+}`,
+      loader: 'js',
+      resolveDir: dirname(realOidc),
+    }));
+    b.onEnd(async () => {
+      const core = await readFile(join(dirname(realOidc), 'core.js'), 'utf8');
+      const uses = core.match(/OidcClient\.\w+/g) ?? [];
+      if (
+        !uses.includes('OidcClient.getIDToken') ||
+        uses.some((u) => u !== 'OidcClient.getIDToken')
+      ) {
+        throw new Error(
+          '@actions/core uses its OidcClient differently now; update lazyOidc in scripts/build.mjs',
+        );
+      }
+    });
+  },
+};
+// The registry transport (src/oci/http.ts, its one undici import) needs undici's request() and EnvHttpProxyAgent, not
+// fetch, WebSocket, EventSource, the caches or the mocks that undici's index.js loads with them
+// (~40% of undici's start cost). It gets them from undici's own modules; `request` is the
+// dispatcher-bound request of undici's index.js (makeDispatcher) for the case the transport
+// uses: a URL and options that name the dispatcher and the method. Everything else (signing,
+// Octokit, @actions/http-client) still gets the whole undici, whose modules are the same ones.
+const undiciDir = dirname(ourUndici);
+const coreUndici = {
+  name: 'undici-core-for-transport',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) =>
+      /[\\/]src[\\/]oci[\\/]http\.ts$/.test(args.importer)
+        ? { path: 'undici-core', namespace: 'undici-core' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'undici-core' }, () => ({
+      contents: `'use strict';
+const api = require('./lib/api/index.js');
+const { parseURL } = require('./lib/core/util.js');
+exports.EnvHttpProxyAgent = require('./lib/dispatcher/env-http-proxy-agent.js');
+exports.request = (url, opts) => {
+  if (!opts || !opts.dispatcher || !opts.method || opts.path != null || opts.agent) {
+    throw new Error('undici request() for the transport needs a URL, a dispatcher and a method');
+  }
+  const u = parseURL(url);
+  return api.request.call(opts.dispatcher, {
+    ...opts,
+    origin: u.origin,
+    path: u.search ? u.pathname + u.search : u.pathname,
+  });
+};`,
+      loader: 'js',
+      resolveDir: undiciDir,
+    }));
   },
 };
 // @sigstore/sign's make-fetch-happen (HTTP cache, proxy agents, glob: ~380 KB) → Node's fetch;
@@ -31,7 +161,8 @@ const fetchShim = {
 
 export const ENTRY_DIR = 'src/entry';
 
-export async function bundle(outdir) {
+/** `overrides`: extra esbuild options (e.g. `{ minify: false }` to read a CPU profile). */
+export async function bundle(outdir, overrides = {}) {
   const entries = readdirSync(ENTRY_DIR)
     .filter((f) => f.endsWith('.ts'))
     .sort()
@@ -55,11 +186,12 @@ export async function bundle(outdir) {
     // textConverted(), which nothing here calls; leaving it out saves ~480 KB of parsing per start.
     external: ['iconv-lite'],
     logLevel: 'warning',
-    plugins: [oneUndici, fetchShim],
+    plugins: [coreUndici, oneUndici, lazyHttp, undiciOnFirstUse, lazyOidc, fetchShim],
     // CommonJS dependencies (sigstore) call require(); give ESM chunks a real one.
     banner: {
       js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
     },
+    ...overrides,
   });
 }
 

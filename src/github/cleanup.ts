@@ -62,7 +62,7 @@ export async function cleanup(inputs: Inputs): Promise<void> {
         'github-token',
       );
     }
-    const octokit = createOctokit(token);
+    const octokit = await createOctokit(token);
     backend = packagesBackend(octokit, await resolvePackage(octokit, repository, ctx.event));
   } else {
     backend = registryBackend(client);

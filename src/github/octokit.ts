@@ -1,11 +1,13 @@
 // GitHub's REST API through @actions/github (Octokit with the REST endpoint methods and
 // pagination; `GITHUB_API_URL` selects the server, so GHES and test servers work).
-import { getOctokit } from '@actions/github';
+// Loaded on the first API call only: Octokit is ~100 KB of bundle that most runs never need.
+import type { getOctokit } from '@actions/github';
 import { UserError } from '../util/errors.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
-export function createOctokit(token: string): Octokit {
+export async function createOctokit(token: string): Promise<Octokit> {
+  const { getOctokit } = await import('@actions/github');
   return getOctokit(token, { baseUrl: process.env.GITHUB_API_URL || 'https://api.github.com' });
 }
 

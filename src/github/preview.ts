@@ -136,7 +136,7 @@ export async function postPreviewComment(
   }
   const published = facts.notPublished ? '' : '; the artifact itself was published';
   try {
-    const octokit = createOctokit(token);
+    const octokit = await createOctokit(token);
     const r = await upsertComment(
       octokit,
       pr.baseRepo,

@@ -1,9 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import {
-  COPIED_SIGNATURE_POLICIES,
-  type CopiedSignaturePolicy,
-  type IdentityMatcher,
-} from '../signing/verify/index.js';
+import type { IdentityMatcher } from '../signing/verify/index.js';
+import { COPIED_SIGNATURE_POLICIES, type CopiedSignaturePolicy } from '../signing/verify/policy.js';
 import { UserError } from '../util/errors.js';
 import { parseIdentities } from './identities.js';
 import type { Inputs } from './inputs.js';

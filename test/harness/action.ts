@@ -18,6 +18,8 @@ export interface RunOptions {
   /** Node binary; default the pinned Node 24 the runner uses. */
   node?: string;
   timeoutMs?: number;
+  /** The bundle's directory instead of dist/ (benchmarks compare builds). */
+  distDir?: string;
 }
 
 export interface RunResult {
@@ -89,7 +91,7 @@ export async function runAction(entry: string, opts: RunOptions = {}): Promise<R
       env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
     }
     const node = opts.node ?? toolPath('node24');
-    const script = join(REPO_ROOT, 'dist', `${entry}.js`);
+    const script = join(opts.distDir ?? join(REPO_ROOT, 'dist'), `${entry}.js`);
     const child = spawn(node, [script], {
       env,
       cwd: env.GITHUB_WORKSPACE,

@@ -7,11 +7,8 @@ import { failureInput, failureMessage } from '../../src/github/errors.js';
 import { verifyReason } from '../../src/github/signing-errors.js';
 import { splitPublicKeys } from '../../src/github/verify-inputs.js';
 import { SigningError } from '../../src/signing/errors.js';
-import {
-  type SignatureSource,
-  singleIdentity,
-  verifyArtifact,
-} from '../../src/signing/verify/index.js';
+import { singleIdentity } from '../../src/signing/verify/identity.js';
+import { type SignatureSource, verifyArtifact } from '../../src/signing/verify/index.js';
 import type { OciDescriptor } from '../../src/signing/verify/source.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;

@@ -20,25 +20,18 @@
 import type { KeyObject } from 'node:crypto';
 import { createPublicKey } from 'node:crypto';
 import { SigningError } from '../errors.js';
-import { type FoundBundle, findBundles, verifyBundles } from './bundle.js';
-import {
-  type CompiledIdentity,
-  compileIdentities,
-  type IdentityMatch,
-  type IdentityMatcher,
-  singleIdentity,
-} from './identity.js';
-import { type LegacyOutcome, verifyLegacy } from './legacy.js';
+// The verifier's parts (sigstore-js, TUF, the Go regexp engine) load when verifyArtifact runs
+// and only those the decision needs: importing this module costs a start nothing (issue 10).
+import type { FoundBundle } from './bundle.js';
+import type { CompiledIdentity, IdentityMatch, IdentityMatcher } from './identity.js';
+import type { LegacyOutcome } from './legacy.js';
+import type { CopiedSignaturePolicy } from './policy.js';
 import { type RegistryClientLike, type SignatureSource, signatureSourceFrom } from './source.js';
-import { loadTrustMaterial, type TrustedRootInput, type TufOptions } from './trust.js';
+import type { TrustedRootInput, TufOptions } from './trust.js';
 
 export type { IdentityMatcher } from './identity.js';
-export { singleIdentity } from './identity.js';
+export { COPIED_SIGNATURE_POLICIES, type CopiedSignaturePolicy } from './policy.js';
 export type { SignatureSource } from './source.js';
-
-/** What to do with a `.sig` that verifies but names another digest: Flux accepts it. */
-export type CopiedSignaturePolicy = 'fail' | 'warn';
-export const COPIED_SIGNATURE_POLICIES: readonly CopiedSignaturePolicy[] = ['fail', 'warn'];
 
 /**
  * The rule that decided: a bundle referrer (Flux 2.8+ reads only those once one exists), the
@@ -131,6 +124,8 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
 
   const pems = options.publicKeys ?? (options.publicKey !== undefined ? [options.publicKey] : []);
   const keys = pems.length > 0 ? parseKeys(pems) : [];
+  const { findBundles, verifyBundles } = await import('./bundle.js');
+  const { compileIdentities, singleIdentity } = await import('./identity.js');
   const identities: CompiledIdentity[] =
     keys.length > 0 ? [] : await compileIdentities(options.identities ?? []);
 
@@ -145,7 +140,10 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
   // Trust material is loaded only when a keyless decision needs it (Flux: key mode never does).
   const keyless = async () => ({
     kind: 'keyless' as const,
-    trust: await loadTrustMaterial(options.trustedRoot ?? 'tuf', options.tuf),
+    trust: await (await import('./trust.js')).loadTrustMaterial(
+      options.trustedRoot ?? 'tuf',
+      options.tuf,
+    ),
     identities,
   });
   // Flux builds one verifier per key and takes the first that verifies; reasons are per key.
@@ -199,6 +197,7 @@ export async function verifyArtifact(options: VerifyArtifactOptions): Promise<Ve
     };
   }
 
+  const { verifyLegacy } = await import('./legacy.js');
   let out: LegacyOutcome;
   if (keys.length > 0) {
     const outcomes: LegacyOutcome[] = [];

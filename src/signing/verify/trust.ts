@@ -3,7 +3,6 @@
  * `verify.trustedRootSecretRef`) or the public-good root fetched through TUF (Flux's default).
  */
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { DEFAULT_MIRROR_URL, getTrustedRoot } from '@sigstore/tuf';
 import { type TrustMaterial, toTrustMaterial } from '@sigstore/verify';
 import { setGlobalDispatcher } from 'undici';
 import { SigningError } from '../errors.js';
@@ -23,6 +22,8 @@ export async function loadTrustMaterial(
 ): Promise<TrustMaterial> {
   let root: TrustedRoot;
   if (trustedRoot === 'tuf') {
+    // TUF (tuf-js, its models, minimatch) only for the public-good root.
+    const { DEFAULT_MIRROR_URL, getTrustedRoot } = await import('@sigstore/tuf');
     const mirror = tuf.mirrorURL ?? DEFAULT_MIRROR_URL;
     routeGlobalFetch();
     try {

@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a as b,b as c,c as d}from"./chunk-YHNFBY65.js";import{k as a}from"./chunk-4IPA7Q2O.js";import"./chunk-NXBJBFY6.js";import"./chunk-KCXM6YW6.js";import"./chunk-AZWDGG4G.js";import"./chunk-E47IHVTC.js";import"./chunk-PAYFZGHP.js";import"./chunk-DAQIABPS.js";import"./chunk-JUNDJAJM.js";import"./chunk-NDJNVI3F.js";export{b as COPIED_SIGNATURE_POLICIES,c as copiedSignatureMessage,a as singleIdentity,d as verifyArtifact};

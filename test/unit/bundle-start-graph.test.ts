@@ -1,0 +1,93 @@
+// Issue 10 (cold start): what each bundled entry point loads before its first line, checked on
+// the bundle's structure rather than timed. The modules below are loaded with import() on the
+// path that needs them; a static import of one of them anywhere on an entry's start graph puts
+// its parse and evaluation back on every start (docs/benchmarks.md, "Cold start").
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+// @ts-expect-error: the build script is plain JavaScript without declarations
+import { bundle, ENTRY_DIR } from '../../scripts/build.mjs';
+
+type Meta = {
+  outputs: Record<
+    string,
+    {
+      entryPoint?: string;
+      imports: { path: string; kind: string; external?: boolean }[];
+      inputs: Record<string, { bytesInOutput: number }>;
+    }
+  >;
+};
+
+/** Loaded on demand only: signing, verifying, TUF, GitHub's API, YAML, RE2, the OIDC client. */
+const LAZY: [string, RegExp][] = [
+  ['sigstore-js', /node_modules\/@sigstore\//],
+  ['TUF', /node_modules\/(tuf-js|@tufjs)\//],
+  ['Octokit / @actions/github', /node_modules\/(@octokit|@actions\/github)\//],
+  ['@actions/http-client (OIDC)', /node_modules\/@actions\/http-client\//],
+  ['yaml', /node_modules\/yaml\//],
+  ['re2js', /node_modules\/re2js\//],
+  ['@noble/ciphers', /node_modules\/@noble\//],
+  ['undici index (fetch, WebSocket, caches)', /node_modules\/undici\/index\.js$/],
+  ['undici fetch', /node_modules\/undici\/lib\/web\/fetch\/index\.js$/],
+  ['a second undici', /node_modules\/.+\/node_modules\/undici\//],
+];
+
+describe('bundled entry points: the start graph', () => {
+  let dir = '';
+  let meta: Meta;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'start-graph-'));
+    meta = (await bundle(dir)).metafile as Meta;
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Output files an entry loads before running (static imports, transitively). */
+  function startFiles(entry: string): string[] {
+    const name = Object.keys(meta.outputs).find(
+      (o) => meta.outputs[o]?.entryPoint === `${ENTRY_DIR}/${entry}.ts`,
+    );
+    assert.ok(name, `no output for ${entry}`);
+    const seen = new Set<string>();
+    const todo = [name];
+    while (todo.length > 0) {
+      const o = todo.pop() as string;
+      if (seen.has(o)) continue;
+      seen.add(o);
+      for (const i of meta.outputs[o]?.imports ?? []) {
+        if (i.kind === 'import-statement' && !i.external) todo.push(i.path);
+      }
+    }
+    return [...seen];
+  }
+
+  const entries = ['cleanup', 'diff', 'list', 'publish', 'pull', 'push', 'sign', 'tag', 'verify'];
+  for (const entry of entries) {
+    it(`${entry}: no lazily loaded module is on the start graph`, () => {
+      const files = startFiles(entry);
+      const inputs = files.flatMap((f) => Object.keys(meta.outputs[f]?.inputs ?? {}));
+      for (const [what, re] of LAZY) {
+        const hit = inputs.find((i) => re.test(i));
+        assert.equal(hit, undefined, `${entry} loads ${what} at start (${hit})`);
+      }
+      // Modules that stay lazy must still be in the bundle, behind import().
+      const all = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));
+      assert.ok(all.some((i) => /node_modules\/@sigstore\/verify\//.test(i)));
+      // Node's http/https through require(): an ESM import builds a facade that loads Node's
+      // internal undici (see lazyHttp in scripts/build.mjs).
+      for (const f of files) {
+        const text = readFileSync(f, 'utf8');
+        assert.doesNotMatch(text, /from\s*"(node:)?https?"/, `${f} imports node:http as ESM`);
+      }
+    });
+  }
+
+  it('the registry transport gets undici core, @actions/core its OIDC client on demand', () => {
+    const inputs = startFiles('publish').flatMap((f) => Object.keys(meta.outputs[f]?.inputs ?? {}));
+    assert.ok(inputs.includes('undici-core:undici-core'), 'transport undici core');
+    assert.ok(inputs.includes('lazy-oidc:oidc-utils'), '@actions/core OIDC shim');
+    assert.ok(inputs.some((i) => i.endsWith('undici/lib/dispatcher/env-http-proxy-agent.js')));
+  });
+});
