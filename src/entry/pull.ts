@@ -2,6 +2,8 @@ import * as core from '@actions/core';
 import {
   CREATED_ANNOTATION,
   DEFAULT_MAX_ENTRIES,
+  firstLayer,
+  manifestAnnotations,
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
 } from '../artifact/index.js';
@@ -15,7 +17,6 @@ import { workspacePath } from '../github/publish.js';
 import { connect } from '../github/registry.js';
 import { run } from '../github/run.js';
 import { code, table, writeSummary } from '../github/summary.js';
-import { firstLayer, manifestAnnotations } from '../pipeline/push.js';
 import { describeError, UserError } from '../util/errors.js';
 
 await run(async () => {

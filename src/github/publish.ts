@@ -5,18 +5,14 @@ import {
   buildLayer,
   FLUX_DEFAULT_IGNORE,
   type Layer,
+  manifestAnnotations,
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
 } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { parseTag } from '../oci/reference.js';
 import { diffTree } from '../pipeline/diff.js';
-import {
-  type DiffRule,
-  findUnchanged,
-  manifestAnnotations,
-  pushByDigest,
-} from '../pipeline/push.js';
+import { type DiffRule, findUnchanged, pushByDigest } from '../pipeline/push.js';
 import { applyTags, type ManifestRef } from '../pipeline/tags.js';
 import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';

@@ -4,12 +4,13 @@ import {
   type BuildOptions,
   type ContentsDiff,
   diffContents,
+  firstLayer,
   listLayer,
   listTree,
 } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import type { FetchedManifest } from '../oci/types.js';
-import { compareLayers, type DiffRule, firstLayer } from './push.js';
+import { compareLayers, type DiffRule } from './push.js';
 
 export interface TreeDiff {
   /** The artifact compared with; undefined when the ref does not exist. */
