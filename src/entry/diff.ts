@@ -5,10 +5,10 @@ import { readRef, refLabel } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
 import { createInputs } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
-import { ignorePatterns, reportSkipped, workspacePath } from '../github/publish.js';
 import { connect } from '../github/registry.js';
 import { run } from '../github/run.js';
 import { code, details, writeSummary } from '../github/summary.js';
+import { ignorePatterns, reportSkipped, workspacePath } from '../github/tree-inputs.js';
 import { diffTree } from '../pipeline/diff.js';
 import { UserError } from '../util/errors.js';
 

@@ -13,10 +13,10 @@ import { contextFromEnv } from '../github/context.js';
 import { createInputs, parseCount, parseSize } from '../github/inputs.js';
 import { setOutputs } from '../github/outputs.js';
 import { resolveUserPath } from '../github/paths.js';
-import { workspacePath } from '../github/publish.js';
 import { connect } from '../github/registry.js';
 import { run } from '../github/run.js';
 import { code, table, writeSummary } from '../github/summary.js';
+import { workspacePath } from '../github/tree-inputs.js';
 import { describeError, UserError } from '../util/errors.js';
 
 await run(async () => {

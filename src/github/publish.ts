@@ -3,8 +3,6 @@ import * as core from '@actions/core';
 import {
   annotationsFrom,
   buildLayer,
-  FLUX_DEFAULT_IGNORE,
-  type Layer,
   manifestAnnotations,
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
@@ -33,13 +31,13 @@ import {
 import { resolveCreated } from './created.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
-import { resolveUserPath } from './paths.js';
 import { changesMarkdown, postPreviewComment } from './preview.js';
 import { type PullRequestInfo, pullRequestOf } from './pull-request.js';
 import { connect } from './registry.js';
 import { tagFailureOutputs } from './registry-errors.js';
 import { ociRepositoryYaml } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
+import { ignorePatterns, reportSkipped, workspacePath } from './tree-inputs.js';
 
 /** Signs a pushed digest; runs after the push and before any tag moves. */
 export type SignStep = (
@@ -48,39 +46,6 @@ export type SignStep = (
   /** The manifest as pushed (saves a HEAD for the referrer's subject). */
   subject?: { mediaType: string; size: number },
 ) => Promise<SignArtifactResult>;
-
-/**
- * Resolves a directory/file input (`path`, default `.`; pull's `output`, required) to its real
- * location inside the workspace (src/github/paths.ts); a path leading outside it, also through a
- * symlinked parent, is refused. `path` keeps a link in its last component for the walk's rules.
- */
-export function workspacePath(inputs: Inputs, ctx: WorkflowContext, name = 'path'): string {
-  const given = name === 'path' ? (inputs.string(name) ?? '.') : inputs.required(name);
-  return resolveUserPath(name, given, { workspace: ctx.workspace, keepLastLink: name === 'path' })
-    .path;
-}
-
-/** Flux's default ignore patterns (unless turned off) followed by the user's. */
-export function ignorePatterns(inputs: Inputs): string[] {
-  const defaults = inputs.boolean('ignore-defaults', true) ? [...FLUX_DEFAULT_IGNORE] : [];
-  return [...defaults, ...(inputs.list('ignore-paths') ?? [])];
-}
-
-/** Tells the user what the walk left out, the way Flux leaves it out silently. */
-export function reportSkipped(s: Layer['skipped']): void {
-  if (s.skippedSymlinks > 0) {
-    core.notice(
-      `${s.skippedSymlinks} symlinks were left out (as flux does); set resolve-symlinks: true to follow links inside the workspace`,
-    );
-  }
-  if (s.skippedUnresolved > 0) {
-    core.warning(
-      `${s.skippedUnresolved} symlinks were left out because they point outside the workspace or nowhere`,
-    );
-  }
-  if (s.skippedSpecial > 0)
-    core.info(`${s.skippedSpecial} sockets, FIFOs or devices were left out`);
-}
 
 /** Whether the digest has a cosign `.sig` image or a Sigstore bundle referrer. */
 async function hasSignature(client: RegistryClient, digest: string): Promise<boolean> {
