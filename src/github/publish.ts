@@ -1,29 +1,35 @@
+// The GitHub side of publish@v1 and push@v1: reads every input once into PublishInputs, reconciles
+// them with the workflow context and the checkout into a plan, runs the flow of
+// src/pipeline/publish.ts, and writes the outputs, the summary and the preview comment.
 import { relative } from 'node:path';
 import * as core from '@actions/core';
 import {
   annotationsFrom,
-  buildLayer,
+  type FluxFormat,
   manifestAnnotations,
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
 } from '../artifact/index.js';
-import type { RegistryClient } from '../oci/client.js';
 import { parseTag } from '../oci/reference.js';
-import { diffTree } from '../pipeline/diff.js';
-import { type DiffRule, findUnchanged, pushByDigest } from '../pipeline/push.js';
-import { applyTags, type ManifestRef } from '../pipeline/tags.js';
-import type { SignArtifactResult } from '../signing/attach.js';
-import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
+import {
+  type ForkPreviewResult,
+  type PublishPlan,
+  type PublishResult,
+  previewFork,
+  publishArtifact,
+  type SignStep,
+} from '../pipeline/publish.js';
+import type { DiffRule } from '../pipeline/push.js';
 import { UserError } from '../util/errors.js';
 import { readDiffRule, readFluxFormat } from './artifact-format.js';
-import { readCheckout, reconcile } from './checkout.js';
+import { type PrContent, readCheckout, reconcile } from './checkout.js';
 import { guardBuiltLayer } from './content-guard.js';
 import {
-  contextFromEnv,
   defaultRevision,
   defaultSource,
   defaultTags,
   expandTag,
+  type LatestMode,
   provenance,
   tagVariables,
   type WorkflowContext,
@@ -33,39 +39,88 @@ import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
 import { changesMarkdown, postPreviewComment } from './preview.js';
 import { type PullRequestInfo, pullRequestOf } from './pull-request.js';
-import { connect } from './registry.js';
+import { type Connection, connect } from './registry.js';
 import { tagFailureOutputs } from './registry-errors.js';
 import { ociRepositoryYaml } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
 import { ignorePatterns, reportSkipped, workspacePath } from './tree-inputs.js';
 
-/** Signs a pushed digest; runs after the push and before any tag moves. */
-export type SignStep = (
-  client: RegistryClient,
-  digest: string,
-  /** The manifest as pushed (saves a HEAD for the referrer's subject). */
-  subject?: { mediaType: string; size: number },
-) => Promise<SignArtifactResult>;
-
-/** Whether the digest has a cosign `.sig` image or a Sigstore bundle referrer. */
-async function hasSignature(client: RegistryClient, digest: string): Promise<boolean> {
-  if (await client.headManifest(cosignSignatureTag(digest))) return true;
-  return (await client.listReferrers(digest, SIGSTORE_BUNDLE_V03_MEDIA_TYPE)).length > 0;
+/** Every input of publish@v1 and push@v1, read and checked once, before any work. */
+export interface PublishInputs {
+  /** Still read where used: the content guard (allow-empty) and the signing setup. */
+  inputs: Inputs;
+  connection: Connection;
+  /** The real location of `path` inside the workspace, and `path` as given. */
+  path: string;
+  givenPath: string;
+  prContent: PrContent;
+  summary: boolean;
+  source?: string;
+  revision?: string;
+  /** The `tags` input as written (placeholders expand once the checkout is known). */
+  tags?: string[];
+  latest: LatestMode;
+  diffTag?: string;
+  format: FluxFormat;
+  diffRule: DiffRule;
+  created?: string;
+  annotations: Record<string, string>;
+  ignorePaths: string[];
+  resolveSymlinks: boolean;
+  comment: boolean;
+  /** The `sign` input (publish@v1; push@v1 has none and never signs). */
+  sign: boolean;
 }
 
-/** build → (skip if unchanged) → push by digest → sign → tags; the body of publish and push. */
+export function readPublishInputs(inputs: Inputs, ctx: WorkflowContext): PublishInputs {
+  const connection = connect(inputs);
+  const path = workspacePath(inputs, ctx);
+  const prContent = inputs.choice('pr-content', ['head', 'merge'] as const, 'head');
+  const summary = inputs.boolean('summary', true);
+  const source = inputs.string('source');
+  const revision = inputs.string('revision');
+  const tags = inputs.list('tags');
+  const latest = inputs.choice('latest', ['auto', 'true', 'false'] as const, 'auto');
+  const diffTag = inputs.string('diff-tag');
+  if (diffTag) parseTag(diffTag, { input: 'diff-tag' });
+  return {
+    inputs,
+    connection,
+    path,
+    givenPath: inputs.string('path') ?? '.',
+    prContent,
+    summary,
+    ...(source ? { source } : {}),
+    ...(revision ? { revision } : {}),
+    ...(tags ? { tags } : {}),
+    latest,
+    ...(diffTag ? { diffTag } : {}),
+    format: readFluxFormat(inputs),
+    diffRule: readDiffRule(inputs),
+    ...(inputs.string('created') ? { created: inputs.string('created') } : {}),
+    annotations: inputs.pairs('annotations'),
+    ignorePaths: ignorePatterns(inputs),
+    resolveSymlinks: inputs.boolean('resolve-symlinks', false),
+    comment: inputs.boolean('comment', false),
+    sign: inputs.boolean('sign', true),
+  };
+}
+
+/**
+ * build → (skip if unchanged) → push by digest → sign → tags, with what the checkout and the
+ * event say; `makeSigner` (publish@v1) sets up signing once a fork has been ruled out.
+ */
 export async function publish(
-  inputs: Inputs,
+  input: PublishInputs,
+  ctx: WorkflowContext,
   makeSigner?: (ctx: WorkflowContext) => Promise<SignStep | undefined>,
 ): Promise<void> {
-  const ctx = contextFromEnv();
-  const { repository, client } = connect(inputs);
-  const path = workspacePath(inputs, ctx);
+  const { repository, client } = input.connection;
+  const path = input.path;
   // What is packaged is what is checked out: revision, created and tags describe HEAD.
   const checkout = await readCheckout(path, ctx.workspace);
-  const prContent = inputs.choice('pr-content', ['head', 'merge'] as const, 'head');
   const packaged = reconcileOrSkipFork(ctx, () =>
-    reconcile(ctx, provenance(ctx), checkout, prContent),
+    reconcile(ctx, provenance(ctx), checkout, input.prContent),
   );
   if (!packaged) return;
   for (const note of packaged.notes) {
@@ -73,12 +128,11 @@ export async function publish(
     else core.info(note);
   }
   const prov = packaged.provenance;
-  const summaryOn = inputs.boolean('summary', true);
 
-  const source = inputs.string('source') ?? defaultSource(ctx);
+  const source = input.source ?? defaultSource(ctx);
   if (!source)
     throw new UserError('input source is required outside GitHub Actions; set source', 'source');
-  const revision = inputs.string('revision') ?? defaultRevision(prov);
+  const revision = input.revision ?? defaultRevision(prov);
   if (!revision) {
     throw new UserError(
       'cannot derive the revision from the workflow context; set the revision input',
@@ -86,8 +140,8 @@ export async function publish(
     );
   }
   const vars = tagVariables(prov);
-  const tagInput = inputs.list('tags');
-  const latest = inputs.choice('latest', ['auto', 'true', 'false'] as const, 'auto');
+  const tagInput = input.tags;
+  const latest = input.latest;
   if (
     !tagInput &&
     latest === 'auto' &&
@@ -105,203 +159,184 @@ export async function publish(
   const tags = (tagInput ?? defaultTags(ctx.eventName, prov, latest)).map((t) =>
     parseTag(expandTag(t, vars), { input: 'tags' }),
   );
-  const diffTag = inputs.string('diff-tag');
-  if (diffTag) parseTag(diffTag, { input: 'diff-tag' });
-  const format = readFluxFormat(inputs);
-  const diffRule = readDiffRule(inputs);
-  const created = await resolveCreated(inputs.string('created'), prov, ctx.workspace);
-  const annotations = annotationsFrom({
-    created,
-    source,
-    revision,
-    extra: inputs.pairs('annotations'),
-  });
+  const diffTag = input.diffTag;
+  const format = input.format;
+  const created = await resolveCreated(input.created, prov, ctx.workspace);
+  const annotations = annotationsFrom({ created, source, revision, extra: input.annotations });
 
-  const buildOptions = {
+  const build = {
     gzip: format.gzip,
     path,
-    ignorePaths: ignorePatterns(inputs),
-    resolveSymlinks: inputs.boolean('resolve-symlinks', false),
+    ignorePaths: input.ignorePaths,
+    resolveSymlinks: input.resolveSymlinks,
     workspace: ctx.workspace,
     tmpDir: process.env.RUNNER_TEMP,
   };
   // Pull-request previews: a fork gets a diff and a summary only; `comment` posts the preview.
   const pr = pullRequestOf(ctx);
-  const comment = inputs.boolean('comment', false);
   const preview = {
     repository: repository.name,
     path: relative(ctx.workspace, path) || '.',
     compareTag: diffTag ?? 'latest',
   };
   if (pr?.fromFork) {
-    await forkPreview({
-      inputs,
-      client,
-      pr,
-      comment,
-      buildOptions,
-      revision,
-      source,
-      diffRule,
-      ...preview,
-    });
+    const result = await previewFork({ client, build, diffRule: input.diffRule, ...preview }, (l) =>
+      reportSkipped(l.skipped),
+    );
+    await reportForkPreview(input, pr, { revision, source, ...preview }, result);
     return;
   }
   // The signer is set up (a cosign key decrypted: scrypt, off the main thread) while the layer is
   // built; a bad signing input still fails before anything is pushed.
   const signer = makeSigner?.(ctx);
   signer?.catch(() => {});
-  core.info(`building artifact from ${preview.path} (Flux ${format.line} format)`);
-  const layer = await buildLayer(buildOptions);
-  reportSkipped(layer.skipped);
-  try {
-    // Before the first registry write: an empty tree must never reach a tag clusters follow.
-    guardBuiltLayer(layer, {
-      inputs,
-      path,
-      workspace: ctx.workspace,
-      given: inputs.string('path') ?? '.',
-    });
-    const sign = await signer;
-    let manifest: ManifestRef | undefined;
-    let pushed = false;
-    let decidedBy: string | undefined;
-    if (diffTag) {
-      const found = await findUnchanged(client, diffTag, layer, diffRule);
-      manifest = found.manifest;
-      decidedBy = found.decidedBy;
-      if (manifest) {
-        core.info(
-          `layer unchanged since ${repository.name}:${diffTag} (by ${decidedBy}); nothing pushed`,
-        );
-      }
-    }
-    if (!manifest) {
-      core.info(`pushing ${layer.digest} (${layer.size} bytes) to ${repository.name}`);
-      manifest = await pushByDigest(client, layer, annotations, format);
-      pushed = true;
-    }
-    // Tags move only after the signature is stored. An unchanged artifact that is already signed
-    // is not signed again: every run would otherwise append one more signature to it.
-    const alreadySigned = !pushed && sign ? await hasSignature(client, manifest.digest) : false;
-    if (alreadySigned)
-      core.info(`${repository.name}@${manifest.digest} is already signed; not signing again`);
-    const pushedDigest = manifest.digest;
-    const signed =
-      sign && !alreadySigned
-        ? await sign(client, pushedDigest, {
-            mediaType: manifest.mediaType,
-            size: manifest.bytes.length,
-          }).catch((err: unknown) => {
-            // The signature is not confirmed stored: no tag moves, and the outputs say so.
-            setOutputs({
-              digest: pushedDigest,
-              'digest-url': `${repository.name}@${pushedDigest}`,
-              repository: repository.name,
-              pushed,
-              signed: false,
-            });
-            throw err;
-          })
-        : undefined;
-    const tagged = await applyTags(client, manifest, tags).catch((err: unknown) => {
-      tagFailureOutputs(err);
-      throw err;
-    });
-    for (const t of tagged.tags) core.info(`tagged ${repository.name}:${t}`);
-
-    // When unchanged, report the annotations of the artifact the tags point at.
-    const annotationsNow = manifestAnnotations(manifest.bytes);
-    const digestUrl = `${repository.name}@${manifest.digest}`;
-    const outputs = {
-      digest: manifest.digest,
-      'digest-url': digestUrl,
-      url: `oci://${digestUrl}`,
-      repository: repository.name,
-      tags: tagged.tags,
-      moved: tagged.moved.map((m) => m.tag),
-      'rolled-back': [],
-      pushed,
-      signed: makeSigner ? signed !== undefined : undefined,
-      source: annotationsNow[SOURCE_ANNOTATION] ?? source,
-      revision: annotationsNow[REVISION_ANNOTATION] ?? revision,
-      'layer-digest': layer.digest,
-      'signature-format': signed?.formats,
-      'flux-version': format.line,
-      'decided-by': decidedBy,
-      'certificate-identity': signed?.certificateIdentity,
-      'certificate-oidc-issuer': signed?.certificateOidcIssuer,
-      'public-key': signed?.publicKey,
-    };
-    // `tag` mirrors `flux push artifact -o json` (the first tag).
-    setOutputs(outputs, { tag: tagged.tags[0] });
-
-    const rows = [
-      ['Repository', code(repository.name)],
-      ['Digest', code(manifest.digest)],
-      ['Tags', tagged.tags.map(code).join(' ')],
-      ['Pushed', pushed ? 'yes' : `no, unchanged since ${code(diffTag ?? '')}`],
-      ['Source', outputs.source],
-      ['Revision', code(outputs.revision)],
-      [
-        'Packaged from',
-        packaged.checkout
-          ? `git checkout at ${code(packaged.checkout.head.slice(0, 12))}${packaged.checkout.shallow ? ' (shallow)' : ''}`
-          : 'a workspace without git: revision and created from the event',
-      ],
-      ['Layer', `${code(layer.digest)} (${layer.size} bytes, ${layer.entries} entries)`],
-      ['Format', `Flux ${format.line}`],
-    ];
-    if (tagged.moved.length > 0) {
-      rows.push([
-        'Moved tags',
-        tagged.moved.map((m) => `${code(m.tag)} from ${code(m.from)}`).join('<br>'),
-      ]);
-    }
-    if (alreadySigned) rows.push(['Signature', 'already signed, not signed again']);
-    if (signed) {
-      rows.push(['Signature', signed.formats.map(code).join(' ')]);
-      if (signed.certificateIdentity) rows.push(['Signed by', code(signed.certificateIdentity)]);
-    }
-    const verifyYaml = signed
-      ? await ociRepositoryYaml(repository.name, tagged.tags[0], signed)
-      : '';
-    let changes = '';
-    if (comment && pr) {
-      const diff = await diffTree(client, preview.compareTag, buildOptions, layer, diffRule);
-      changes = `### Changes\n\n${changesMarkdown(repository.name, preview.compareTag, diff)}\n`;
-      const facts = { ...preview, diff, digest: manifest.digest, tags: tagged.tags, pushed };
-      await postPreviewComment(inputs.secret('github-token'), pr, {
-        ...facts,
-        revision: outputs.revision,
-        ...(verifyYaml ? { verifyYaml } : {}),
+  const plan: PublishPlan = {
+    client,
+    repository: repository.name,
+    build,
+    format,
+    pathLabel: preview.path,
+    annotations,
+    tags,
+    ...(diffTag ? { diffTag } : {}),
+    diffRule: input.diffRule,
+    ...(input.comment && pr ? { compareTag: preview.compareTag } : {}),
+  };
+  const result = await publishArtifact(plan, {
+    log: core.info,
+    built: (layer) => {
+      reportSkipped(layer.skipped);
+      guardBuiltLayer(layer, {
+        inputs: input.inputs,
+        path,
+        workspace: ctx.workspace,
+        given: input.givenPath,
       });
-    } else if (comment) {
-      core.info(
-        `comment: true comments on pull_request events only (this is ${ctx.eventName || 'no event'})`,
-      );
-    }
-    await writeSummary(
-      summaryOn,
-      `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${changes}${verifyYaml}`,
-    );
-  } finally {
-    await layer.cleanup();
-  }
+    },
+    ...(signer ? { signer } : {}),
+    // The signature is not confirmed stored: no tag moves, and the outputs say so.
+    signFailed: (digest, pushed) =>
+      setOutputs({
+        digest,
+        'digest-url': `${repository.name}@${digest}`,
+        repository: repository.name,
+        pushed,
+        signed: false,
+      }),
+  }).catch((err: unknown) => {
+    tagFailureOutputs(err);
+    throw err;
+  });
+  await reportPublished(
+    input,
+    ctx,
+    { source, revision, packaged, pr, signs: !!makeSigner, ...preview },
+    result,
+  );
 }
 
-interface ForkPreview {
-  inputs: Inputs;
-  client: RegistryClient;
-  pr: PullRequestInfo;
-  comment: boolean;
-  buildOptions: Parameters<typeof buildLayer>[0];
+interface Published {
   repository: string;
   path: string;
   compareTag: string;
-  revision: string;
   source: string;
-  diffRule: DiffRule;
+  revision: string;
+  packaged: { checkout?: { head: string; shallow: boolean } };
+  pr?: PullRequestInfo;
+  /** Whether this entry point signs at all (push@v1 has no `signed` output). */
+  signs: boolean;
+}
+
+/** Outputs, the job summary and (comment: true) the preview comment of a publish. */
+async function reportPublished(
+  input: PublishInputs,
+  ctx: WorkflowContext,
+  p: Published,
+  r: PublishResult,
+): Promise<void> {
+  const { layer, manifest, pushed, signed, tagged } = r;
+  const format = input.format;
+  // When unchanged, report the annotations of the artifact the tags point at.
+  const annotationsNow = manifestAnnotations(manifest.bytes);
+  const digestUrl = `${p.repository}@${manifest.digest}`;
+  const outputs = {
+    digest: manifest.digest,
+    'digest-url': digestUrl,
+    url: `oci://${digestUrl}`,
+    repository: p.repository,
+    tags: tagged.tags,
+    moved: tagged.moved.map((m) => m.tag),
+    'rolled-back': [],
+    pushed,
+    signed: p.signs ? signed !== undefined : undefined,
+    source: annotationsNow[SOURCE_ANNOTATION] ?? p.source,
+    revision: annotationsNow[REVISION_ANNOTATION] ?? p.revision,
+    'layer-digest': layer.digest,
+    'signature-format': signed?.formats,
+    'flux-version': format.line,
+    'decided-by': r.decidedBy,
+    'certificate-identity': signed?.certificateIdentity,
+    'certificate-oidc-issuer': signed?.certificateOidcIssuer,
+    'public-key': signed?.publicKey,
+  };
+  // `tag` mirrors `flux push artifact -o json` (the first tag).
+  setOutputs(outputs, { tag: tagged.tags[0] });
+
+  const rows = [
+    ['Repository', code(p.repository)],
+    ['Digest', code(manifest.digest)],
+    ['Tags', tagged.tags.map(code).join(' ')],
+    ['Pushed', pushed ? 'yes' : `no, unchanged since ${code(input.diffTag ?? '')}`],
+    ['Source', outputs.source],
+    ['Revision', code(outputs.revision)],
+    [
+      'Packaged from',
+      p.packaged.checkout
+        ? `git checkout at ${code(p.packaged.checkout.head.slice(0, 12))}${p.packaged.checkout.shallow ? ' (shallow)' : ''}`
+        : 'a workspace without git: revision and created from the event',
+    ],
+    ['Layer', `${code(layer.digest)} (${layer.size} bytes, ${layer.entries} entries)`],
+    ['Format', `Flux ${format.line}`],
+  ];
+  if (tagged.moved.length > 0) {
+    rows.push([
+      'Moved tags',
+      tagged.moved.map((m) => `${code(m.tag)} from ${code(m.from)}`).join('<br>'),
+    ]);
+  }
+  if (r.alreadySigned) rows.push(['Signature', 'already signed, not signed again']);
+  if (signed) {
+    rows.push(['Signature', signed.formats.map(code).join(' ')]);
+    if (signed.certificateIdentity) rows.push(['Signed by', code(signed.certificateIdentity)]);
+  }
+  const verifyYaml = signed ? await ociRepositoryYaml(p.repository, tagged.tags[0], signed) : '';
+  let changes = '';
+  if (r.diff && p.pr) {
+    const diff = r.diff;
+    changes = `### Changes\n\n${changesMarkdown(p.repository, p.compareTag, diff)}\n`;
+    const facts = {
+      repository: p.repository,
+      path: p.path,
+      compareTag: p.compareTag,
+      diff,
+      digest: manifest.digest,
+      tags: tagged.tags,
+      pushed,
+    };
+    await postPreviewComment(input.inputs.secret('github-token'), p.pr, {
+      ...facts,
+      revision: outputs.revision,
+      ...(verifyYaml ? { verifyYaml } : {}),
+    });
+  } else if (input.comment) {
+    core.info(
+      `comment: true comments on pull_request events only (this is ${ctx.eventName || 'no event'})`,
+    );
+  }
+  await writeSummary(
+    input.summary,
+    `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${changes}${verifyYaml}`,
+  );
 }
 
 /**
@@ -309,22 +344,20 @@ interface ForkPreview {
  * under `pull_request_target` its content is untrusted while the token and signing identity are
  * the base repository's. So: build, compare with the deployed tag, report; never push, sign or tag.
  */
-async function forkPreview(f: ForkPreview): Promise<void> {
-  const layer = await buildLayer(f.buildOptions);
-  reportSkipped(layer.skipped);
+async function reportForkPreview(
+  input: PublishInputs,
+  pr: PullRequestInfo,
+  f: { repository: string; path: string; compareTag: string; revision: string; source: string },
+  { layer, diff, compareError }: ForkPreviewResult,
+): Promise<void> {
   let changes: string;
-  let diff: Awaited<ReturnType<typeof diffTree>> | undefined;
-  try {
-    diff = await diffTree(f.client, f.compareTag, f.buildOptions, layer, f.diffRule);
-    changes = changesMarkdown(f.repository, f.compareTag, diff);
-  } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    changes = `Could not read ${code(`${f.repository}:${f.compareTag}`)} to compare: ${err.message}\n`;
-    core.warning(`could not compare with ${f.repository}:${f.compareTag}: ${err.message}`);
-  } finally {
-    await layer.cleanup();
+  if (diff) changes = changesMarkdown(f.repository, f.compareTag, diff);
+  else {
+    const message = compareError?.message ?? '';
+    changes = `Could not read ${code(`${f.repository}:${f.compareTag}`)} to compare: ${message}\n`;
+    core.warning(`could not compare with ${f.repository}:${f.compareTag}: ${message}`);
   }
-  const why = `pull request #${f.pr.number} comes from the fork ${f.pr.headRepo ?? '(deleted)'}: built and compared with ${f.compareTag} only; nothing pushed, signed or tagged (a fork's token is read-only and it has no OIDC token)`;
+  const why = `pull request #${pr.number} comes from the fork ${pr.headRepo ?? '(deleted)'}: built and compared with ${f.compareTag} only; nothing pushed, signed or tagged (a fork's token is read-only and it has no OIDC token)`;
   core.notice(why);
   setOutputs({
     digest: '',
@@ -338,12 +371,12 @@ async function forkPreview(f: ForkPreview): Promise<void> {
     fork: true,
   });
   await writeSummary(
-    f.inputs.boolean('summary', true),
+    input.summary,
     `## Flux OCI preview of a fork: not published\n\n${why}.\n\n` +
       `Layer ${code(layer.digest)} (${layer.size} bytes, ${layer.entries} entries), revision ${code(f.revision)}.\n\n### Changes\n\n${changes}`,
   );
-  if (f.comment && diff) {
-    await postPreviewComment(f.inputs.secret('github-token'), f.pr, {
+  if (input.comment && diff) {
+    await postPreviewComment(input.inputs.secret('github-token'), pr, {
       repository: f.repository,
       path: f.path,
       compareTag: f.compareTag,
