@@ -17,9 +17,9 @@ import {
   type PublishResult,
   previewFork,
   publishArtifact,
-  type SignStep,
 } from '../pipeline/publish.js';
 import type { DiffRule } from '../pipeline/push.js';
+import type { SignStep } from '../pipeline/sign.js';
 import { UserError } from '../util/errors.js';
 import { readDiffRule, readFluxFormat } from './artifact-format.js';
 import { type PrContent, readCheckout, reconcile } from './checkout.js';

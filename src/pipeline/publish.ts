@@ -8,15 +8,8 @@ import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/t
 import { UserError } from '../util/errors.js';
 import { diffTree, type TreeDiff } from './diff.js';
 import { type DiffRule, findUnchanged, pushByDigest } from './push.js';
+import type { SignStep } from './sign.js';
 import { applyTags, type ManifestRef, type TagResult } from './tags.js';
-
-/** Signs a pushed digest; runs after the push and before any tag moves. */
-export type SignStep = (
-  client: RegistryClient,
-  digest: string,
-  /** The manifest as pushed (saves a HEAD for the referrer's subject). */
-  subject?: { mediaType: string; size: number },
-) => Promise<SignArtifactResult>;
 
 /** What to publish, where: every input already read, checked and resolved. */
 export interface PublishPlan {
