@@ -41,7 +41,7 @@ test('every folder of src/ imports only what docs/architecture.md allows', () =>
       continue;
     }
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:from|import\()\s*'([^']+)'/g)) {
+    for (const m of text.matchAll(/(?:from|import\(?)\s*'([^']+)'/g)) {
       const spec = m[1] ?? '';
       if (spec.startsWith('@actions/') && !rule.actions) wrong.push(`${rel} imports ${spec}`);
       if (!spec.startsWith('.')) continue;
