@@ -1,23 +1,11 @@
 // The GitHub side of publish@v1 and push@v1: reads every input once into PublishInputs, reconciles
 // them with the workflow context and the checkout into a plan, runs the flow of
-// src/pipeline/publish.ts, and writes the outputs, the summary and the preview comment.
+// src/pipeline/publish.ts; publish-report.ts writes the outputs, the summary and the preview comment.
 import { relative } from 'node:path';
 import * as core from '@actions/core';
-import {
-  annotationsFrom,
-  type FluxFormat,
-  manifestAnnotations,
-  REVISION_ANNOTATION,
-  SOURCE_ANNOTATION,
-} from '../artifact/index.js';
+import { annotationsFrom, type FluxFormat } from '../artifact/index.js';
 import { parseTag } from '../oci/reference.js';
-import {
-  type ForkPreviewResult,
-  type PublishPlan,
-  type PublishResult,
-  previewFork,
-  publishArtifact,
-} from '../pipeline/publish.js';
+import { type PublishPlan, previewFork, publishArtifact } from '../pipeline/publish.js';
 import type { DiffRule } from '../pipeline/push.js';
 import type { SignStep } from '../pipeline/sign.js';
 import { UserError } from '../util/errors.js';
@@ -37,12 +25,10 @@ import {
 import { resolveCreated } from './created.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
-import { changesMarkdown, postPreviewComment } from './preview.js';
-import { type PullRequestInfo, pullRequestOf } from './pull-request.js';
+import { reportForkPreview, reportPublished } from './publish-report.js';
+import { pullRequestOf } from './pull-request.js';
 import { type Connection, connect } from './registry.js';
 import { tagFailureOutputs } from './registry-errors.js';
-import { ociRepositoryYaml } from './signing.js';
-import { code, table, writeSummary } from './summary.js';
 import { ignorePatterns, reportSkipped, workspacePath } from './tree-inputs.js';
 
 /** Every input of publish@v1 and push@v1, read and checked once, before any work. */
@@ -233,160 +219,6 @@ export async function publish(
     { source, revision, packaged, pr, signs: !!makeSigner, ...preview },
     result,
   );
-}
-
-interface Published {
-  repository: string;
-  path: string;
-  compareTag: string;
-  source: string;
-  revision: string;
-  packaged: { checkout?: { head: string; shallow: boolean } };
-  pr?: PullRequestInfo;
-  /** Whether this entry point signs at all (push@v1 has no `signed` output). */
-  signs: boolean;
-}
-
-/** Outputs, the job summary and (comment: true) the preview comment of a publish. */
-async function reportPublished(
-  input: PublishInputs,
-  ctx: WorkflowContext,
-  p: Published,
-  r: PublishResult,
-): Promise<void> {
-  const { layer, manifest, pushed, signed, tagged } = r;
-  const format = input.format;
-  // When unchanged, report the annotations of the artifact the tags point at.
-  const annotationsNow = manifestAnnotations(manifest.bytes);
-  const digestUrl = `${p.repository}@${manifest.digest}`;
-  const outputs = {
-    digest: manifest.digest,
-    'digest-url': digestUrl,
-    url: `oci://${digestUrl}`,
-    repository: p.repository,
-    tags: tagged.tags,
-    moved: tagged.moved.map((m) => m.tag),
-    'rolled-back': [],
-    pushed,
-    signed: p.signs ? signed !== undefined : undefined,
-    source: annotationsNow[SOURCE_ANNOTATION] ?? p.source,
-    revision: annotationsNow[REVISION_ANNOTATION] ?? p.revision,
-    'layer-digest': layer.digest,
-    'signature-format': signed?.formats,
-    'flux-version': format.line,
-    'decided-by': r.decidedBy,
-    'certificate-identity': signed?.certificateIdentity,
-    'certificate-oidc-issuer': signed?.certificateOidcIssuer,
-    'public-key': signed?.publicKey,
-  };
-  // `tag` mirrors `flux push artifact -o json` (the first tag).
-  setOutputs(outputs, { tag: tagged.tags[0] });
-
-  const rows = [
-    ['Repository', code(p.repository)],
-    ['Digest', code(manifest.digest)],
-    ['Tags', tagged.tags.map(code).join(' ')],
-    ['Pushed', pushed ? 'yes' : `no, unchanged since ${code(input.diffTag ?? '')}`],
-    ['Source', outputs.source],
-    ['Revision', code(outputs.revision)],
-    [
-      'Packaged from',
-      p.packaged.checkout
-        ? `git checkout at ${code(p.packaged.checkout.head.slice(0, 12))}${p.packaged.checkout.shallow ? ' (shallow)' : ''}`
-        : 'a workspace without git: revision and created from the event',
-    ],
-    ['Layer', `${code(layer.digest)} (${layer.size} bytes, ${layer.entries} entries)`],
-    ['Format', `Flux ${format.line}`],
-  ];
-  if (tagged.moved.length > 0) {
-    rows.push([
-      'Moved tags',
-      tagged.moved.map((m) => `${code(m.tag)} from ${code(m.from)}`).join('<br>'),
-    ]);
-  }
-  if (r.alreadySigned) rows.push(['Signature', 'already signed, not signed again']);
-  if (signed) {
-    rows.push(['Signature', signed.formats.map(code).join(' ')]);
-    if (signed.certificateIdentity) rows.push(['Signed by', code(signed.certificateIdentity)]);
-  }
-  const verifyYaml = signed ? await ociRepositoryYaml(p.repository, tagged.tags[0], signed) : '';
-  let changes = '';
-  if (r.diff && p.pr) {
-    const diff = r.diff;
-    changes = `### Changes\n\n${changesMarkdown(p.repository, p.compareTag, diff)}\n`;
-    const facts = {
-      repository: p.repository,
-      path: p.path,
-      compareTag: p.compareTag,
-      diff,
-      digest: manifest.digest,
-      tags: tagged.tags,
-      pushed,
-    };
-    await postPreviewComment(input.inputs.secret('github-token'), p.pr, {
-      ...facts,
-      revision: outputs.revision,
-      ...(verifyYaml ? { verifyYaml } : {}),
-    });
-  } else if (input.comment) {
-    core.info(
-      `comment: true comments on pull_request events only (this is ${ctx.eventName || 'no event'})`,
-    );
-  }
-  await writeSummary(
-    input.summary,
-    `## Flux OCI artifact ${pushed ? 'published' : 'unchanged'}\n\n${table(['', ''], rows)}\n${changes}${verifyYaml}`,
-  );
-}
-
-/**
- * A pull request from a fork: its `pull_request` token is read-only and it has no OIDC token, and
- * under `pull_request_target` its content is untrusted while the token and signing identity are
- * the base repository's. So: build, compare with the deployed tag, report; never push, sign or tag.
- */
-async function reportForkPreview(
-  input: PublishInputs,
-  pr: PullRequestInfo,
-  f: { repository: string; path: string; compareTag: string; revision: string; source: string },
-  { layer, diff, compareError }: ForkPreviewResult,
-): Promise<void> {
-  let changes: string;
-  if (diff) changes = changesMarkdown(f.repository, f.compareTag, diff);
-  else {
-    const message = compareError?.message ?? '';
-    changes = `Could not read ${code(`${f.repository}:${f.compareTag}`)} to compare: ${message}\n`;
-    core.warning(`could not compare with ${f.repository}:${f.compareTag}: ${message}`);
-  }
-  const why = `pull request #${pr.number} comes from the fork ${pr.headRepo ?? '(deleted)'}: built and compared with ${f.compareTag} only; nothing pushed, signed or tagged (a fork's token is read-only and it has no OIDC token)`;
-  core.notice(why);
-  setOutputs({
-    digest: '',
-    repository: f.repository,
-    tags: [],
-    pushed: false,
-    signed: false,
-    source: f.source,
-    revision: f.revision,
-    'layer-digest': layer.digest,
-    fork: true,
-  });
-  await writeSummary(
-    input.summary,
-    `## Flux OCI preview of a fork: not published\n\n${why}.\n\n` +
-      `Layer ${code(layer.digest)} (${layer.size} bytes, ${layer.entries} entries), revision ${code(f.revision)}.\n\n### Changes\n\n${changes}`,
-  );
-  if (input.comment && diff) {
-    await postPreviewComment(input.inputs.secret('github-token'), pr, {
-      repository: f.repository,
-      path: f.path,
-      compareTag: f.compareTag,
-      diff,
-      tags: [],
-      pushed: false,
-      revision: f.revision,
-      notPublished: `Not published: ${why}.`,
-    });
-  }
 }
 
 /**
