@@ -1,5 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a as m}from"./chunk-TX4TZ673.js";import{d as g,e as u,f as y}from"./chunk-GPEJSYLP.js";import{j as p}from"./chunk-L2E4HNVN.js";import{m as s,n as f,p as d}from"./chunk-MIFEE3XC.js";import{c as a}from"./chunk-DZB3W3CD.js";var F=m;async function O(i,e){let t=await g(i,e);return(n,r,o)=>u(n,r,t,o)}function $(i,e){let t=i.connection.repository;p({digest:e.digest,"digest-url":`${t.name}@${e.digest}`,repository:t.name,signed:!1})}async function j(i,e,t){let{repository:n}=i.connection,r=`${n.name}@${e.digest}`;p({digest:e.digest,"digest-url":r,repository:n.name,signed:!0,"signature-format":t.formats,"certificate-identity":t.certificateIdentity,"certificate-oidc-issuer":t.certificateOidcIssuer,"public-key":t.publicKey});let o=[["Artifact",s(r)],["Formats",t.formats.map(s).join(" ")]];t.certificateIdentity&&o.push(["Identity",s(t.certificateIdentity)]),t.certificateOidcIssuer&&o.push(["Issuer",s(t.certificateOidcIssuer)]);let c=i.ref;await d(i.summary,`## Flux OCI artifact signed
-
-${f(["",""],o)}
-${await y(n.name,a(c)?void 0:c,t)}`)}export{F as a,O as b,$ as c,j as d};
