@@ -35,9 +35,11 @@ export {
   CREATED_ANNOTATION,
   configBlob,
   type Descriptor,
+  firstLayer,
   formatCreated,
   goTimeJSON,
   isRFC3339,
+  manifestAnnotations,
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
 } from './manifest.js';

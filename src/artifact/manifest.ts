@@ -159,3 +159,26 @@ export function buildManifest(input: {
     size: bytes.length,
   };
 }
+
+// Readers of a fetched manifest (ours or another tool's): only the fields Flux reads.
+interface OciManifest {
+  mediaType?: string;
+  config?: { mediaType?: string };
+  layers?: { mediaType?: string; digest?: string; size?: number }[];
+  annotations?: Record<string, string>;
+}
+
+function parse(bytes: Uint8Array): OciManifest {
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as OciManifest;
+}
+
+/** A manifest's annotations (source, revision, created for a Flux artifact); {} when none. */
+export function manifestAnnotations(bytes: Uint8Array): Record<string, string> {
+  return parse(bytes).annotations ?? {};
+}
+
+/** The first layer of a manifest, which is what Flux reads and compares. */
+export function firstLayer(bytes: Uint8Array): { digest: string; size: number } | undefined {
+  const l = parse(bytes).layers?.[0];
+  return l?.digest && typeof l.size === 'number' ? { digest: l.digest, size: l.size } : undefined;
+}

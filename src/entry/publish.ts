@@ -1,14 +1,15 @@
+import { contextFromEnv } from '../github/context.js';
 import { createInputs } from '../github/inputs.js';
-import { publish } from '../github/publish.js';
+import { publish, readPublishInputs } from '../github/publish.js';
 import { run } from '../github/run.js';
-import { signDigest, signingSetup } from '../github/signing.js';
+import { signerFromInputs } from '../github/sign.js';
 
-// build → (skip if unchanged) → push by digest → sign → tags
+// build → (skip if unchanged) → push by digest → sign → tags (src/pipeline/publish.ts)
 await run(async () => {
   const inputs = createInputs();
-  await publish(inputs, async (ctx) => {
-    if (!inputs.boolean('sign', true)) return undefined;
-    const setup = await signingSetup(inputs, ctx);
-    return (client, digest, subject) => signDigest(client, digest, setup, subject);
-  });
+  const ctx = contextFromEnv();
+  const publishInputs = readPublishInputs(inputs, ctx);
+  await publish(publishInputs, ctx, async () =>
+    publishInputs.sign ? signerFromInputs(inputs, ctx) : undefined,
+  );
 });

@@ -1,6 +1,6 @@
 import { createInputs } from '../github/inputs.js';
-import { promote } from '../github/promote.js';
+import { promote, readPromoteInputs } from '../github/promote.js';
 import { run } from '../github/run.js';
 
-// resolve → verify → copy → sign → tags (src/github/promote.ts)
-await run(() => promote(createInputs()));
+// resolve → verify → copy → sign → tags (src/pipeline/promote.ts)
+await run(async () => promote(await readPromoteInputs(createInputs())));

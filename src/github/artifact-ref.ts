@@ -3,6 +3,22 @@ import { formatReference, isDigest, parseTag, type Repository } from '../oci/ref
 import { UserError } from '../util/errors.js';
 import { contextFromEnv, expandTag, provenance, tagVariables } from './context.js';
 import type { Inputs } from './inputs.js';
+import { type Connection, connect } from './registry.js';
+
+/** The inputs every entry point on one stored artifact starts with (diff, pull, sign, verify). */
+export interface ArtifactInputs {
+  summary: boolean;
+  connection: Connection;
+  /** A tag or a digest (see readRef). */
+  ref: string;
+}
+
+/** Reads `summary` first (a bad value fails before any work), then the registry and `ref`. */
+export function readArtifactInputs(inputs: Inputs): ArtifactInputs {
+  const summary = inputs.boolean('summary', true);
+  const connection = connect(inputs);
+  return { summary, connection, ref: readRef(inputs) };
+}
 
 /**
  * Reads the `ref` input: a tag (default `latest`) or a `sha256:` digest. Tags may use the same

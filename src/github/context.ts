@@ -66,7 +66,7 @@ const PR_EVENTS = new Set([
   'pull_request_review_comment',
 ]);
 /** Events with documented defaults (README "Defaults per event"); others need `tags`. */
-const KNOWN_EVENTS = new Set([
+export const KNOWN_EVENTS: readonly string[] = [
   'push',
   'release',
   'workflow_dispatch',
@@ -76,7 +76,8 @@ const KNOWN_EVENTS = new Set([
   'workflow_run',
   'create',
   ...PR_EVENTS,
-]);
+];
+const KNOWN = new Set(KNOWN_EVENTS);
 
 export function isPullRequestEvent(eventName: string): boolean {
   return PR_EVENTS.has(eventName);
@@ -258,7 +259,7 @@ export function defaultTags(
 ): string[] {
   const vars = tagVariables(p);
   if (p.pr !== undefined) return [`pr-${vars.pr}`];
-  if (!KNOWN_EVENTS.has(eventName)) {
+  if (!KNOWN.has(eventName)) {
     throw new UserError(
       `there are no default tags for the "${eventName || 'unknown'}" event; set the tags input (e.g. tags: latest)`,
       'tags',

@@ -1,13 +1,10 @@
-// Promotion: resolve ref → digest; verify on the source (verify: true); copy with its signatures
-// (copy-to); sign on the target (sign: true); then move the tags. Every input is read and checked
-// before the first registry request, and tags move last, so a failure at any step moves none.
+// The GitHub side of tag@v1: every input read and checked into PromoteInputs before the first
+// registry request; the flow is src/pipeline/promote.ts; failures worded for the user here, then
+// the outputs and the summary.
 import * as core from '@actions/core';
 import { parseTag } from '../oci/reference.js';
-import { type CopyResult, copyArtifact } from '../pipeline/copy.js';
-import { applyTags } from '../pipeline/tags.js';
-import type { SignArtifactResult } from '../signing/attach.js';
-import { cosignSignatureTag } from '../signing/types.js';
-import { type VerifyResult, verifyArtifact } from '../signing/verify/index.js';
+import { type PromoteResult, promoteArtifact } from '../pipeline/promote.js';
+import type { IfExists } from '../pipeline/tags.js';
 import { UserError } from '../util/errors.js';
 import { readRef, refLabel, resolveDigest } from './artifact-ref.js';
 import { guardArtifactHasFiles } from './content-guard.js';
@@ -16,13 +13,33 @@ import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
 import { type Connection, connect, connectOther } from './registry.js';
 import { copyToAuthMessage, tagFailureOutputs } from './registry-errors.js';
-import { ociRepositoryYaml, signDigest, signingSetup } from './signing.js';
+import {
+  ociRepositoryYaml,
+  type SignedWith,
+  type SigningSetup,
+  signDigest,
+  signingSetup,
+} from './signing.js';
 import { verifyInput, verifyReason } from './signing-errors.js';
 import { code, table, writeSummary } from './summary.js';
-import { readVerifyInputs } from './verify-inputs.js';
+import { readVerifyInputs, type VerifyInputs } from './verify-inputs.js';
 
-export async function promote(inputs: Inputs): Promise<void> {
-  const summaryOn = inputs.boolean('summary', true); // read first: a bad value fails before any work
+/** Every input of tag@v1, read and checked: nothing has happened yet. */
+export interface PromoteInputs {
+  /** Still read where used: the content guard (allow-empty). */
+  inputs: Inputs;
+  summary: boolean;
+  source: Connection;
+  ref: string;
+  tags: string[];
+  ifExists: IfExists;
+  verify?: VerifyInputs;
+  copyTo?: Connection;
+  signing?: SigningSetup;
+}
+
+export async function readPromoteInputs(inputs: Inputs): Promise<PromoteInputs> {
+  const summary = inputs.boolean('summary', true); // read first: a bad value fails before any work
   const ctx = contextFromEnv();
   const source = connect(inputs);
   const ref = readRef(inputs);
@@ -51,69 +68,80 @@ export async function promote(inputs: Inputs): Promise<void> {
   }
   // Checked now (OIDC permission, key password, private-repo consent): nothing has happened yet.
   const setup = inputs.boolean('sign', false) ? await signingSetup(inputs, ctx) : undefined;
-
-  // 1. Everything below works on the digest the ref points at now; a tag may move meanwhile.
-  const digest = await resolveDigest(source.client, ref);
-  if (!ref.includes(':')) core.info(`${source.repository.name}:${ref} is ${digest}`);
-  // An artifact with no files would empty every cluster that follows these tags.
-  await guardArtifactHasFiles(source.client, digest, {
+  return {
     inputs,
-    label: `${refLabel(source.repository, ref)}${ref.includes(':') ? '' : ` (${digest})`}`,
+    summary,
+    source,
+    ref,
     tags,
-  });
+    ifExists,
+    ...(verifyInputs ? { verify: verifyInputs } : {}),
+    ...(copyTo ? { copyTo } : {}),
+    ...(setup ? { signing: setup } : {}),
+  };
+}
 
-  // 2. Verify with Flux's rules, on the source, before anything is written.
-  let verified: VerifyResult | undefined;
-  if (verifyInputs) {
-    verified = await verifyArtifact({
-      client: source.client,
-      digest,
-      ...verifyInputs,
-    });
-    for (const w of verified.warnings) core.warning(w);
-    if (!verified.verified) {
-      const input = verifyInput(verified, verifyInputs.publicKeys !== undefined);
-      throw new UserError(
-        `${source.repository.name}@${digest} is not verified (${verified.format}): ${verifyReason(verified)}; no tag was moved${verified.failure === 'copied-signature' ? '' : `; check ${input} against the signer`}`,
-        input,
-      );
-    }
-    core.info(
-      `verified ${source.repository.name}@${digest} (${verified.format}${verified.identity ? `, ${verified.identity.subject}` : ''})`,
-    );
-  }
-
-  // 3. Copy (manifest by digest, then signatures); no tag yet.
-  let copied: CopyResult | undefined;
-  if (copyTo) {
-    const to = copyTo;
-    copied = await explainCopyAuth(source, to, () =>
-      copyArtifact(source.client, to.client, digest, {
-        tmpDir: process.env.RUNNER_TEMP || undefined,
-        log: core.info,
-      }),
-    );
-  }
+/** resolve → verify → copy → sign → tags, then the outputs and the summary. */
+export async function promote(input: PromoteInputs): Promise<void> {
+  const { source, copyTo, ref, tags } = input;
+  const verifyInputs = input.verify;
+  const setup = input.signing;
   const target = copyTo ?? source;
-
-  // 4. Sign on the target with this workflow's identity.
-  let signed: SignArtifactResult | undefined;
-  if (setup) {
-    const s = setup;
-    if (s.format !== 'cosign-v2') await warnBundleShadowsSig(target, digest);
-    signed = await explainCopyAuth(source, copyTo, () => signDigest(target.client, digest, s));
-  }
-
-  // 5. Tags last.
-  const result = await explainCopyAuth(source, copyTo, async () =>
-    applyTags(target.client, await target.client.getManifest(digest), tags, ifExists),
+  const result = await promoteArtifact<SignedWith>(
+    {
+      source: source.client,
+      ...(copyTo ? { copyTo: copyTo.client } : {}),
+      ref,
+      tags,
+      ifExists: input.ifExists,
+      ...(verifyInputs ? { verify: verifyInputs } : {}),
+      ...(setup
+        ? {
+            sign: {
+              step: (client, digest) => signDigest(client, digest, setup),
+              bundle: setup.format !== 'cosign-v2',
+            },
+          }
+        : {}),
+      tmpDir: process.env.RUNNER_TEMP || undefined,
+    },
+    {
+      log: core.info,
+      warn: core.warning,
+      resolve: resolveDigest,
+      guard: (digest) =>
+        guardArtifactHasFiles(source.client, digest, {
+          inputs: input.inputs,
+          label: `${refLabel(source.repository, ref)}${ref.includes(':') ? '' : ` (${digest})`}`,
+          tags,
+        }),
+      verified: (verified, digest) => {
+        if (verified.verified || !verifyInputs) return;
+        const input = verifyInput(verified, verifyInputs.publicKeys !== undefined);
+        throw new UserError(
+          `${source.repository.name}@${digest} is not verified (${verified.format}): ${verifyReason(verified)}; no tag was moved${verified.failure === 'copied-signature' ? '' : `; check ${input} against the signer`}`,
+          input,
+        );
+      },
+      bundleShadowsSig: (digest) =>
+        core.warning(
+          `${target.repository.name}@${digest} has only cosign v2 (.sig) signatures: after this cosign v3 bundle, Flux 2.8+ verifies the bundles only, so identities that signed just the .sig stop verifying there; set signature-format: cosign-v2 to keep them`,
+        ),
+      onTarget: (step) => explainCopyAuth(source, copyTo, step),
+    },
   ).catch((err: unknown) => {
     tagFailureOutputs(err);
     throw err;
   });
-  for (const t of result.tags) core.info(`artifact tagged as ${target.repository.name}:${t}`);
-  for (const s of result.skipped) core.warning(`tag ${s.tag} left at ${s.at} (if-exists: skip)`);
+  await reportPromoted(input, result);
+}
 
+async function reportPromoted(
+  input: PromoteInputs,
+  { digest, verified, copied, signed, tagged: result }: PromoteResult<SignedWith>,
+): Promise<void> {
+  const { source, tags } = input;
+  const target = input.copyTo ?? source;
   const digestUrl = `${target.repository.name}@${digest}`;
   setOutputs({
     digest,
@@ -165,22 +193,8 @@ export async function promote(inputs: Inputs): Promise<void> {
     ? `\n${await ociRepositoryYaml(target.repository.name, result.tags[0] ?? tags[0], signed)}`
     : '';
   await writeSummary(
-    summaryOn,
+    input.summary,
     `## Flux OCI artifact ${copied ? 'promoted' : 'tagged'}\n\n${table(['', ''], facts)}\n${table(['Tag', 'Result'], rows)}${yaml}`,
-  );
-}
-
-/**
- * Flux >= 2.8 decides on the bundle referrers alone once there is one, so the first bundle hides
- * identities that only signed the `.sig` image (e.g. a publish step with signature-format cosign-v2).
- */
-async function warnBundleShadowsSig(target: Connection, digest: string): Promise<void> {
-  const referrers = await target.client.listReferrers(digest);
-  if (referrers.some((d) => d.artifactType?.startsWith('application/vnd.dev.sigstore.bundle')))
-    return;
-  if (!(await target.client.headManifest(cosignSignatureTag(digest)))) return;
-  core.warning(
-    `${target.repository.name}@${digest} has only cosign v2 (.sig) signatures: after this cosign v3 bundle, Flux 2.8+ verifies the bundles only, so identities that signed just the .sig stop verifying there; set signature-format: cosign-v2 to keep them`,
   );
 }
 

@@ -2,14 +2,17 @@
 // decides, plus the file lists): shared by diff@v1 and the pull-request preview comment.
 import {
   type BuildOptions,
+  buildLayer,
   type ContentsDiff,
   diffContents,
+  firstLayer,
+  type Layer,
   listLayer,
   listTree,
 } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import type { FetchedManifest } from '../oci/types.js';
-import { compareLayers, type DiffRule, firstLayer } from './push.js';
+import { compareLayers, type DiffRule } from './push.js';
 
 export interface TreeDiff {
   /** The artifact compared with; undefined when the ref does not exist. */
@@ -40,4 +43,20 @@ export async function diffTree(
     files = diffContents(local, theirs);
   }
   return { ...(remote ? { remote } : {}), changed: !cmp.same, decidedBy: cmp.decidedBy, files };
+}
+
+/** diff@v1: builds the local tree as publish would (the layer is only hashed) and compares. */
+export async function diffLocal(
+  client: RegistryClient,
+  ref: string,
+  options: BuildOptions,
+  rule: DiffRule,
+  built: (layer: Layer) => void,
+): Promise<TreeDiff & { layer: Layer }> {
+  const layer = await buildLayer(options);
+  await layer.cleanup();
+  built(layer);
+  // Same layer digest, or (rule tar-content) the same uncompressed tar: another Flux line's
+  // compressor alone does not make a change.
+  return { ...(await diffTree(client, ref, options, layer, rule)), layer };
 }

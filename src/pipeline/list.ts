@@ -1,9 +1,13 @@
 import semver from 'semver';
-import { CREATED_ANNOTATION, REVISION_ANNOTATION, SOURCE_ANNOTATION } from '../artifact/index.js';
+import {
+  CREATED_ANNOTATION,
+  manifestAnnotations,
+  REVISION_ANNOTATION,
+  SOURCE_ANNOTATION,
+} from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { UserError } from '../util/errors.js';
 import { compileGoRegexp, type GoRegexp, GoRegexpSyntaxError } from '../util/go-regexp.js';
-import { manifestAnnotations } from './push.js';
 
 export interface ListedArtifact {
   tag: string;

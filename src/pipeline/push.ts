@@ -6,6 +6,7 @@ import {
   CREATED_ANNOTATION,
   configBlob,
   type FluxFormat,
+  firstLayer,
   fluxFormat,
 } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
@@ -22,28 +23,6 @@ export interface PushedArtifact extends ManifestRef {
   layer: { digest: string; size: number };
   /** false when an identical artifact was already at `diffTag`. */
   pushed: boolean;
-}
-
-interface OciManifest {
-  mediaType?: string;
-  config?: { mediaType?: string };
-  layers?: { mediaType?: string; digest?: string; size?: number }[];
-  annotations?: Record<string, string>;
-}
-
-function parse(bytes: Uint8Array): OciManifest {
-  return JSON.parse(Buffer.from(bytes).toString('utf8')) as OciManifest;
-}
-
-/** A manifest's annotations (source, revision, created for a Flux artifact); {} when none. */
-export function manifestAnnotations(bytes: Uint8Array): Record<string, string> {
-  return parse(bytes).annotations ?? {};
-}
-
-/** The first layer of a manifest, which is what Flux reads and compares. */
-export function firstLayer(bytes: Uint8Array): { digest: string; size: number } | undefined {
-  const l = parse(bytes).layers?.[0];
-  return l?.digest && typeof l.size === 'number' ? { digest: l.digest, size: l.size } : undefined;
 }
 
 /**

@@ -8,8 +8,10 @@ import {
   CONFIG_MEDIA_TYPE,
   CONTENT_MEDIA_TYPE,
   configBlob,
+  firstLayer,
   formatCreated,
   isRFC3339,
+  manifestAnnotations,
 } from '../../src/artifact/manifest.js';
 import { failureInput, failureMessage } from '../../src/github/errors.js';
 import { MEDIA_TYPE } from '../../src/oci/types.js';
@@ -126,4 +128,31 @@ test('formatCreated: RFC 3339 seconds in UTC with Z; isRFC3339 like Go time.Pars
   assert.ok(!isRFC3339('2026-01-02T24:00:00Z'));
   assert.ok(!isRFC3339('2026-01-02T03:04:05'));
   assert.throws(() => formatCreated(new Date(Number.NaN)));
+});
+
+test('manifest readers: the first layer and the annotations of a fetched manifest', () => {
+  const layer = { digest: `sha256:${'ab'.repeat(32)}`, size: 357 };
+  const annotations = annotationsFrom({
+    created: '2026-01-02T03:04:05Z',
+    source: 'https://github.com/org/repo',
+    revision: 'main@sha1:0123456789abcdef0123456789abcdef01234567',
+  });
+  const m = buildManifest({ layer, annotations });
+  assert.deepEqual(firstLayer(m.bytes), layer);
+  assert.deepEqual(manifestAnnotations(m.bytes), annotations);
+  // Another tool's manifest: two layers (Flux reads the first), no annotations.
+  const other = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      layers: [
+        { mediaType: CONTENT_MEDIA_TYPE, digest: 'sha256:1', size: 1 },
+        { mediaType: CONTENT_MEDIA_TYPE, digest: 'sha256:2', size: 2 },
+      ],
+    }),
+  );
+  assert.deepEqual(firstLayer(other), { digest: 'sha256:1', size: 1 });
+  assert.deepEqual(manifestAnnotations(other), {});
+  // No layers, or a layer without a size: no first layer to compare or pull.
+  assert.equal(firstLayer(Buffer.from('{"schemaVersion":2,"layers":[]}')), undefined);
+  assert.equal(firstLayer(Buffer.from('{"layers":[{"digest":"sha256:1"}]}')), undefined);
 });

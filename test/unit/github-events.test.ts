@@ -8,6 +8,7 @@ import {
   defaultRevision,
   defaultSource,
   defaultTags,
+  KNOWN_EVENTS,
   type LatestMode,
   provenance,
 } from '../../src/github/context.js';
@@ -64,6 +65,11 @@ const ROWS: Row[] = [
     latestTrue: ['pr-42'],
   },
   { fixture: 'pull_request_review', revision: `feature/login@sha1:${PRHEAD}`, tags: ['pr-42'] },
+  {
+    fixture: 'pull_request_review_comment',
+    revision: `feature/login@sha1:${PRHEAD}`,
+    tags: ['pr-42'],
+  },
   { fixture: 'release', revision: `v1.2.3@sha1:${TAG}`, tags: ['v1.2.3'] },
   { fixture: 'workflow_dispatch', revision: `main@sha1:${MAIN}`, tags: ['latest', 'main-9f2c4b1'] },
   {
@@ -137,6 +143,16 @@ describe('defaults per event (payload fixtures)', () => {
       .map((f) => f.slice(0, -5))
       .sort();
     assert.deepEqual(names, ROWS.map((r) => r.fixture).sort());
+    for (const name of names) {
+      const event = fixtureEnv(name).GITHUB_EVENT_NAME ?? '';
+      assert.ok(KNOWN_EVENTS.includes(event), `${name}: ${event} is not a supported event`);
+    }
+  });
+
+  test('every supported event has a payload fixture', () => {
+    const covered = new Set(ROWS.map((r) => fixtureEnv(r.fixture).GITHUB_EVENT_NAME));
+    const missing = KNOWN_EVENTS.filter((e) => !covered.has(e));
+    assert.deepEqual(missing, [], `events without a fixture: ${missing.join(', ')}`);
   });
 
   test('a fork branch named like the default branch never gets latest', () => {

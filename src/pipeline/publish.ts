@@ -1,0 +1,157 @@
+// The publish flow shared by publish@v1 and push@v1: build → (skip if unchanged) → push by digest
+// → sign → tags. It knows nothing of GitHub: src/github/publish.ts turns the inputs and the
+// workflow context into a PublishPlan, and writes the outputs and the summary from the result.
+import { type BuildOptions, buildLayer, type FluxFormat, type Layer } from '../artifact/index.js';
+import type { RegistryClient } from '../oci/client.js';
+import type { SignArtifactResult } from '../signing/attach.js';
+import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
+import { UserError } from '../util/errors.js';
+import { diffTree, type TreeDiff } from './diff.js';
+import { type DiffRule, findUnchanged, pushByDigest } from './push.js';
+import type { SignStep } from './sign.js';
+import { applyTags, type ManifestRef, type TagResult } from './tags.js';
+
+/** What to publish, where: every input already read, checked and resolved. */
+export interface PublishPlan {
+  client: RegistryClient;
+  /** `registry/path`, for the log. */
+  repository: string;
+  build: BuildOptions;
+  format: FluxFormat;
+  /** The packaged path relative to the workspace, for the log. */
+  pathLabel: string;
+  annotations: Record<string, string>;
+  tags: string[];
+  /** Skip the push when the artifact at this tag has the same content. */
+  diffTag?: string;
+  diffRule: DiffRule;
+  /** After tagging, compare the tree with this tag (the pull-request preview comment). */
+  compareTag?: string;
+}
+
+export interface PublishSteps {
+  log: (line: string) => void;
+  /** Sees the built layer before any registry write; throws to stop (the content guard). */
+  built: (layer: Layer) => void;
+  /** The signer, set up while the layer is built; resolves undefined when not signing. */
+  signer?: Promise<SignStep | undefined>;
+  /** The signature is not confirmed stored: called before the error is rethrown (no tag moved). */
+  signFailed?: (digest: string, pushed: boolean) => void;
+}
+
+export interface PublishResult {
+  layer: Layer;
+  /** The artifact the tags point at: the pushed one, or the unchanged one at `diffTag`. */
+  manifest: ManifestRef;
+  pushed: boolean;
+  decidedBy?: DiffRule;
+  /** An unchanged artifact that was already signed is not signed again. */
+  alreadySigned: boolean;
+  signed?: SignArtifactResult;
+  tagged: TagResult;
+  /** The comparison with `compareTag`, when asked for. */
+  diff?: TreeDiff;
+}
+
+/** Whether the digest has a cosign `.sig` image or a Sigstore bundle referrer. */
+async function hasSignature(client: RegistryClient, digest: string): Promise<boolean> {
+  if (await client.headManifest(cosignSignatureTag(digest))) return true;
+  return (await client.listReferrers(digest, SIGSTORE_BUNDLE_V03_MEDIA_TYPE)).length > 0;
+}
+
+/** build → (skip if unchanged) → push by digest → sign → tags. */
+export async function publishArtifact(
+  plan: PublishPlan,
+  steps: PublishSteps,
+): Promise<PublishResult> {
+  const { client, repository } = plan;
+  const log = steps.log;
+  log(`building artifact from ${plan.pathLabel} (Flux ${plan.format.line} format)`);
+  const layer = await buildLayer(plan.build);
+  try {
+    // Before the first registry write: an empty tree must never reach a tag clusters follow.
+    steps.built(layer);
+    const sign = await steps.signer;
+    let manifest: ManifestRef | undefined;
+    let pushed = false;
+    let decidedBy: DiffRule | undefined;
+    if (plan.diffTag) {
+      const found = await findUnchanged(client, plan.diffTag, layer, plan.diffRule);
+      manifest = found.manifest;
+      decidedBy = found.decidedBy;
+      if (manifest) {
+        log(
+          `layer unchanged since ${repository}:${plan.diffTag} (by ${decidedBy}); nothing pushed`,
+        );
+      }
+    }
+    if (!manifest) {
+      log(`pushing ${layer.digest} (${layer.size} bytes) to ${repository}`);
+      manifest = await pushByDigest(client, layer, plan.annotations, plan.format);
+      pushed = true;
+    }
+    // Tags move only after the signature is stored. An unchanged artifact that is already signed
+    // is not signed again: every run would otherwise append one more signature to it.
+    const alreadySigned = !pushed && sign ? await hasSignature(client, manifest.digest) : false;
+    if (alreadySigned) log(`${repository}@${manifest.digest} is already signed; not signing again`);
+    const pushedDigest = manifest.digest;
+    const signed =
+      sign && !alreadySigned
+        ? await sign(client, pushedDigest, {
+            mediaType: manifest.mediaType,
+            size: manifest.bytes.length,
+          }).catch((err: unknown) => {
+            steps.signFailed?.(pushedDigest, pushed);
+            throw err;
+          })
+        : undefined;
+    const tagged = await applyTags(client, manifest, plan.tags);
+    for (const t of tagged.tags) log(`tagged ${repository}:${t}`);
+    const diff = plan.compareTag
+      ? await diffTree(client, plan.compareTag, plan.build, layer, plan.diffRule)
+      : undefined;
+    return {
+      layer,
+      manifest,
+      pushed,
+      ...(decidedBy ? { decidedBy } : {}),
+      alreadySigned,
+      ...(signed ? { signed } : {}),
+      tagged,
+      ...(diff ? { diff } : {}),
+    };
+  } finally {
+    await layer.cleanup();
+  }
+}
+
+export interface ForkPreviewResult {
+  layer: Layer;
+  /** Undefined when the artifact at the compare tag could not be read (`compareError` says why). */
+  diff?: TreeDiff;
+  compareError?: unknown;
+}
+
+/**
+ * A pull request from a fork: build and compare with the deployed tag only; never push, sign or
+ * tag (src/github/publish.ts says why).
+ */
+export async function previewFork(
+  plan: Pick<PublishPlan, 'client' | 'build' | 'diffRule'> & { compareTag: string },
+  built: (layer: Layer) => void,
+  /** Whether a failed compare is the user's to act on (not there, no access): reported, not thrown. */
+  reportable: (err: unknown) => boolean,
+): Promise<ForkPreviewResult> {
+  const layer = await buildLayer(plan.build);
+  built(layer);
+  try {
+    const diff = await diffTree(plan.client, plan.compareTag, plan.build, layer, plan.diffRule);
+    return { layer, diff };
+  } catch (err) {
+    // A registry or network failure still fails the step.
+    if (!reportable(err)) throw err;
+    return { layer, compareError: err };
+  } finally {
+    await layer.cleanup();
+  }
+}

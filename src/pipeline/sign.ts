@@ -1,0 +1,43 @@
+// The sign flow: sign the digest a ref points at now, never the tag (a tag may move while we
+// sign). No GitHub knowledge: src/github/sign.ts sets up the signer and writes outputs/summary.
+import type { RegistryClient } from '../oci/client.js';
+import { isDigest } from '../oci/reference.js';
+import type { FetchedManifest } from '../oci/types.js';
+import type { SignArtifactResult } from '../signing/attach.js';
+
+/** Signs a pushed digest; runs after the push and before any tag moves. */
+export type SignStep<R extends SignArtifactResult = SignArtifactResult> = (
+  client: RegistryClient,
+  digest: string,
+  /** The manifest as pushed (saves a HEAD for the referrer's subject). */
+  subject?: { mediaType: string; size: number },
+) => Promise<R>;
+
+/**
+ * Looks the ref up while the signer is set up (a cosign key's scrypt runs off the main thread);
+ * a bad signing setup is reported before a failed lookup.
+ */
+export async function signRef<R extends SignArtifactResult>(
+  client: RegistryClient,
+  ref: string,
+  signer: Promise<SignStep<R>>,
+  steps: {
+    log: (line: string) => void;
+    /** The signature is not confirmed stored: called before the error is rethrown. */
+    signFailed: (manifest: FetchedManifest) => void;
+  },
+): Promise<{ manifest: FetchedManifest; signed: R }> {
+  signer.catch(() => {});
+  const manifest = await client.getManifest(ref).catch(async (err: unknown) => {
+    await signer; // a bad signing input is reported first, as before
+    throw err;
+  });
+  const sign = await signer;
+  if (!isDigest(ref)) steps.log(`${client.repository.name}:${ref} is ${manifest.digest}`);
+  const subject = { mediaType: manifest.mediaType, size: manifest.bytes.length };
+  const signed = await sign(client, manifest.digest, subject).catch((err: unknown) => {
+    steps.signFailed(manifest);
+    throw err;
+  });
+  return { manifest, signed };
+}
