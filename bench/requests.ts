@@ -45,8 +45,9 @@ function shape(r: SeenRequest): string {
 const since = (n: number) => registry.proxy.history().filter((r) => r.seq > n);
 const lastSeq = () => registry.proxy.history().at(-1)?.seq ?? 0;
 
-const variants: { name: string; inputs: Record<string, string>; env: Record<string, string> }[] =
-  [{ name: 'unsigned', inputs: { sign: 'false' }, env: {} }];
+const variants: { name: string; inputs: Record<string, string>; env: Record<string, string> }[] = [
+  { name: 'unsigned', inputs: { sign: 'false' }, env: {} },
+];
 for (const [mode, inputs, env] of [
   ['keyless', keyless.inputs, keyless.oidc.env],
   ['key', { 'cosign-key': keyPEM, 'cosign-key-password': PASSWORD }, {}],
@@ -64,7 +65,10 @@ try {
   for (let i = 0; i < files; i++) {
     const dir = join(ws, 'deploy', `app-${i % 10}`);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `m-${i}.yaml`), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n`);
+    writeFileSync(
+      join(dir, `m-${i}.yaml`),
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n`,
+    );
   }
   const rows: string[] = [];
   const repo = `${registry.host}/org/app`;
@@ -87,7 +91,19 @@ try {
     const target = `oci://${repo}-cli-${mode}:v1`;
     const { stdout } = await run(
       toolPath('flux'),
-      ['push', 'artifact', target, '--path', join(ws, 'deploy'), '--source', 'https://github.com/org/app', '--revision', `main@sha1:${'a'.repeat(40)}`, '--output', 'json'],
+      [
+        'push',
+        'artifact',
+        target,
+        '--path',
+        join(ws, 'deploy'),
+        '--source',
+        'https://github.com/org/app',
+        '--revision',
+        `main@sha1:${'a'.repeat(40)}`,
+        '--output',
+        'json',
+      ],
       { env },
     );
     const afterPush = lastSeq();
@@ -95,7 +111,14 @@ try {
     const signArgs =
       mode === 'keyless'
         ? keyless.cosignSignArgs('cosign2')
-        : ['sign', '--yes', '--allow-http-registry', '--key', join(home, 'cosign.key'), '--tlog-upload=false'];
+        : [
+            'sign',
+            '--yes',
+            '--allow-http-registry',
+            '--key',
+            join(home, 'cosign.key'),
+            '--tlog-upload=false',
+          ];
     await run(toolPath('cosign2'), [...signArgs, `${pushed.repository}@${pushed.digest}`], {
       env: { ...env, COSIGN_PASSWORD: mode === 'key' ? PASSWORD : '' },
     });

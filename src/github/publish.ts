@@ -17,7 +17,7 @@ import {
   manifestAnnotations,
   pushByDigest,
 } from '../pipeline/push.js';
-import { applyTags, type ManifestRef } from '../pipeline/tags.js';
+import { applyTags, lookupTags, type ManifestRef } from '../pipeline/tags.js';
 import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
 import { UserError } from '../util/errors.js';
@@ -226,6 +226,10 @@ export async function publish(
     if (alreadySigned)
       core.info(`${repository.name}@${manifest.digest} is already signed; not signing again`);
     const pushedDigest = manifest.digest;
+    // The tags are looked up while the artifact is signed (reads only; nothing moves before the
+    // signature is stored).
+    const tagLookup = lookupTags(client, pushedDigest, tags);
+    tagLookup.catch(() => {});
     const signed =
       sign && !alreadySigned
         ? await sign(client, pushedDigest, {
@@ -243,10 +247,12 @@ export async function publish(
             throw err;
           })
         : undefined;
-    const tagged = await applyTags(client, manifest, tags).catch((err: unknown) => {
-      tagFailureOutputs(err);
-      throw err;
-    });
+    const tagged = await applyTags(client, manifest, tags, 'overwrite', tagLookup).catch(
+      (err: unknown) => {
+        tagFailureOutputs(err);
+        throw err;
+      },
+    );
     for (const t of tagged.tags) core.info(`tagged ${repository.name}:${t}`);
 
     // When unchanged, report the annotations of the artifact the tags point at.

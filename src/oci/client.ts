@@ -150,8 +150,17 @@ export class RegistryClient {
     throw await unexpected(res, `HEAD blob ${digest}`);
   }
 
-  /** Uploads a blob unless the registry has it; returns whether it uploaded. */
-  async uploadBlob(source: BlobSource, digest: string, size: number): Promise<boolean> {
+  /**
+   * Uploads a blob unless the registry has it; returns whether it uploaded. `fresh`: the caller
+   * knows the registry cannot have it yet (it holds a new signature), so no HEAD asks first; a
+   * re-upload of a blob that is there after all is harmless.
+   */
+  async uploadBlob(
+    source: BlobSource,
+    digest: string,
+    size: number,
+    options: { fresh?: boolean } = {},
+  ): Promise<boolean> {
     parseDigest(digest);
     if ('bytes' in source) {
       const bytes = Buffer.from(source.bytes);
@@ -164,7 +173,7 @@ export class RegistryClient {
       if (st.size !== size)
         throw new Error(`uploadBlob: ${source.path} is ${st.size} bytes, expected ${size}`);
     }
-    if (await this.blobExists(digest)) return false;
+    if (!options.fresh && (await this.blobExists(digest))) return false;
     const signal = this.signal();
     const maxAttempts = Math.max(1, this.options.retry?.maxAttempts ?? 5);
     // A lost answer (reset after the registry stored the blob, a 5xx from a proxy in between)

@@ -40,8 +40,11 @@ export interface SharedTagStore<E> {
   read(): Promise<TagState<E>>;
   /** Digest at the tag now (a HEAD); without it there is no check between prepare and PUT. */
   head?(): Promise<string | undefined>;
-  /** Stores what the manifest of `entries` needs (e.g. the `.sig` config blob). */
-  prepare?(entries: E[]): Promise<void>;
+  /**
+   * Stores what the manifest of `entries` needs (e.g. the `.sig` config blob). `false`: it was
+   * stored already and nothing was sent, so there is no time between read and PUT to check.
+   */
+  prepare?(entries: E[]): Promise<unknown>;
   /** One PUT of the manifest listing `entries`, never re-sent by the transport. */
   write(entries: E[], condition: WriteCondition): Promise<WriteOutcome>;
 }
@@ -181,8 +184,9 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
 
     const cycleStart = now();
     const prepare = store.prepare?.bind(store);
+    let sentRequests = false;
     const prepared = async () => {
-      await prepare?.(merged);
+      sentRequests = (await prepare?.(merged)) !== false;
       return true;
     };
     if (prepare && !(await step('prepare', prepared))) {
@@ -191,7 +195,7 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
     }
     let checkedAt = cycleStart;
     const head = store.head?.bind(store);
-    if (prepare && head) {
+    if (sentRequests && head) {
       // The tag moved while we prepared: merge again instead of writing an older list.
       checkedAt = now();
       const current = await step('check', async () => ({ digest: await head() }));
