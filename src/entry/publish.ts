@@ -1,5 +1,5 @@
 import { createInputs } from '../github/inputs.js';
-import { publish } from '../github/publish.js';
+import { publish, type SignStep } from '../github/publish.js';
 import { run } from '../github/run.js';
 import { signDigest, signingSetup } from '../github/signing.js';
 
@@ -9,6 +9,8 @@ await run(async () => {
   await publish(inputs, async (ctx) => {
     if (!inputs.boolean('sign', true)) return undefined;
     const setup = await signingSetup(inputs, ctx);
-    return (client, digest, subject) => signDigest(client, digest, setup, subject);
+    const step: SignStep = (client, digest, subject) => signDigest(client, digest, setup, subject);
+    step.warmUp = () => setup.signer.warmUp?.();
+    return step;
   });
 });

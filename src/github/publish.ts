@@ -46,12 +46,15 @@ import { ociRepositoryYaml } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
 
 /** Signs a pushed digest; runs after the push and before any tag moves. */
-export type SignStep = (
+export type SignStep = ((
   client: RegistryClient,
   digest: string,
   /** The manifest as pushed (saves a HEAD for the referrer's subject). */
   subject?: { mediaType: string; size: number },
-) => Promise<SignArtifactResult>;
+) => Promise<SignArtifactResult>) & {
+  /** Called when a push starts (so a signature follows): see ArtifactSigner.warmUp. */
+  warmUp?: () => void;
+};
 
 /**
  * Resolves a directory/file input (`path`, default `.`; pull's `output`, required) to its real
@@ -216,6 +219,7 @@ export async function publish(
       }
     }
     if (!manifest) {
+      sign?.warmUp?.();
       core.info(`pushing ${layer.digest} (${layer.size} bytes) to ${repository.name}`);
       manifest = await pushByDigest(client, layer, annotations, format);
       pushed = true;
@@ -230,6 +234,8 @@ export async function publish(
     // signature is stored).
     const tagLookup = lookupTags(client, pushedDigest, tags);
     tagLookup.catch(() => {});
+    // The summary's OCIRepository YAML module loads while the signature's round trips run.
+    if (sign && !alreadySigned) import('../util/yaml.js').catch(() => {});
     const signed =
       sign && !alreadySigned
         ? await sign(client, pushedDigest, {
