@@ -208,6 +208,9 @@ export async function publish(
     let manifest: ManifestRef | undefined;
     let pushed = false;
     let decidedBy: string | undefined;
+    // The tags are looked up while the artifact is pushed and signed (reads only; nothing moves
+    // before the signature is stored).
+    let early: ReturnType<typeof lookupTags> | undefined;
     if (diffTag) {
       const found = await findUnchanged(client, diffTag, layer, diffRule);
       manifest = found.manifest;
@@ -221,7 +224,10 @@ export async function publish(
     if (!manifest) {
       sign?.warmUp?.();
       core.info(`pushing ${layer.digest} (${layer.size} bytes) to ${repository.name}`);
-      manifest = await pushByDigest(client, layer, annotations, format);
+      manifest = await pushByDigest(client, layer, annotations, format, (digest) => {
+        early = lookupTags(client, digest, tags);
+        early.catch(() => {});
+      });
       pushed = true;
     }
     // Tags move only after the signature is stored. An unchanged artifact that is already signed
@@ -230,9 +236,7 @@ export async function publish(
     if (alreadySigned)
       core.info(`${repository.name}@${manifest.digest} is already signed; not signing again`);
     const pushedDigest = manifest.digest;
-    // The tags are looked up while the artifact is signed (reads only; nothing moves before the
-    // signature is stored).
-    const tagLookup = lookupTags(client, pushedDigest, tags);
+    const tagLookup = early ?? lookupTags(client, pushedDigest, tags);
     tagLookup.catch(() => {});
     // The summary's OCIRepository YAML module loads while the signature's round trips run.
     if (sign && !alreadySigned) import('../util/yaml.js').catch(() => {});

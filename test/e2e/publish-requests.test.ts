@@ -86,4 +86,18 @@ describe('registry requests per publish (distribution, 2 new tags)', requireTool
       assert.deepEqual(failed, [], list);
     });
   }
+
+  test('a second publish (both tags move, latest last): at most 12 requests unsigned', async () => {
+    await publish('moving', { sign: 'false' });
+    writeFileSync(join(ws, 'deploy', 'second.yaml'), 'second: true\n');
+    const seen = await publish('moving', { sign: 'false' });
+    const list = seen.map(shape).join('\n');
+    assert.ok(seen.length <= 12, `${seen.length} requests (at most 12):\n${list}`);
+    const puts = seen.filter((r) => r.method === 'PUT' && /\/manifests\/(?!sha256:)/.test(r.path));
+    assert.deepEqual(
+      puts.map((r) => r.path.split('/').at(-1)),
+      ['main-9f2c4b1', 'latest'],
+      'moved tags one by one, latest last',
+    );
+  });
 });

@@ -24,6 +24,8 @@ export interface ConcurrencyOptions {
   seed: number;
   /** Per sign run; a run past it counts as failed (it reported nothing). Default 120 s. */
   runTimeoutMs?: number;
+  /** `signature-format` of the sign runs; default the action's (cosign-v3). */
+  format?: 'cosign-v2' | 'cosign-v3' | 'both';
 }
 
 export interface ConcurrencyReport {
@@ -122,6 +124,7 @@ export async function runConcurrentSigning(
               ref: digest,
               'cosign-key': s.pem,
               'cosign-key-password': PASSWORD,
+              ...(options.format ? { 'signature-format': options.format } : {}),
             },
             workspace: ws,
             timeoutMs: options.runTimeoutMs ?? 120_000,
