@@ -1,0 +1,2 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{a as b,b as c,c as d}from"./chunk-JWKFLH5W.js";import{k as a}from"./chunk-CLZMUESP.js";import"./chunk-NKB3QTC7.js";import"./chunk-KCXM6YW6.js";import"./chunk-7WH7OGUT.js";import"./chunk-W6F64A73.js";import"./chunk-MEER2WSZ.js";import"./chunk-KHDBTCUK.js";import"./chunk-VUZRGFG6.js";import"./chunk-NDJNVI3F.js";export{b as COPIED_SIGNATURE_POLICIES,c as copiedSignatureMessage,a as singleIdentity,d as verifyArtifact};
