@@ -22,7 +22,10 @@ export async function signerFromInputs(
   ctx: WorkflowContext,
 ): Promise<SignStep<SignedWith>> {
   const setup = await signingSetup(inputs, ctx);
-  return (client, digest, subject) => signDigest(client, digest, setup, subject);
+  const step: SignStep<SignedWith> = (client, digest, subject) =>
+    signDigest(client, digest, setup, subject);
+  step.warmUp = () => setup.signer.warmUp?.();
+  return step;
 }
 
 /** Not confirmed stored: say so in the outputs too, not only in the failed step. */

@@ -80,9 +80,18 @@ export class RegistryClient {
     return blobExists(this.ctx, digest);
   }
 
-  /** Uploads a blob unless the registry has it; returns whether it uploaded. */
-  uploadBlob(source: BlobSource, digest: string, size: number): Promise<boolean> {
-    return uploadBlob(this.ctx, source, digest, size);
+  /**
+   * Uploads a blob unless the registry has it; returns whether it uploaded. `fresh`: the caller
+   * knows the registry cannot have it yet (it holds a new signature), so no HEAD asks first; a
+   * re-upload of a blob that is there after all is harmless.
+   */
+  uploadBlob(
+    source: BlobSource,
+    digest: string,
+    size: number,
+    options: { fresh?: boolean } = {},
+  ): Promise<boolean> {
+    return uploadBlob(this.ctx, source, digest, size, options);
   }
 
   /** Streams a blob, verifying its digest; the stream errors on a mismatch (see blobs.ts). */

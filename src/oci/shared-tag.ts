@@ -43,8 +43,11 @@ export interface SharedTagStore<E> {
   read(): Promise<TagState<E>>;
   /** Digest at the tag now (a HEAD); without it there is no check between prepare and PUT. */
   head?(): Promise<string | undefined>;
-  /** Stores what the manifest of `entries` needs (e.g. the `.sig` config blob). */
-  prepare?(entries: E[]): Promise<void>;
+  /**
+   * Stores what the manifest of `entries` needs (e.g. the `.sig` config blob). `false`: it was
+   * stored already and nothing was sent, so there is no time between read and PUT to check.
+   */
+  prepare?(entries: E[]): Promise<unknown>;
   /** One PUT of the manifest listing `entries`, never re-sent by the transport. */
   write(entries: E[], condition: WriteCondition): Promise<WriteOutcome>;
 }
@@ -224,8 +227,9 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
 
     const cycleStart = now();
     const prepare = store.prepare?.bind(store);
+    let sentRequests = false;
     const prepared = async () => {
-      await prepare?.(merged);
+      sentRequests = (await prepare?.(merged)) !== false;
       return true;
     };
     if (prepare && !(await step('prepare', prepared))) {
@@ -240,7 +244,7 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
     // a HEAD checks it. Bounded: a few checks, then the PUT goes out anyway.
     let check: 'fresh' | 'moved' | 'failed' = 'fresh';
     for (let checks = 0; head && checks < 3; checks++) {
-      const due = (prepare !== undefined && checks === 0) || !fresh(lastSeenAt);
+      const due = (sentRequests && checks === 0) || !fresh(lastSeenAt);
       if (!due) break;
       checkedAt = now();
       const current = await step('check', async () => ({ digest: await head() }));

@@ -28,6 +28,7 @@ export async function uploadBlob(
   source: BlobSource,
   digest: string,
   size: number,
+  options: { fresh?: boolean } = {},
 ): Promise<boolean> {
   parseDigest(digest);
   if ('bytes' in source) {
@@ -41,7 +42,7 @@ export async function uploadBlob(
     if (st.size !== size)
       throw new Error(`uploadBlob: ${source.path} is ${st.size} bytes, expected ${size}`);
   }
-  if (await blobExists(ctx, digest)) return false;
+  if (!options.fresh && (await blobExists(ctx, digest))) return false;
   const signal = ctx.signal();
   const maxAttempts = Math.max(1, ctx.options.retry?.maxAttempts ?? 5);
   // A lost answer (reset after the registry stored the blob, a 5xx from a proxy in between)

@@ -9,7 +9,7 @@ import { UserError } from '../util/errors.js';
 import { diffTree, type TreeDiff } from './diff.js';
 import { type DiffRule, findUnchanged, pushByDigest } from './push.js';
 import type { SignStep } from './sign.js';
-import { applyTags, type ManifestRef, type TagResult } from './tags.js';
+import { applyTags, lookupTags, type ManifestRef, type TagResult } from './tags.js';
 
 /** What to publish, where: every input already read, checked and resolved. */
 export interface PublishPlan {
@@ -75,6 +75,9 @@ export async function publishArtifact(
     let manifest: ManifestRef | undefined;
     let pushed = false;
     let decidedBy: DiffRule | undefined;
+    // The tags are looked up while the artifact is pushed and signed (reads only; nothing moves
+    // before the signature is stored).
+    let early: ReturnType<typeof lookupTags> | undefined;
     if (plan.diffTag) {
       const found = await findUnchanged(client, plan.diffTag, layer, plan.diffRule);
       manifest = found.manifest;
@@ -86,8 +89,12 @@ export async function publishArtifact(
       }
     }
     if (!manifest) {
+      sign?.warmUp?.();
       log(`pushing ${layer.digest} (${layer.size} bytes) to ${repository}`);
-      manifest = await pushByDigest(client, layer, plan.annotations, plan.format);
+      manifest = await pushByDigest(client, layer, plan.annotations, plan.format, (digest) => {
+        early = lookupTags(client, digest, plan.tags);
+        early.catch(() => {});
+      });
       pushed = true;
     }
     // Tags move only after the signature is stored. An unchanged artifact that is already signed
@@ -95,6 +102,10 @@ export async function publishArtifact(
     const alreadySigned = !pushed && sign ? await hasSignature(client, manifest.digest) : false;
     if (alreadySigned) log(`${repository}@${manifest.digest} is already signed; not signing again`);
     const pushedDigest = manifest.digest;
+    const tagLookup = early ?? lookupTags(client, pushedDigest, plan.tags);
+    tagLookup.catch(() => {});
+    // The summary's OCIRepository YAML module loads while the signature's round trips run.
+    if (sign && !alreadySigned) import('../util/yaml.js').catch(() => {});
     const signed =
       sign && !alreadySigned
         ? await sign(client, pushedDigest, {
@@ -105,7 +116,7 @@ export async function publishArtifact(
             throw err;
           })
         : undefined;
-    const tagged = await applyTags(client, manifest, plan.tags);
+    const tagged = await applyTags(client, manifest, plan.tags, 'overwrite', tagLookup);
     for (const t of tagged.tags) log(`tagged ${repository}:${t}`);
     const diff = plan.compareTag
       ? await diffTree(client, plan.compareTag, plan.build, layer, plan.diffRule)

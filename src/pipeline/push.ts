@@ -98,17 +98,20 @@ export async function pushByDigest(
   layer: LayerRef,
   annotations: Record<string, string>,
   format: FluxFormat = fluxFormat('2.9'),
+  /** Told the manifest's digest before anything is sent (publish looks its tags up meanwhile). */
+  onDigest?: (digest: string) => void,
 ): Promise<PushedArtifact> {
   const config = configBlob(format, annotations[CREATED_ANNOTATION]);
-  await Promise.all([
-    client.uploadBlob({ bytes: config.bytes }, config.descriptor.digest, config.descriptor.size),
-    client.uploadBlob({ path: layer.file }, layer.digest, layer.size),
-  ]);
   const manifest = buildManifest({
     layer: { digest: layer.digest, size: layer.size },
     annotations,
     config: config.descriptor,
   });
+  onDigest?.(manifest.digest);
+  await Promise.all([
+    client.uploadBlob({ bytes: config.bytes }, config.descriptor.digest, config.descriptor.size),
+    client.uploadBlob({ path: layer.file }, layer.digest, layer.size),
+  ]);
   await client.putManifest(manifest.digest, manifest.bytes, manifest.mediaType);
   return { ...manifest, layer: { digest: layer.digest, size: layer.size }, pushed: true };
 }

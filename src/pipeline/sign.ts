@@ -6,12 +6,15 @@ import type { FetchedManifest } from '../oci/types.js';
 import type { SignArtifactResult } from '../signing/attach.js';
 
 /** Signs a pushed digest; runs after the push and before any tag moves. */
-export type SignStep<R extends SignArtifactResult = SignArtifactResult> = (
+export type SignStep<R extends SignArtifactResult = SignArtifactResult> = ((
   client: RegistryClient,
   digest: string,
   /** The manifest as pushed (saves a HEAD for the referrer's subject). */
   subject?: { mediaType: string; size: number },
-) => Promise<R>;
+) => Promise<R>) & {
+  /** Called when a push starts (so a signature follows): see ArtifactSigner.warmUp. */
+  warmUp?: () => void;
+};
 
 /**
  * Looks the ref up while the signer is set up (a cosign key's scrypt runs off the main thread);

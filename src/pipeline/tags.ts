@@ -67,13 +67,44 @@ function tagReport(
 /** Tags clusters are most likely to follow; written last of all. */
 const FOLLOWED_LAST = new Set(['latest']);
 
+/** What the tags point at now, and the manifests of those about to move (for a rollback). */
+export interface TagLookup {
+  digest: string;
+  current: (readonly [string, { digest: string } | undefined])[];
+  previous: Map<string, { bytes: Uint8Array; mediaType: string }>;
+}
+
+/**
+ * Looks every tag up (HEADs at once) and reads the manifests of the tags that would move (one GET
+ * per digest, at once); `applyTags` does this itself, or takes it started earlier: publish starts
+ * it while the artifact is signed, since it writes nothing.
+ */
+export async function lookupTags(
+  client: RegistryClient,
+  digest: string,
+  tags: string[],
+  ifExists: IfExists = 'overwrite',
+): Promise<TagLookup> {
+  const unique = [...new Set(tags)];
+  const current = await Promise.all(
+    unique.map(async (tag) => [tag, await client.headManifest(tag)] as const),
+  );
+  const previous = new Map<string, { bytes: Uint8Array; mediaType: string }>();
+  if (ifExists === 'overwrite') {
+    const from = new Set(current.flatMap(([, d]) => (d && d.digest !== digest ? [d.digest] : [])));
+    await Promise.all([...from].map(async (d) => previous.set(d, await client.getManifest(d))));
+  }
+  return { digest, current, previous };
+}
+
 /**
  * Points tags at a manifest by re-putting its exact bytes (what `flux tag artifact` does), all or
  * nothing as far as registries allow:
  * 1. every tag is looked up before any is written, so `fail` never leaves a half-tagged artifact,
  *    and the manifests of tags about to move are read, so they can be put back;
- * 2. tags that do not exist yet go first (nobody follows them yet), then the tags that move,
- *    `latest` last: a failure part-way leaves the tags clusters follow where they were;
+ * 2. tags that do not exist yet go first, all at once (nobody follows them yet), then the tags
+ *    that move, one by one, `latest` last: a failure part-way leaves the tags clusters follow
+ *    where they were;
  * 3. when a write fails after retries, every tag moved so far is put back on its previous digest
  *    (unless another writer moved it meanwhile) and `TagSetError` says exactly which tags moved.
  */
@@ -82,11 +113,13 @@ export async function applyTags(
   manifest: ManifestRef,
   tags: string[],
   ifExists: IfExists = 'overwrite',
+  /** `lookupTags` for exactly these tags, digest and `ifExists`, started earlier. */
+  lookedUp?: Promise<TagLookup>,
 ): Promise<TagResult> {
   const unique = [...new Set(tags)];
-  const current = await Promise.all(
-    unique.map(async (tag) => [tag, await client.headManifest(tag)] as const),
-  );
+  const lookup = (await lookedUp) ?? (await lookupTags(client, manifest.digest, unique, ifExists));
+  if (lookup.digest !== manifest.digest) throw new Error('applyTags: lookup of another digest');
+  const { current } = lookup;
   const elsewhere = current.filter(([, d]) => d !== undefined && d.digest !== manifest.digest);
   if (ifExists === 'fail' && elsewhere.length > 0) {
     const list = elsewhere.map(([t, d]) => `${t} (at ${d?.digest})`).join(', ');
@@ -106,30 +139,28 @@ export async function applyTags(
   }
   moving.sort((a, b) => Number(FOLLOWED_LAST.has(a.tag)) - Number(FOLLOWED_LAST.has(b.tag)));
   // Previous manifests, read before anything moves, so a rollback needs only PUTs.
-  const previous = new Map<string, Awaited<ReturnType<RegistryClient['getManifest']>>>();
-  for (const digest of new Set(moving.map((m) => m.from)))
-    previous.set(digest, await client.getManifest(digest));
+  const previous = lookup.previous;
 
   const created: string[] = [];
   const moved: { tag: string; from: string }[] = [];
-  const order = [...fresh.map((tag) => ({ tag, from: undefined })), ...moving];
-  for (const step of order) {
+  const fail = async (tag: string, err: unknown): Promise<never> => {
+    const { rolledBack, leftMoved } = await rollback(client, manifest.digest, moved, previous);
+    throw new TagSetError(manifest.digest, tag, created, rolledBack, leftMoved, err, result.tags);
+  };
+  const put = (tag: string) => client.putManifest(tag, manifest.bytes, manifest.mediaType);
+  const written = await Promise.allSettled(fresh.map(put));
+  for (const [i, w] of written.entries())
+    if (w.status === 'fulfilled') created.push(fresh[i] ?? '');
+  const failed = written.findIndex((w) => w.status === 'rejected');
+  if (failed >= 0)
+    await fail(fresh[failed] ?? '', (written[failed] as PromiseRejectedResult).reason);
+  for (const step of moving) {
     try {
-      await client.putManifest(step.tag, manifest.bytes, manifest.mediaType);
+      await put(step.tag);
     } catch (err) {
-      const { rolledBack, leftMoved } = await rollback(client, manifest.digest, moved, previous);
-      throw new TagSetError(
-        manifest.digest,
-        step.tag,
-        created,
-        rolledBack,
-        leftMoved,
-        err,
-        result.tags,
-      );
+      await fail(step.tag, err);
     }
-    if (step.from === undefined) created.push(step.tag);
-    else moved.push({ tag: step.tag, from: step.from });
+    moved.push(step);
   }
   result.moved = moved;
   // Report in the order asked for.

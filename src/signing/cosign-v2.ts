@@ -98,7 +98,7 @@ export function signatureLayer(payload: Buffer, sig: MessageSignature): Descript
  * The config blob go-containerregistry's `mutate.Append` on an empty image gives: one history
  * entry and one diff_id per layer (a signature layer's diff_id is its digest: it is not compressed).
  */
-export function signatureConfig(layers: readonly Descriptor[]): Buffer {
+export function signatureConfig(layers: readonly Pick<Descriptor, 'digest'>[]): Buffer {
   return Buffer.from(
     goJSON({
       architecture: '',
@@ -191,10 +191,21 @@ const locks = new WeakMap<RegistryClient, Map<string, Promise<unknown>>>();
 export async function writeCosignV2Signature(options: CosignV2Options): Promise<CosignV2Result> {
   const { client, digest } = options;
   const payload = simpleSigningPayload(client.repository.name, digest, options.annotations);
-  // The payload blob is uploaded while it is signed.
+  const payloadDigest = digestOf(payload);
+  // While the payload is signed: its blob, and the config of a `.sig` image holding only our
+  // signature (the config lists layer digests only, known before signing), which is what the
+  // merge needs when the digest has no `.sig` yet, so its write then needs no round trip first.
+  // Both are new for a new digest (no HEAD first); a re-upload of an existing one is harmless.
+  const uploaded = new Set<string>();
+  const alone = signatureConfig([{ digest: payloadDigest }]);
   const [sig] = await Promise.all([
     options.signer.signMessage(payload),
-    client.uploadBlob({ bytes: payload }, digestOf(payload), payload.length),
+    client.uploadBlob({ bytes: payload }, payloadDigest, payload.length, { fresh: true }),
+    client
+      .uploadBlob({ bytes: alone }, digestOf(alone), alone.length, { fresh: true })
+      .then(() => uploaded.add(digestOf(alone)))
+      // Not fatal here: the merge's prepare uploads it again and reports what goes wrong.
+      .catch(() => {}),
   ]);
   const layer = signatureLayer(payload, sig);
 
@@ -206,7 +217,7 @@ export async function writeCosignV2Signature(options: CosignV2Options): Promise<
   const previous = clientLocks.get(digest) ?? Promise.resolve();
   const run = previous
     .catch(() => {})
-    .then(() => mergeIntoSigTag(client, digest, layer, options.attempts));
+    .then(() => mergeIntoSigTag(client, digest, layer, options.attempts, uploaded));
   clientLocks.set(digest, run);
   try {
     return await run;
@@ -220,6 +231,8 @@ async function mergeIntoSigTag(
   digest: string,
   layer: Descriptor,
   attempts: number | undefined,
+  /** Config blobs already stored by this writer. */
+  uploaded: Set<string>,
 ): Promise<CosignV2Result> {
   const tag = cosignSignatureTag(digest);
   const image = (layers: readonly Descriptor[]) => signatureImage(layers);
@@ -238,7 +251,12 @@ async function mergeIntoSigTag(
       head: async () => (await client.headManifest(tag))?.digest,
       prepare: async (layers) => {
         const { config } = image(layers);
-        await client.uploadBlob({ bytes: config }, digestOf(config), config.length);
+        const configDigest = digestOf(config);
+        if (uploaded.has(configDigest)) return false; // stored already: no round trip
+        // It lists our new signature: the registry cannot have it yet (no HEAD first).
+        await client.uploadBlob({ bytes: config }, configDigest, config.length, { fresh: true });
+        uploaded.add(configDigest);
+        return true;
       },
       write: (layers, condition) =>
         client.putManifestOnce(tag, image(layers).manifest, MEDIA_TYPE.ociManifest, condition),

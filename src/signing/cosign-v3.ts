@@ -116,7 +116,8 @@ export async function writeCosignV3Signature(options: CosignV3Options): Promise<
   ]);
   if (!subject) throw new Error(`${client.repository.name}@${digest} is not in the registry`);
   const bundle = Buffer.from(JSON.stringify(bundleJSON));
-  await client.uploadBlob({ bytes: bundle }, digestOf(bundle), bundle.length);
+  // The bundle holds a signature made just now: the registry cannot have it, so no HEAD first.
+  await client.uploadBlob({ bytes: bundle }, digestOf(bundle), bundle.length, { fresh: true });
   const manifest = bundleReferrerManifest({
     bundle,
     subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },

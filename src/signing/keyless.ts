@@ -57,6 +57,10 @@ export class KeylessSigner extends BundleSigner {
   publicKeyPEM(): string | undefined {
     return undefined;
   }
+
+  warmUp(): void {
+    this.fulcio.warmUp();
+  }
 }
 
 interface FulcioCertificate {
@@ -73,6 +77,8 @@ export class FulcioKeyHolder implements KeyHolder {
   private readonly fulcioURL: string;
   private cert: FulcioCertificate | undefined;
   private pending: Promise<FulcioCertificate> | undefined;
+  /** The warm-up's request, given to the first signature (so a failure is not asked twice). */
+  private warm: Promise<FulcioCertificate> | undefined;
 
   constructor(private readonly options: KeylessSignerOptions) {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -95,10 +101,24 @@ export class FulcioKeyHolder implements KeyHolder {
     };
   }
 
+  /** Requests the certificate now; a failure is reported by the first signature. */
+  warmUp(): void {
+    if (this.cert || this.pending || this.warm) return;
+    this.warm = this.certificate();
+    this.warm.catch(() => {});
+  }
+
   /** The current certificate, requested once and shared by concurrent signers. */
   async certificate(): Promise<FulcioCertificate> {
-    if (this.cert && this.cert.notAfter.getTime() - Date.now() > CERT_REUSE_MARGIN_MS)
-      return this.cert;
+    const usable = (c: FulcioCertificate | undefined): c is FulcioCertificate =>
+      c !== undefined && c.notAfter.getTime() - Date.now() > CERT_REUSE_MARGIN_MS;
+    const warm = this.warm;
+    if (warm) {
+      this.warm = undefined;
+      const c = await warm; // its failure is this signature's
+      if (usable(c)) return c;
+    }
+    if (usable(this.cert)) return this.cert;
     if (!this.pending) {
       this.pending = this.requestCertificate().finally(() => {
         this.pending = undefined;

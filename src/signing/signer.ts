@@ -43,6 +43,11 @@ export interface ArtifactSigner {
   identity(): CertificateIdentity | undefined;
   /** Public key PEM (key-based signing), what `cosign public-key` prints. */
   publicKeyPEM(): string | undefined;
+  /**
+   * Starts what signing needs that does not depend on the digest (keyless: the OIDC token and
+   * the Fulcio certificate), so it runs while the artifact is pushed; failures surface at signing.
+   */
+  warmUp?(): void;
 }
 
 /** A sigstore-js `Signer` that also reports the certificate chain. */

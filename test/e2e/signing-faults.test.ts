@@ -10,6 +10,8 @@ import { requireTools } from '../harness/tools.js';
 const SIGNERS = Number(process.env.CONCURRENCY_SIGNERS ?? 4);
 const ROUNDS = Number(process.env.CONCURRENCY_ROUNDS ?? 2);
 const SEED = Number(process.env.CONCURRENCY_SEED ?? 1);
+// The harness signs `both` by default (the `.sig` image and the referrers tag raced at once).
+const FORMAT = process.env.CONCURRENCY_FORMAT as 'cosign-v2' | 'cosign-v3' | 'both' | undefined;
 
 describe(
   'concurrent signers under registry faults lose no signature',
@@ -25,6 +27,7 @@ describe(
             signers: SIGNERS,
             rounds: ROUNDS,
             seed: SEED + (referrers ? 100 : 0) + rate * 10,
+            ...(FORMAT ? { signatureFormat: FORMAT } : {}),
           });
           t.diagnostic(JSON.stringify({ ...r, faults: { ...r.faults } }));
           assert.ok(r.faults.faults > 0, 'the proxy injected faults');

@@ -335,6 +335,37 @@ test('when the tag moves between prepare and PUT, the attempt merges again inste
   ]);
 });
 
+test('a prepare that sent nothing (stored beforehand) skips the HEAD check; one that sent requests keeps it', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  const inner = tag.store();
+  const calls: string[] = [];
+  let sent = false;
+  const store: SharedTagStore<string> = {
+    ...inner,
+    head: async () => {
+      calls.push('head');
+      return inner.head?.();
+    },
+    prepare: async () => {
+      calls.push('prepare');
+      return sent; // false: stored already, no round trip
+    },
+    write: async (entries, condition) => {
+      calls.push('write');
+      return inner.write(entries, condition);
+    },
+  };
+  await addToSharedTag(options(clock, store, 'ours'));
+  assert.deepEqual(calls, ['prepare', 'write']);
+  assert.deepEqual(tag.entries, ['ours']);
+  calls.length = 0;
+  sent = true;
+  await addToSharedTag(options(clock, store, 'second'));
+  assert.deepEqual(calls, ['prepare', 'head', 'write']);
+  assert.deepEqual(tag.entries, ['ours', 'second']);
+});
+
 test('bounded: a writer that always clobbers us ends in SharedTagError after the attempts', async () => {
   const clock = new Clock();
   const tag = new Tag(clock);

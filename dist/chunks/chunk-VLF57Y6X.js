@@ -1,5 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a as m}from"./chunk-DKWGVYUR.js";import{c as g,d as u,e as y}from"./chunk-QPA2C3AX.js";import{j as p}from"./chunk-TZZMFWTZ.js";import{g as s,h as f,j as d}from"./chunk-LJ553F5X.js";import{f as a}from"./chunk-AGP2ONKC.js";var F=m;async function O(i,e){let t=await g(i,e);return(n,r,o)=>u(n,r,t,o)}function $(i,e){let t=i.connection.repository;p({digest:e.digest,"digest-url":`${t.name}@${e.digest}`,repository:t.name,signed:!1})}async function j(i,e,t){let{repository:n}=i.connection,r=`${n.name}@${e.digest}`;p({digest:e.digest,"digest-url":r,repository:n.name,signed:!0,"signature-format":t.formats,"certificate-identity":t.certificateIdentity,"certificate-oidc-issuer":t.certificateOidcIssuer,"public-key":t.publicKey});let o=[["Artifact",s(r)],["Formats",t.formats.map(s).join(" ")]];t.certificateIdentity&&o.push(["Identity",s(t.certificateIdentity)]),t.certificateOidcIssuer&&o.push(["Issuer",s(t.certificateOidcIssuer)]);let c=i.ref;await d(i.summary,`## Flux OCI artifact signed
-
-${f(["",""],o)}
-${await y(n.name,a(c)?void 0:c,t)}`)}export{F as a,O as b,$ as c,j as d};

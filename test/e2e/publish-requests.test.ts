@@ -1,0 +1,103 @@
+// How many registry requests a publish makes (issue 10): dist/publish.js under Node 24 through a
+// pass-through proxy (test/harness/fault-proxy.ts, no faults) in front of distribution, which
+// logs every request. Upper bounds are the counts measured with bench/requests.ts when they were
+// set, so a change that adds round trips (a repeated HEAD or GET, a check before an upload we know
+// is new) fails here; counts, not timing. The CLI pipeline (flux push + cosign sign + flux tag)
+// makes 29 requests for one tag and one cosign v2 signature.
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { encryptCosignKey } from '../../src/signing/key.js';
+import { runAction } from '../harness/action.js';
+import {
+  type FaultyRegistry,
+  type SeenRequest,
+  startFaultyRegistry,
+} from '../harness/fault-proxy.js';
+import { requireTools } from '../harness/tools.js';
+
+const PASSWORD = 'requests';
+
+/** `METHOD path` with digests folded, for messages and duplicate checks. */
+const shape = (r: SeenRequest) =>
+  `${r.method} ${r.path.replace(/\?.*$/, '').replace(/uploads\/[^/]+$/, 'uploads/<id>')}`;
+
+describe('registry requests per publish (distribution, 2 new tags)', requireTools('node24'), () => {
+  let reg: FaultyRegistry;
+  let ws: string;
+  let keyPEM: string;
+  before(async () => {
+    reg = await startFaultyRegistry({}, { seed: 1 });
+    ws = mkdtempSync(join(tmpdir(), 'publish-requests-'));
+    for (let i = 0; i < 20; i++) {
+      mkdirSync(join(ws, 'deploy', `app-${i % 4}`), { recursive: true });
+      writeFileSync(
+        join(ws, 'deploy', `app-${i % 4}`, `cm-${i}.yaml`),
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n`,
+      );
+    }
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    keyPEM = await encryptCosignKey(privateKey, PASSWORD);
+  });
+  after(async () => {
+    await reg?.stop();
+    if (ws) rmSync(ws, { recursive: true, force: true });
+  });
+
+  /** Publishes into a new repository; returns the requests the proxy saw. */
+  async function publish(repo: string, inputs: Record<string, string>): Promise<SeenRequest[]> {
+    const from = reg.proxy.history().at(-1)?.seq ?? 0;
+    const res = await runAction('publish', {
+      inputs: { repository: `${reg.host}/requests/${repo}`, path: 'deploy', ...inputs },
+      env: { NO_PROXY: '127.0.0.1' },
+      event: { ref: 'refs/heads/main', repository: { default_branch: 'main' } },
+      workspace: ws,
+    });
+    assert.equal(res.exitCode, 0, res.stdout);
+    assert.equal(res.outputs.tags, 'latest\nmain-9f2c4b1');
+    if (inputs.sign !== 'false') assert.equal(res.outputs.signed, 'true');
+    return reg.proxy.history().filter((r) => r.seq > from);
+  }
+
+  const key = (format: string) => ({
+    'cosign-key': keyPEM,
+    'cosign-key-password': PASSWORD,
+    'signature-format': format,
+  });
+  // Measured on this branch: 11, 19, 22, 30 (before: 11, 22, 23, 34).
+  const cases: { name: string; inputs: () => Record<string, string>; max: number }[] = [
+    { name: 'unsigned', inputs: () => ({ sign: 'false' }), max: 11 },
+    { name: 'key, cosign-v2', inputs: () => key('cosign-v2'), max: 19 },
+    { name: 'key, cosign-v3', inputs: () => key('cosign-v3'), max: 22 },
+    { name: 'key, both formats', inputs: () => key('both'), max: 30 },
+  ];
+  for (const [i, c] of cases.entries()) {
+    test(`${c.name}: at most ${c.max} requests, no HEAD sent twice`, async () => {
+      const seen = await publish(`app-${i}`, c.inputs());
+      const list = seen.map(shape).join('\n');
+      assert.ok(seen.length <= c.max, `${seen.length} requests (at most ${c.max}):\n${list}`);
+      const heads = seen.filter((r) => r.method === 'HEAD').map(shape);
+      assert.equal(new Set(heads).size, heads.length, `a HEAD sent twice:\n${list}`);
+      // Every request was answered as a first publish should be: nothing failed and retried.
+      const failed = seen.filter((r) => r.status === undefined || r.status >= 500);
+      assert.deepEqual(failed, [], list);
+    });
+  }
+
+  test('a second publish (both tags move, latest last): at most 12 requests unsigned', async () => {
+    await publish('moving', { sign: 'false' });
+    writeFileSync(join(ws, 'deploy', 'second.yaml'), 'second: true\n');
+    const seen = await publish('moving', { sign: 'false' });
+    const list = seen.map(shape).join('\n');
+    assert.ok(seen.length <= 12, `${seen.length} requests (at most 12):\n${list}`);
+    const puts = seen.filter((r) => r.method === 'PUT' && /\/manifests\/(?!sha256:)/.test(r.path));
+    assert.deepEqual(
+      puts.map((r) => r.path.split('/').at(-1)),
+      ['main-9f2c4b1', 'latest'],
+      'moved tags one by one, latest last',
+    );
+  });
+});
