@@ -129,6 +129,10 @@ const coreUndici = {
       contents: `'use strict';
 const api = require('./lib/api/index.js');
 const { parseURL } = require('./lib/core/util.js');
+// What undici's index.js does for every dispatcher: ProxyAgent tunnels with client.connect(),
+// which exists only once the API is on Dispatcher.prototype (without it a proxied request fails
+// with "this[kClient].connect is not a function").
+Object.assign(require('./lib/dispatcher/dispatcher.js').prototype, api);
 exports.EnvHttpProxyAgent = require('./lib/dispatcher/env-http-proxy-agent.js');
 exports.request = (url, opts) => {
   if (!opts || !opts.dispatcher || !opts.method || opts.path != null || opts.agent) {

@@ -68,6 +68,10 @@ export async function publishArtifact(
   const log = steps.log;
   log(`building artifact from ${plan.pathLabel} (Flux ${plan.format.line} format)`);
   const layer = await buildLayer(plan.build);
+  // The tags are looked up while the artifact is pushed and signed (reads only; nothing moves
+  // before the signature is stored). Settled before this returns or throws: a lookup still
+  // retrying an unreachable registry must not outlive the step.
+  let early: ReturnType<typeof lookupTags> | undefined;
   try {
     // Before the first registry write: an empty tree must never reach a tag clusters follow.
     steps.built(layer);
@@ -75,9 +79,6 @@ export async function publishArtifact(
     let manifest: ManifestRef | undefined;
     let pushed = false;
     let decidedBy: DiffRule | undefined;
-    // The tags are looked up while the artifact is pushed and signed (reads only; nothing moves
-    // before the signature is stored).
-    let early: ReturnType<typeof lookupTags> | undefined;
     if (plan.diffTag) {
       const found = await findUnchanged(client, plan.diffTag, layer, plan.diffRule);
       manifest = found.manifest;
@@ -132,6 +133,7 @@ export async function publishArtifact(
       ...(diff ? { diff } : {}),
     };
   } finally {
+    await (early as Promise<unknown> | undefined)?.catch(() => {});
     await layer.cleanup();
   }
 }

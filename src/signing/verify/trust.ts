@@ -23,7 +23,13 @@ export async function loadTrustMaterial(
   let root: TrustedRoot;
   if (trustedRoot === 'tuf') {
     // TUF (tuf-js, its models, minimatch) only for the public-good root.
-    const { DEFAULT_MIRROR_URL, getTrustedRoot } = await import('@sigstore/tuf');
+    const loaded = await import('@sigstore/tuf');
+    // A CommonJS package: in the bundle its exports may come as the namespace's `default`.
+    const tufModule =
+      'getTrustedRoot' in loaded && typeof loaded.getTrustedRoot === 'function'
+        ? loaded
+        : (loaded as unknown as { default: typeof loaded }).default;
+    const { DEFAULT_MIRROR_URL, getTrustedRoot } = tufModule;
     const mirror = tuf.mirrorURL ?? DEFAULT_MIRROR_URL;
     routeGlobalFetch();
     try {
