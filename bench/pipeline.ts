@@ -16,6 +16,7 @@ import { runAction } from '../test/harness/action.js';
 import { startKeyless } from '../test/harness/keyless.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { toolPath } from '../test/harness/tools.js';
+import { fluxPushArgs } from './flux-cli.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -118,23 +119,9 @@ try {
       takeCpu();
       const t = performance.now();
       const target = `oci://${repo}-cli-${mode}:run-${r}`;
-      const { stdout } = await timed(
-        toolPath('flux'),
-        [
-          'push',
-          'artifact',
-          target,
-          '--path',
-          join(ws, 'deploy'),
-          '--source',
-          'https://github.com/org/app',
-          '--revision',
-          `main@sha1:${'a'.repeat(40)}`,
-          '--output',
-          'json',
-        ],
-        { env },
-      );
+      const { stdout } = await timed(toolPath('flux'), fluxPushArgs(target, join(ws, 'deploy')), {
+        env,
+      });
       const pushed = JSON.parse(stdout) as { repository: string; digest: string };
       const ref = `${pushed.repository}@${pushed.digest}`;
       const signArgs =

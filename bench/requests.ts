@@ -15,6 +15,7 @@ import { runAction } from '../test/harness/action.js';
 import { type SeenRequest, startFaultyRegistry } from '../test/harness/fault-proxy.js';
 import { startKeyless } from '../test/harness/keyless.js';
 import { toolPath } from '../test/harness/tools.js';
+import { fluxPushArgs } from './flux-cli.js';
 
 const run = promisify(execFile);
 const args = process.argv.slice(2);
@@ -89,23 +90,9 @@ try {
   for (const mode of ['keyless', 'key'] as const) {
     const from = lastSeq();
     const target = `oci://${repo}-cli-${mode}:v1`;
-    const { stdout } = await run(
-      toolPath('flux'),
-      [
-        'push',
-        'artifact',
-        target,
-        '--path',
-        join(ws, 'deploy'),
-        '--source',
-        'https://github.com/org/app',
-        '--revision',
-        `main@sha1:${'a'.repeat(40)}`,
-        '--output',
-        'json',
-      ],
-      { env },
-    );
+    const { stdout } = await run(toolPath('flux'), fluxPushArgs(target, join(ws, 'deploy')), {
+      env,
+    });
     const afterPush = lastSeq();
     const pushed = JSON.parse(stdout) as { repository: string; digest: string };
     const signArgs =

@@ -1,0 +1,19 @@
+// The `flux push artifact` command line the CLI pipeline benchmarks run (bench/pipeline.ts,
+// bench/requests.ts): one place, so both measure the same CLI step.
+
+/** Arguments for `flux push artifact <target>` of `path`, with the JSON output parsed after. */
+export function fluxPushArgs(target: string, path: string): string[] {
+  return [
+    'push',
+    'artifact',
+    target,
+    '--path',
+    path,
+    '--source',
+    'https://github.com/org/app',
+    '--revision',
+    `main@sha1:${'a'.repeat(40)}`,
+    '--output',
+    'json',
+  ];
+}
