@@ -2,17 +2,24 @@
 // domain errors (code + data) are worded by registry-errors.ts, signing-errors.ts and
 // artifact-errors.ts.
 import { ArtifactError } from '../artifact/errors.js';
-import { NotFoundError, RegistryAuthError } from '../oci/errors.js';
+import { NotFoundError, OciError, RegistryAuthError } from '../oci/errors.js';
+import { PipelineError } from '../pipeline/errors.js';
 import { SigningError } from '../signing/errors.js';
 import { CodedError, UserError } from '../util/errors.js';
 import { artifactFailureMessage, artifactInput } from './artifact-errors.js';
-import { authInput, registryFailureMessage } from './registry-errors.js';
+import { pipelineFailureMessage, pipelineInput } from './pipeline-errors.js';
+import { authInput, ociInput, registryFailureMessage } from './registry-errors.js';
 import { signingFailureMessage, signingInput } from './signing-errors.js';
 
 /** One line naming the input or registry at fault and the fix; undefined for anything else (a bug). */
 export function failureMessage(err: unknown): string | undefined {
   if (err instanceof UserError) return err.message;
-  return registryFailureMessage(err) ?? signingFailureMessage(err) ?? artifactFailureMessage(err);
+  return (
+    registryFailureMessage(err) ??
+    signingFailureMessage(err) ??
+    artifactFailureMessage(err) ??
+    pipelineFailureMessage(err)
+  );
 }
 
 /**
@@ -32,8 +39,10 @@ export function isUserFault(err: unknown): boolean {
 /** The action input a failure is fixed in, when there is one. */
 export function failureInput(err: unknown): string | undefined {
   if (err instanceof UserError) return err.input;
+  if (err instanceof OciError) return ociInput(err.data);
   if (err instanceof RegistryAuthError) return authInput(err.data);
   if (err instanceof SigningError) return signingInput(err.data);
   if (err instanceof ArtifactError) return artifactInput(err.data);
+  if (err instanceof PipelineError) return pipelineInput(err.data);
   return undefined;
 }

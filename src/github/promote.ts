@@ -133,6 +133,8 @@ export async function promote(input: PromoteInputs): Promise<void> {
     tagFailureOutputs(err);
     throw err;
   });
+  for (const s of result.tagged.skipped)
+    core.warning(`tag ${s.tag} left at ${s.at} (if-exists: skip)`);
   await reportPromoted(input, result);
 }
 

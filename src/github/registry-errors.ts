@@ -5,6 +5,8 @@ import {
   type AuthFailure,
   describeNetworkFailure,
   NotFoundError,
+  OciError,
+  type OciFailure,
   RegistryAuthError,
   RegistryError,
   RegistryNetworkError,
@@ -20,12 +22,101 @@ export function registryFailureMessage(err: unknown): string | undefined {
       (err.cause instanceof UserError ? err.cause.message : describeError(err.cause));
     return `tag ${err.failedTag} was not written: ${cause}; ${err.report()}`;
   }
+  if (err instanceof OciError) return ociMessage(err.data);
   if (err instanceof RegistryAuthError) return authMessage(err.data);
   if (err instanceof NotFoundError && err.kind === 'manifest')
     return `${err.message}: check the repository and the tag or digest`;
   if (err instanceof RegistryNetworkError) return networkMessage(err);
   if (err instanceof RegistryError) return answerMessage(err);
   return undefined;
+}
+
+/** The input an `OciError` is fixed in, when there is one. */
+export function ociInput(f: OciFailure): string | undefined {
+  switch (f.code) {
+    case 'CREDENTIALS_INCOMPLETE':
+      return f.missing;
+    case 'REFERENCE_INVALID':
+      return f.field;
+    case 'TOKEN_SERVICE_PLAIN_HTTP':
+      return 'insecure';
+    // The registry's configuration, or a race with other writers: no input fixes it.
+    case 'DELETE_UNSUPPORTED':
+    case 'SHARED_TAG_UNCONFIRMED':
+    case 'DOCKER_CONFIG_UNUSABLE':
+    case 'CREDENTIAL_HELPER_FAILED':
+      return undefined;
+  }
+}
+
+const TAG_RULE =
+  "tags are up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'";
+
+function ociMessage(f: OciFailure): string {
+  switch (f.code) {
+    case 'CREDENTIALS_INCOMPLETE':
+      return 'username and password must be given together: set both, or neither to use the Docker config';
+    case 'DOCKER_CONFIG_UNUSABLE':
+      switch (f.problem) {
+        case 'unreadable':
+          return `the Docker config ${f.path} cannot be read (${f.detail === 'EISDIR' ? 'it is a directory' : f.detail}): fix it, remove it, or set username/password`;
+        case 'json':
+          return `the Docker config ${f.path} is not valid JSON: fix it, remove it, or set username/password`;
+        case 'auth':
+          return `the Docker config ${f.path} has an "auth" value that is not base64 of user:password: run docker login again, or set username/password`;
+      }
+      break;
+    case 'CREDENTIAL_HELPER_FAILED':
+      switch (f.problem) {
+        case 'missing':
+          return `the Docker config names credential helper ${f.program}, which is not on PATH: install it, or set username/password`;
+        case 'exit':
+          return `credential helper ${f.program} failed for ${f.serverUrl} (exit code ${f.exitCode}): check it works with \`echo ${f.serverUrl} | ${f.program} get\`, or set username/password`;
+        case 'output':
+          return `credential helper ${f.program} printed something that is not JSON for ${f.serverUrl}: check it works with \`echo ${f.serverUrl} | ${f.program} get\`, or set username/password`;
+      }
+      break;
+    case 'TOKEN_SERVICE_PLAIN_HTTP':
+      return `registry ${f.registry} sends credentials to the plain-HTTP token service ${f.service}; refusing: use HTTPS, or set insecure: true if that is intended`;
+    case 'DELETE_UNSUPPORTED':
+      return `registry ${f.registry} does not allow deleting manifests (${f.status}${f.ociCode ? ` ${f.ociCode}` : ''}): enable deletes (distribution: storage.delete.enabled: true) or delete ${f.repository}@${f.digest} in the registry's UI`;
+    case 'SHARED_TAG_UNCONFIRMED':
+      return f.detail;
+    case 'REFERENCE_INVALID':
+      return referenceMessage(f);
+  }
+}
+
+/** `repository "x" has …: fix`, naming the caller's field (the input) or what the value is. */
+function referenceMessage(f: Extract<OciFailure, { code: 'REFERENCE_INVALID' }>): string {
+  const field = f.field ?? f.kind;
+  const given = `${field} "${f.value}"`;
+  switch (f.problem) {
+    case 'empty':
+      return `${field} is empty: give e.g. ghcr.io/org/name`;
+    case 'has-digest':
+      return `${given} must not include a digest: give the repository only, e.g. ghcr.io/org/name`;
+    case 'has-tag':
+      return `${given} must not include a tag: give the repository only (e.g. ghcr.io/org/name) and the tags in the tags input`;
+    case 'scheme':
+      return `${given} must not start with ${f.part}://: give registry/path, optionally with oci://`;
+    case 'empty-component':
+      return `${given} has an empty path component: remove the extra '/' (e.g. ghcr.io/org/name)`;
+    case 'uppercase':
+      return `${given} must be lowercase: use ${f.value.trim().toLowerCase()}`;
+    case 'path-component':
+      return `${given} has an invalid path component "${f.part}": use lowercase letters, digits and single separators '.', '_', '__' or '-' between them`;
+    case 'too-long':
+      return `${given} is longer than ${f.part} characters: use a shorter name`;
+    case 'registry':
+      return `${given} has an invalid registry "${f.part}": use a host name with optional :port, e.g. ghcr.io or localhost:5000`;
+    case 'tag':
+      return f.kind === 'tag'
+        ? `${field}: invalid tag "${f.value}": ${TAG_RULE}`
+        : `${given} has an invalid tag "${f.part}": ${TAG_RULE}`;
+    case 'digest':
+      return `${given} has an invalid digest: expected sha256:<64 lowercase hex> or sha512:<128 lowercase hex>`;
+  }
 }
 
 /** The input a rejected or insufficient credential is fixed in. */

@@ -1,7 +1,6 @@
 // Credential resolution, in the order the product promises: explicit username/password, the
 // Docker config (auths, identitytoken, registrytoken, credHelpers, credsStore), a GitHub token
 // for ghcr.io, else anonymous. Every secret found goes to `mask` before anything else sees it.
-import { UserError } from '../util/errors.js';
 import { getFromHelper, spawnExec } from './credential-helper.js';
 import { ANONYMOUS, type Credentials, type ExecFn, type MaskFn } from './credentials.js';
 import {
@@ -12,6 +11,7 @@ import {
   loadDockerConfig,
   serverUrlFor,
 } from './docker-config.js';
+import { OciError } from './errors.js';
 import type { Repository } from './reference.js';
 
 export interface AuthOptions {
@@ -39,10 +39,10 @@ export async function resolveCredentials(
   const { username, password } = options;
   if (username || password) {
     if (!username || !password) {
-      throw new UserError(
-        'username and password must be given together: set both, or neither to use the Docker config',
-        username ? 'password' : 'username',
-      );
+      throw new OciError({
+        code: 'CREDENTIALS_INCOMPLETE',
+        missing: username ? 'password' : 'username',
+      });
     }
     mask(password);
     return { kind: 'basic', username, password, source: 'inputs' };
@@ -115,9 +115,7 @@ function fromEntry(entry: AuthEntry, path: string, mask: MaskFn): Credentials | 
     }
     const colon = decoded.indexOf(':');
     if (colon <= 0) {
-      throw new UserError(
-        `the Docker config ${path} has an "auth" value that is not base64 of user:password: run docker login again, or set username/password`,
-      );
+      throw new OciError({ code: 'DOCKER_CONFIG_UNUSABLE', path, problem: 'auth' });
     }
     username = decoded.slice(0, colon);
     password = decoded.slice(colon + 1);

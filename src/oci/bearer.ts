@@ -3,11 +3,16 @@
 // scope set at a time.
 
 import { backoffDelay, RETRY_STATUSES, retryDelay } from '../util/backoff.js';
-import { UserError } from '../util/errors.js';
 import { sleep } from '../util/sleep.js';
 import { readCapped, TooLarge } from './body.js';
 import { basicHeader, type Credentials, type MaskFn } from './credentials.js';
-import { authError, parseErrorBody, RegistryError, RegistryNetworkError } from './errors.js';
+import {
+  authError,
+  OciError,
+  parseErrorBody,
+  RegistryError,
+  RegistryNetworkError,
+} from './errors.js';
 import { abortError, failureOf, isNetworkError, networkError } from './failures.js';
 import { type Dispatcher, httpRequest, type TransportResponse } from './http.js';
 import { isLoopback } from './reference.js';
@@ -84,10 +89,7 @@ export class BearerTokens {
       !isLoopback(url.host) &&
       creds.kind !== 'anonymous'
     ) {
-      throw new UserError(
-        `registry ${registry} sends credentials to the plain-HTTP token service ${url.host}; refusing: use HTTPS, or set insecure: true if that is intended`,
-        'insecure',
-      );
+      throw new OciError({ code: 'TOKEN_SERVICE_PLAIN_HTTP', registry, service: url.host });
     }
     let res: TransportResponse;
     const headers: Record<string, string> = { 'user-agent': this.o.userAgent };

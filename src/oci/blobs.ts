@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { backoffDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
 import { DIGEST_MISMATCH, type RepoContext } from './context.js';
-import { RegistryError, RegistryNetworkError } from './errors.js';
+import { NotFoundError, RegistryError, RegistryNetworkError } from './errors.js';
 import { abortError, failureOf, isNetworkError, unexpected } from './failures.js';
 import type { TransportResponse } from './http.js';
 import { parseDigest } from './reference.js';
@@ -46,15 +46,10 @@ export async function fetchBlob(ctx: RepoContext, digest: string): Promise<Reada
     });
     if (res.status === 404) {
       await res.dump();
-      throw new RegistryError(
-        `blob ${digest} not found in ${ctx.repository.name}`,
-        404,
-        'BLOB_UNKNOWN',
-        {
-          registry: ctx.repository.registry,
-          operation,
-        },
-      );
+      throw new NotFoundError(ctx.repository.name, digest, 'blob', {
+        registry: ctx.repository.registry,
+        operation,
+      });
     }
     if (from > 0 && res.status === 416) {
       // Some registries (ggcr's) refuse open-ended ranges: read from the start and skip.

@@ -1,8 +1,8 @@
 // docker-credential-helpers protocol: `docker-credential-<name> get`, server URL on stdin,
 // `{"ServerURL","Username","Secret"}` on stdout; Username `<token>` marks an identity token.
 import { spawn } from 'node:child_process';
-import { UserError } from '../util/errors.js';
 import type { ExecFn } from './credentials.js';
+import { OciError } from './errors.js';
 
 interface HelperCredentials {
   username: string;
@@ -25,9 +25,8 @@ export async function getFromHelper(
     result = await exec(program, ['get'], serverUrl);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UserError(
-        `the Docker config names credential helper ${program}, which is not on PATH: install it, or set username/password`,
-        undefined,
+      throw new OciError(
+        { code: 'CREDENTIAL_HELPER_FAILED', program, serverUrl, problem: 'missing' },
         { cause: err },
       );
     }
@@ -36,17 +35,19 @@ export async function getFromHelper(
   if (result.code !== 0) {
     // The protocol's "not found" answer; everything else is a helper failure.
     if (/credentials not found/i.test(result.stdout + result.stderr)) return undefined;
-    throw new UserError(
-      `credential helper ${program} failed for ${serverUrl} (exit code ${result.code}): check it works with \`echo ${serverUrl} | ${program} get\`, or set username/password`,
-    );
+    throw new OciError({
+      code: 'CREDENTIAL_HELPER_FAILED',
+      program,
+      serverUrl,
+      problem: 'exit',
+      exitCode: result.code,
+    });
   }
   let parsed: { Username?: unknown; Secret?: unknown };
   try {
     parsed = JSON.parse(result.stdout) as typeof parsed;
   } catch {
-    throw new UserError(
-      `credential helper ${program} printed something that is not JSON for ${serverUrl}`,
-    );
+    throw new OciError({ code: 'CREDENTIAL_HELPER_FAILED', program, serverUrl, problem: 'output' });
   }
   const username = typeof parsed.Username === 'string' ? parsed.Username : '';
   const secret = typeof parsed.Secret === 'string' ? parsed.Secret : '';

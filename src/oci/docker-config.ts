@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { OciError } from './errors.js';
 import { DOCKER_HUB } from './reference.js';
 
 export interface AuthEntry {
@@ -42,9 +42,8 @@ export async function loadDockerConfig(path: string): Promise<LoadedDockerConfig
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    throw new UserError(
-      `the Docker config ${path} cannot be read (${code === 'EISDIR' ? 'it is a directory' : code}): fix it, remove it, or set username/password`,
-      undefined,
+    throw new OciError(
+      { code: 'DOCKER_CONFIG_UNUSABLE', path, problem: 'unreadable', detail: code ?? 'unknown' },
       { cause: err },
     );
   }
@@ -52,9 +51,7 @@ export async function loadDockerConfig(path: string): Promise<LoadedDockerConfig
   try {
     config = JSON.parse(text);
   } catch {
-    throw new UserError(
-      `the Docker config ${path} is not valid JSON: fix it, remove it, or set username/password`,
-    );
+    throw new OciError({ code: 'DOCKER_CONFIG_UNUSABLE', path, problem: 'json' });
   }
   if (typeof config !== 'object' || config === null) return { path, config: {} };
   return { path, config: config as DockerConfig };

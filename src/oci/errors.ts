@@ -1,6 +1,8 @@
 // Registry failures: `RegistryError` keeps what the registry said, `RegistryNetworkError` how a
-// request failed on the way, `RegistryAuthError` which credentials were rejected (data only;
+// request failed on the way, `RegistryAuthError` which credentials were rejected, `OciError`
+// (code + data) what src/oci refuses or cannot use before or beside a registry answer (data only;
 // src/github/registry-errors.ts words them, naming the input to fix).
+import { CodedError } from '../util/errors.js';
 
 /** Where the credentials in use came from; decides which input a 401/403 message names. */
 export type CredentialSource = 'inputs' | 'docker-config' | 'github-token' | 'anonymous';
@@ -32,8 +34,7 @@ export class RegistryError extends Error {
 
 /**
  * What was asked for is not in the registry (404): a manifest or tag (`MANIFEST_UNKNOWN`), or a
- * blob (`BLOB_UNKNOWN`). The one "not found" type of src/oci; its constructor takes what
- * `ManifestNotFoundError` in client.ts takes, so that class can become an alias of this one.
+ * blob (`BLOB_UNKNOWN`). The one "not found" type of src/oci.
  */
 export class NotFoundError extends RegistryError {
   override readonly name = 'NotFoundError';
@@ -197,4 +198,105 @@ function describeSource(source: CredentialSource): string {
 /** The typed error for a rejected or insufficient credential (kept for the transport's call sites). */
 export function authError(f: AuthFailure, cause?: unknown): RegistryAuthError {
   return new RegistryAuthError(f, cause === undefined ? undefined : { cause });
+}
+
+/** What a reference parser was given: a repository, a full reference, a tag or a digest. */
+export type ReferenceKind = 'repository' | 'reference' | 'tag' | 'digest';
+
+/**
+ * Everything src/oci refuses or cannot use that is not a registry's answer: credentials that do
+ * not fit together, a Docker config or credential helper that cannot be used, a token service on
+ * plain HTTP, a registry without deletes, a shared tag that could not be confirmed, a reference
+ * that does not parse. Data only; src/github/registry-errors.ts names the input and the fix.
+ */
+export type OciFailure =
+  /** Only one of username and password was given. */
+  | { code: 'CREDENTIALS_INCOMPLETE'; missing: 'username' | 'password' }
+  /** The Docker config at `path` cannot be read (`detail`: errno code), is not JSON, or has a bad `auth`. */
+  | {
+      code: 'DOCKER_CONFIG_UNUSABLE';
+      path: string;
+      problem: 'unreadable' | 'json' | 'auth';
+      detail?: string;
+    }
+  /** `docker-credential-<name>` is missing, exited non-zero (`exitCode`), or printed no JSON. */
+  | {
+      code: 'CREDENTIAL_HELPER_FAILED';
+      program: string;
+      serverUrl: string;
+      problem: 'missing' | 'exit' | 'output';
+      exitCode?: number;
+    }
+  /** The registry's token service is on plain HTTP and credentials would go to it. */
+  | { code: 'TOKEN_SERVICE_PLAIN_HTTP'; registry: string; service: string }
+  /** DELETE of a manifest refused as unsupported (405 or `UNSUPPORTED`). */
+  | {
+      code: 'DELETE_UNSUPPORTED';
+      registry: string;
+      repository: string;
+      digest: string;
+      status: number;
+      ociCode?: string;
+    }
+  /** A shared tag (`.sig` image, referrers tag) not confirmed to hold our entry; `detail` says why. */
+  | { code: 'SHARED_TAG_UNCONFIRMED'; label: string; detail: string }
+  /**
+   * `value` is not a valid `kind`. `field` is the caller's name for the value (src/github passes
+   * the action input); `part` the offending piece (tag, path component, registry, scheme).
+   */
+  | {
+      code: 'REFERENCE_INVALID';
+      kind: ReferenceKind;
+      value: string;
+      field?: string;
+      problem:
+        | 'empty'
+        | 'has-digest'
+        | 'has-tag'
+        | 'scheme'
+        | 'empty-component'
+        | 'uppercase'
+        | 'path-component'
+        | 'too-long'
+        | 'registry'
+        | 'tag'
+        | 'digest';
+      part?: string;
+    };
+
+export type OciErrorCode = OciFailure['code'];
+
+export class OciError extends CodedError<OciErrorCode, OciFailure> {
+  override readonly name: string = 'OciError';
+  constructor(data: OciFailure, options?: ErrorOptions) {
+    super(data.code, data, describeOciFailure(data), options);
+  }
+}
+
+/** What happened, for logs: the edge adds the input to fix and how. */
+function describeOciFailure(f: OciFailure): string {
+  switch (f.code) {
+    case 'CREDENTIALS_INCOMPLETE':
+      return `a ${f.missing === 'password' ? 'username' : 'password'} was given without a ${f.missing}`;
+    case 'DOCKER_CONFIG_UNUSABLE':
+      return f.problem === 'unreadable'
+        ? `the Docker config ${f.path} cannot be read (${f.detail ?? 'unknown'})`
+        : f.problem === 'json'
+          ? `the Docker config ${f.path} is not valid JSON`
+          : `the Docker config ${f.path} has an "auth" value that is not base64 of user:password`;
+    case 'CREDENTIAL_HELPER_FAILED':
+      return f.problem === 'missing'
+        ? `credential helper ${f.program} is not on PATH`
+        : f.problem === 'exit'
+          ? `credential helper ${f.program} failed for ${f.serverUrl} (exit code ${f.exitCode})`
+          : `credential helper ${f.program} printed something that is not JSON for ${f.serverUrl}`;
+    case 'TOKEN_SERVICE_PLAIN_HTTP':
+      return `registry ${f.registry} sends credentials to the plain-HTTP token service ${f.service}; refused`;
+    case 'DELETE_UNSUPPORTED':
+      return `registry ${f.registry} does not allow deleting manifests (${f.status}${f.ociCode ? ` ${f.ociCode}` : ''})`;
+    case 'SHARED_TAG_UNCONFIRMED':
+      return f.detail;
+    case 'REFERENCE_INVALID':
+      return `"${f.value}" is not a valid ${f.kind} (${f.problem}${f.part === undefined ? '' : `: ${f.part}`})`;
+  }
 }

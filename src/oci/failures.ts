@@ -1,6 +1,6 @@
 // What went wrong with a registry request, as our typed errors: socket and TLS failures,
 // aborts and deadlines, and unexpected statuses (with the OCI error code from the body).
-import { UserError } from '../util/errors.js';
+import { CodedError, UserError } from '../util/errors.js';
 import { readLimited } from './body.js';
 import { DeadlineReached } from './deadline.js';
 import {
@@ -12,10 +12,17 @@ import {
 import type { TransportResponse } from './http.js';
 import { errorCode } from './retry.js';
 
-/** Ours: already worded or carrying registry data; never wrapped again. */
+/**
+ * Ours: typed (code + data, registry data) or already worded; never wrapped again. `CodedError`
+ * first: a credential helper's failure carries its ENOENT as cause, which must not read as a
+ * network failure.
+ */
 export function isOurs(err: unknown): boolean {
   return (
-    err instanceof UserError || err instanceof RegistryError || err instanceof RegistryNetworkError
+    err instanceof CodedError ||
+    err instanceof RegistryError ||
+    err instanceof RegistryNetworkError ||
+    err instanceof UserError
   );
 }
 

@@ -2,10 +2,9 @@
 // retry, or once for shared tags), DELETE.
 import { backoffDelay, parseRetryAfter, RETRY_STATUSES } from '../util/backoff.js';
 import { digestOf } from '../util/digest.js';
-import { UserError } from '../util/errors.js';
 import { sleep } from '../util/sleep.js';
 import { DIGEST_MISMATCH, type RepoContext } from './context.js';
-import { RegistryError } from './errors.js';
+import { NotFoundError, OciError, RegistryError } from './errors.js';
 import { unexpected } from './failures.js';
 import type { TransportResponse } from './http.js';
 import { isDigest, parseDigest } from './reference.js';
@@ -17,17 +16,6 @@ export interface ManifestDescriptor {
   digest: string;
   mediaType: string;
   size: number;
-}
-
-/** A manifest (or tag) that is not in the registry: what the user named does not exist. */
-export class ManifestNotFoundError extends UserError {
-  constructor(repository: string, ref: string) {
-    const sep = isDigest(ref) ? '@' : ':';
-    super(
-      `${repository}${sep}${ref} not found in the registry: check the repository and the tag or digest`,
-      'repository',
-    );
-  }
 }
 
 const BLOB_RACE_ATTEMPTS = 4;
@@ -46,7 +34,10 @@ export async function getManifest(ctx: RepoContext, ref: string): Promise<Fetche
   });
   if (res.status === 404) {
     await res.dump();
-    throw new ManifestNotFoundError(ctx.repository.name, ref);
+    throw new NotFoundError(ctx.repository.name, ref, 'manifest', {
+      registry: ctx.repository.registry,
+      operation: `GET manifest ${ref}`,
+    });
   }
   if (res.status !== 200) throw await unexpected(res, `GET manifest ${ref}`);
   const bytes = await res.bytes();
@@ -179,10 +170,14 @@ export async function deleteManifest(ctx: RepoContext, digest: string): Promise<
   const err = await unexpected(res, `DELETE manifest ${digest}`);
   if (res.status === 404 && err.code !== 'UNSUPPORTED') return false;
   if (res.status === 405 || err.code === 'UNSUPPORTED') {
-    throw new UserError(
-      `registry ${ctx.repository.registry} does not allow deleting manifests (${res.status}${err.code ? ` ${err.code}` : ''}): enable deletes (distribution: storage.delete.enabled: true) or delete ${ctx.repository.name}@${digest} in the registry's UI`,
-      'repository',
-    );
+    throw new OciError({
+      code: 'DELETE_UNSUPPORTED',
+      registry: ctx.repository.registry,
+      repository: ctx.repository.name,
+      digest,
+      status: res.status,
+      ...(err.code ? { ociCode: err.code } : {}),
+    });
   }
   throw err;
 }

@@ -1,6 +1,7 @@
-// Image references, parsed the way Docker and go-containerregistry's `name` package do, with
-// messages that name the action input at fault.
-import { UserError } from '../util/errors.js';
+// Image references, parsed the way Docker and go-containerregistry's `name` package do. A value
+// that does not parse throws `OciError` REFERENCE_INVALID carrying the caller's name for it
+// (`field`: src/github passes the action input), which src/github words.
+import { OciError, type OciFailure, type ReferenceKind } from './errors.js';
 
 /** A repository in a registry: `name` is `registry/path`, e.g. `ghcr.io/org/app`. */
 export interface Repository {
@@ -26,8 +27,28 @@ interface ParsedDigest {
 }
 
 interface ParseOptions {
-  /** The action input the value came from, named in error messages. Default `repository`. */
+  /** The caller's name for the value (src/github: the action input), carried by the error. */
   input?: string;
+}
+
+type ReferenceProblem = Extract<OciFailure, { code: 'REFERENCE_INVALID' }>['problem'];
+
+/** Where a value is parsed: what it is and the caller's name for it. */
+interface Subject {
+  kind: ReferenceKind;
+  value: string;
+  field: string | undefined;
+}
+
+function invalid(at: Subject, problem: ReferenceProblem, part?: string): OciError {
+  return new OciError({
+    code: 'REFERENCE_INVALID',
+    kind: at.kind,
+    value: at.value,
+    ...(at.field === undefined ? {} : { field: at.field }),
+    problem,
+    ...(part === undefined ? {} : { part }),
+  });
 }
 
 export const DOCKER_HUB = 'index.docker.io';
@@ -46,33 +67,23 @@ const MAX_NAME_LENGTH = 255;
 
 /** Parses `[oci://]registry/path` (no tag, no digest). */
 export function parseRepository(input: string, options: ParseOptions = {}): Repository {
-  const field = options.input ?? 'repository';
-  const value = stripScheme(input, field);
-  if (value.includes('@')) {
-    throw new UserError(
-      `${field} "${input}" must not include a digest: give the repository only, e.g. ghcr.io/org/name`,
-      field,
-    );
-  }
+  const at: Subject = { kind: 'repository', value: input, field: options.input };
+  const value = stripScheme(input, at);
+  if (value.includes('@')) throw invalid(at, 'has-digest');
   const lastSlash = value.lastIndexOf('/');
-  if (value.indexOf(':', lastSlash + 1) !== -1) {
-    throw new UserError(
-      `${field} "${input}" must not include a tag: give the repository only (e.g. ghcr.io/org/name) and the tags in the tags input`,
-      field,
-    );
-  }
-  return splitRepository(value, input, field);
+  if (value.indexOf(':', lastSlash + 1) !== -1) throw invalid(at, 'has-tag');
+  return splitRepository(value, at);
 }
 
 /** Parses `[oci://]repo[:tag][@digest]`. */
 export function parseReference(input: string, options: ParseOptions = {}): Reference {
-  const field = options.input ?? 'repository';
-  let rest = stripScheme(input, field);
+  const subject: Subject = { kind: 'reference', value: input, field: options.input };
+  let rest = stripScheme(input, subject);
   let digest: string | undefined;
   let tag: string | undefined;
   const at = rest.indexOf('@');
   if (at !== -1) {
-    digest = checkDigest(rest.slice(at + 1), input, field);
+    digest = checkDigest(rest.slice(at + 1), subject);
     rest = rest.slice(0, at);
   }
   const lastSlash = rest.lastIndexOf('/');
@@ -80,36 +91,24 @@ export function parseReference(input: string, options: ParseOptions = {}): Refer
   if (colon !== -1) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) {
-      throw new UserError(
-        `${field} "${input}" has an invalid tag "${tag}": tags are up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'`,
-        field,
-      );
-    }
+    if (!TAG.test(tag)) throw invalid(subject, 'tag', tag);
   }
-  const repository = splitRepository(rest, input, field);
+  const repository = splitRepository(rest, subject);
   const ref: Reference = { repository };
   if (tag !== undefined) ref.tag = tag;
   if (digest !== undefined) ref.digest = digest;
   return ref;
 }
 
-/** Validates a tag; throws a `UserError` naming `input` (default `tags`). */
+/** Validates a tag. */
 export function parseTag(tag: string, options: ParseOptions = {}): string {
-  const field = options.input ?? 'tags';
-  if (!TAG.test(tag)) {
-    throw new UserError(
-      `${field}: invalid tag "${tag}": tags are up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'`,
-      field,
-    );
-  }
+  if (!TAG.test(tag)) throw invalid({ kind: 'tag', value: tag, field: options.input }, 'tag', tag);
   return tag;
 }
 
 /** Validates `sha256:<64 hex>` or `sha512:<128 hex>`. */
 export function parseDigest(input: string, options: ParseOptions = {}): ParsedDigest {
-  const field = options.input ?? 'digest';
-  const value = checkDigest(input.trim(), input, field);
+  const value = checkDigest(input.trim(), { kind: 'digest', value: input, field: options.input });
   const [algorithm, hex] = value.split(':') as ['sha256' | 'sha512', string];
   return { algorithm, hex, value };
 }
@@ -155,66 +154,39 @@ function hostOf(registry: string): string {
   return registry.slice(0, colon);
 }
 
-function stripScheme(input: string, field: string): string {
+function stripScheme(input: string, at: Subject): string {
   const value = input.trim();
-  if (value === '') throw new UserError(`${field} is empty: give e.g. ghcr.io/org/name`, field);
+  if (value === '') throw invalid(at, 'empty');
   if (value.startsWith('oci://')) return value.slice('oci://'.length);
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(value);
-  if (scheme) {
-    throw new UserError(
-      `${field} "${input}" must not start with ${scheme[1]}://: give registry/path, optionally with oci://`,
-      field,
-    );
-  }
+  if (scheme) throw invalid(at, 'scheme', scheme[1]);
   return value;
 }
 
-function splitRepository(value: string, input: string, field: string): Repository {
-  if (value === '') throw new UserError(`${field} is empty: give e.g. ghcr.io/org/name`, field);
+function splitRepository(value: string, at: Subject): Repository {
+  if (value === '') throw invalid(at, 'empty');
   const parts = value.split('/');
   let registry: string = DOCKER_HUB;
   const first = parts[0] ?? '';
   // Like Docker: the first component is a registry if it looks like a host.
   if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-    registry = checkRegistry(first, input, field);
+    registry = checkRegistry(first, at);
     parts.shift();
   }
   if (DOCKER_HUB_ALIASES.has(registry)) {
     registry = DOCKER_HUB;
     if (parts.length === 1) parts.unshift('library');
   }
-  if (parts.some((p) => p === '')) {
-    throw new UserError(
-      `${field} "${input}" has an empty path component: remove the extra '/' (e.g. ghcr.io/org/name)`,
-      field,
-    );
-  }
+  if (parts.some((p) => p === '')) throw invalid(at, 'empty-component');
   const path = parts.join('/');
-  if (/[A-Z]/.test(path)) {
-    throw new UserError(
-      `${field} "${input}" must be lowercase: use ${suggestLowercase(input)}`,
-      field,
-    );
-  }
-  for (const p of parts) {
-    if (!PATH_COMPONENT.test(p)) {
-      throw new UserError(
-        `${field} "${input}" has an invalid path component "${p}": use lowercase letters, digits and single separators '.', '_', '__' or '-' between them`,
-        field,
-      );
-    }
-  }
+  if (/[A-Z]/.test(path)) throw invalid(at, 'uppercase');
+  for (const p of parts) if (!PATH_COMPONENT.test(p)) throw invalid(at, 'path-component', p);
   const name = `${registry}/${path}`;
-  if (name.length > MAX_NAME_LENGTH) {
-    throw new UserError(
-      `${field} "${input}" is longer than ${MAX_NAME_LENGTH} characters: use a shorter name`,
-      field,
-    );
-  }
+  if (name.length > MAX_NAME_LENGTH) throw invalid(at, 'too-long', String(MAX_NAME_LENGTH));
   return { registry, path, name };
 }
 
-function checkRegistry(value: string, input: string, field: string): string {
+function checkRegistry(value: string, at: Subject): string {
   let host = value;
   let port: string | undefined;
   if (value.startsWith('[')) {
@@ -235,26 +207,11 @@ function checkRegistry(value: string, input: string, field: string): string {
   }
   const hostOk = IPV6.test(host) || host.split('.').every((c) => DOMAIN_COMPONENT.test(c));
   const portOk = port === undefined || (/^\d{1,5}$/.test(port) && Number(port) <= 65535);
-  if (!hostOk || !portOk) {
-    throw new UserError(
-      `${field} "${input}" has an invalid registry "${value}": use a host name with optional :port, e.g. ghcr.io or localhost:5000`,
-      field,
-    );
-  }
+  if (!hostOk || !portOk) throw invalid(at, 'registry', value);
   return value.toLowerCase();
 }
 
-function checkDigest(value: string, input: string, field: string): string {
-  if (!isDigest(value)) {
-    throw new UserError(
-      `${field} "${input}" has an invalid digest: expected sha256:<64 lowercase hex> or sha512:<128 lowercase hex>`,
-      field,
-    );
-  }
+function checkDigest(value: string, at: Subject): string {
+  if (!isDigest(value)) throw invalid(at, 'digest');
   return value;
-}
-
-function suggestLowercase(input: string): string {
-  const v = input.trim();
-  return v.toLowerCase();
 }

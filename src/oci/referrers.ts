@@ -3,12 +3,11 @@
 
 import { digestOf } from '../util/digest.js';
 import type { RepoContext } from './context.js';
-import { RegistryError } from './errors.js';
+import { NotFoundError, RegistryError } from './errors.js';
 import { unexpected } from './failures.js';
 import {
   getManifest,
   headManifest,
-  ManifestNotFoundError,
   putManifestOnce,
   putManifestResponse,
   readForUpdate,
@@ -109,7 +108,7 @@ export class Referrers {
         const type = m.artifactType ?? m.config?.mediaType;
         out.push(type ? { ...d, artifactType: type } : d);
       } catch (err) {
-        if (!(err instanceof ManifestNotFoundError)) throw err;
+        if (!(err instanceof NotFoundError)) throw err;
         // listed but gone (deleted): skip it
       }
     }

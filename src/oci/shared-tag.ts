@@ -17,9 +17,8 @@
  */
 
 import { backoffDelay, RETRY_STATUSES } from '../util/backoff.js';
-import { UserError } from '../util/errors.js';
 import { sleep as abortableSleep } from '../util/sleep.js';
-import { RegistryError, RegistryNetworkError } from './errors.js';
+import { OciError, RegistryError, RegistryNetworkError } from './errors.js';
 import { BLOB_RACE_CODES, isRetryableNetworkError } from './retry.js';
 
 interface TagState<E> {
@@ -99,13 +98,14 @@ interface SharedTagResult {
 }
 
 /** The tag could not be confirmed to hold our entry; nothing says the signature is stored. */
-export class SharedTagError extends UserError {
+export class SharedTagError extends OciError {
+  override readonly name = 'SharedTagError';
   constructor(
     message: string,
     readonly label: string,
     options?: ErrorOptions,
   ) {
-    super(message, 'repository', options);
+    super({ code: 'SHARED_TAG_UNCONFIRMED', label, detail: message }, options);
   }
 }
 

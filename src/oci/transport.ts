@@ -91,7 +91,7 @@ export class Transport {
   }
 
   /**
-   * Sends a request, retrying and authenticating as needed; throws `UserError` on 401/403 and
+   * Sends a request, retrying and authenticating as needed; throws `RegistryAuthError` on 401/403 and
    * `RegistryNetworkError` when the request cannot get a usable answer within its attempts.
    */
   async request(req: TransportRequest): Promise<TransportResponse> {

@@ -6,8 +6,8 @@ import {
   SOURCE_ANNOTATION,
 } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
-import { UserError } from '../util/errors.js';
 import { compileGoRegexp, type GoRegexp, GoRegexpSyntaxError } from '../util/go-regexp.js';
+import { PipelineError } from './errors.js';
 
 export interface ListedArtifact {
   tag: string;
@@ -47,10 +47,7 @@ export function parseConstraint(constraint: string): semver.Range {
   try {
     return new semver.Range(normalised, { loose: true });
   } catch {
-    throw new UserError(
-      `input filter-semver: "${constraint}" is not a semver constraint; use e.g. ">=1.0.0" or "1.x"`,
-      'filter-semver',
-    );
+    throw new PipelineError({ code: 'FILTER_INVALID', filter: 'semver', value: constraint });
   }
 }
 
@@ -59,11 +56,12 @@ async function compileRegex(pattern: string): Promise<GoRegexp> {
   try {
     return await compileGoRegexp(pattern);
   } catch (err) {
-    const why = err instanceof GoRegexpSyntaxError ? ` (${err.message})` : '';
-    throw new UserError(
-      `input filter-regex: "${pattern}" is not a Go regular expression${why}; write it in Go RE2 syntax as for flux list artifacts --filter-regex`,
-      'filter-regex',
-    );
+    throw new PipelineError({
+      code: 'FILTER_INVALID',
+      filter: 'regex',
+      value: pattern,
+      ...(err instanceof GoRegexpSyntaxError ? { detail: err.message } : {}),
+    });
   }
 }
 

@@ -4,7 +4,7 @@
 // failures (through the hooks) and writes the outputs and the summary.
 import type { RegistryClient } from '../oci/client.js';
 import type { SignArtifactResult } from '../signing/attach.js';
-import { cosignSignatureTag } from '../signing/types.js';
+import { cosignSignatureTag, SIGSTORE_BUNDLE_MEDIA_TYPE_PREFIX } from '../signing/types.js';
 import {
   type VerifyArtifactOptions,
   type VerifyResult,
@@ -96,7 +96,6 @@ export async function promoteArtifact<R extends SignArtifactResult>(
     applyTags(target, await target.getManifest(digest), tags, plan.ifExists),
   );
   for (const t of tagged.tags) hooks.log(`artifact tagged as ${target.repository.name}:${t}`);
-  for (const s of tagged.skipped) hooks.warn(`tag ${s.tag} left at ${s.at} (if-exists: skip)`);
   return {
     digest,
     ...(verified ? { verified } : {}),
@@ -112,7 +111,7 @@ export async function promoteArtifact<R extends SignArtifactResult>(
  */
 async function onlySigImage(target: RegistryClient, digest: string): Promise<boolean> {
   const referrers = await target.listReferrers(digest);
-  if (referrers.some((d) => d.artifactType?.startsWith('application/vnd.dev.sigstore.bundle')))
+  if (referrers.some((d) => d.artifactType?.startsWith(SIGSTORE_BUNDLE_MEDIA_TYPE_PREFIX)))
     return false;
   return (await target.headManifest(cosignSignatureTag(digest))) !== undefined;
 }

@@ -5,7 +5,7 @@ import { type ExtractResult, firstLayer, manifestAnnotations } from '../artifact
 import { installLayer, planOutput } from '../artifact/install.js';
 import type { RegistryClient } from '../oci/client.js';
 import type { FetchedManifest } from '../oci/types.js';
-import { UserError } from '../util/errors.js';
+import { PipelineError } from './errors.js';
 
 export interface PullPlan {
   /** Real location of the directory to create, and how the user wrote it (for messages). */
@@ -36,8 +36,7 @@ export async function pullArtifact(
   const output = await planOutput(plan.output, given);
   const manifest = await client.getManifest(ref);
   const layer = firstLayer(manifest.bytes);
-  if (!layer)
-    throw new UserError(`artifact ${target} has no layers; it is not a Flux artifact`, 'ref');
+  if (!layer) throw new PipelineError({ code: 'NOT_AN_ARTIFACT', target });
   log(`pulling artifact from ${target}`);
   const limits = {
     maxBytes: plan.maxBytes,

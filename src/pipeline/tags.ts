@@ -1,5 +1,5 @@
 import type { RegistryClient } from '../oci/client.js';
-import { UserError } from '../util/errors.js';
+import { PipelineError } from './errors.js';
 
 export type IfExists = 'overwrite' | 'fail' | 'skip';
 
@@ -14,7 +14,7 @@ export interface TagResult {
   tags: string[];
   /** Tags that pointed at another digest and were moved. */
   moved: { tag: string; from: string }[];
-  /** Tags left on another digest because of `if-exists: skip`. */
+  /** Tags left on another digest because the caller asked to skip existing ones. */
   skipped: { tag: string; at: string }[];
 }
 
@@ -122,11 +122,10 @@ export async function applyTags(
   const { current } = lookup;
   const elsewhere = current.filter(([, d]) => d !== undefined && d.digest !== manifest.digest);
   if (ifExists === 'fail' && elsewhere.length > 0) {
-    const list = elsewhere.map(([t, d]) => `${t} (at ${d?.digest})`).join(', ');
-    throw new UserError(
-      `tag already points at another artifact: ${list}; choose another tag or set if-exists: overwrite`,
-      'tags',
-    );
+    throw new PipelineError({
+      code: 'TAGS_EXIST',
+      tags: elsewhere.map(([tag, d]) => ({ tag, digest: d?.digest ?? '' })),
+    });
   }
   const result: TagResult = { tags: [], moved: [], skipped: [] };
   const fresh: string[] = [];

@@ -7,7 +7,7 @@
  */
 import type { SerializedBundle } from '@sigstore/bundle';
 import type { RegistryClient } from '../oci/client.js';
-import { ManifestNotFoundError } from '../oci/manifests.js';
+import { NotFoundError } from '../oci/errors.js';
 import { addToSharedTag } from '../oci/shared-tag.js';
 import { MEDIA_TYPE } from '../oci/types.js';
 import { digestOf } from '../util/digest.js';
@@ -287,7 +287,7 @@ export async function readSignatureLayers(
     const manifest = JSON.parse(fetched.bytes.toString('utf8')) as { layers?: Descriptor[] };
     return { layers: manifest.layers ?? [], digest: fetched.digest };
   } catch (err) {
-    if (err instanceof ManifestNotFoundError) return { layers: [] };
+    if (err instanceof NotFoundError) return { layers: [] };
     throw err;
   }
 }

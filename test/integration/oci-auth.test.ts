@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { failureInput, failureMessage } from '../../src/github/errors.js';
 import { RegistryClient, type RegistryClientOptions } from '../../src/oci/client.js';
-import { RegistryAuthError } from '../../src/oci/errors.js';
+import { OciError, RegistryAuthError } from '../../src/oci/errors.js';
 import { parseRepository } from '../../src/oci/reference.js';
 import { MEDIA_TYPE } from '../../src/oci/types.js';
 import { UserError } from '../../src/util/errors.js';
@@ -46,7 +46,7 @@ function isUserError(input: string, message: string | RegExp) {
   return (err: unknown) => {
     // A credential failure is data (RegistryAuthError); src/github words it and names the input.
     assert.ok(
-      err instanceof UserError || err instanceof RegistryAuthError,
+      err instanceof UserError || err instanceof OciError || err instanceof RegistryAuthError,
       `expected a worded or credential error, got ${String(err)}`,
     );
     assert.equal(failureInput(err), input);

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { failureMessage } from '../../src/github/errors.js';
 import { RegistryClient, type RegistryClientOptions } from '../../src/oci/client.js';
+import { NotFoundError } from '../../src/oci/errors.js';
 import { parseRepository, referrersTagFor } from '../../src/oci/reference.js';
 import { type Descriptor, MEDIA_TYPE } from '../../src/oci/types.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
@@ -135,9 +137,13 @@ describe('distribution 2.8 (no referrers API)', () => {
     assert.equal(got.digest, byDigest.digest);
     assert.equal(got.mediaType, MEDIA_TYPE.ociManifest);
     assert.equal((await c.getManifest(byDigest.digest)).digest, byDigest.digest);
-    await assert.rejects(c.getManifest('missing'), {
-      name: 'UserError',
-      message: `${reg.host}/org/app:missing not found in the registry: check the repository and the tag or digest`,
+    await assert.rejects(c.getManifest('missing'), (err: unknown) => {
+      assert.ok(err instanceof NotFoundError && err.code === 'MANIFEST_UNKNOWN', String(err));
+      assert.equal(
+        failureMessage(err),
+        `${reg.host}/org/app:missing not found in the registry: check the repository and the tag or digest`,
+      );
+      return true;
     });
     assert.deepEqual(await c.listTags(), ['v1.0.0']);
 

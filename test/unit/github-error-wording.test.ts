@@ -9,7 +9,16 @@ import { ArtifactError, type ArtifactFailure } from '../../src/artifact/errors.j
 import { failureInput, failureMessage } from '../../src/github/errors.js';
 import { copyToAuthMessage } from '../../src/github/registry-errors.js';
 import { verifyInput, verifyReason } from '../../src/github/signing-errors.js';
-import { type AuthFailure, NotFoundError, RegistryAuthError } from '../../src/oci/errors.js';
+import {
+  type AuthFailure,
+  NotFoundError,
+  OciError,
+  type OciFailure,
+  RegistryAuthError,
+} from '../../src/oci/errors.js';
+import { parseReference, parseRepository, parseTag } from '../../src/oci/reference.js';
+import { SharedTagError } from '../../src/oci/shared-tag.js';
+import { PipelineError, type PipelineFailure } from '../../src/pipeline/errors.js';
 import { SigningError, type SigningFailure } from '../../src/signing/errors.js';
 import type { VerifyResult } from '../../src/signing/verify/index.js';
 
@@ -207,19 +216,182 @@ test('a verify result carries its failure as data; the edge adds the input that 
   assert.equal(verifyInput(none, false), 'match-oidc-identity');
 });
 
-test('src/signing and src/artifact hold no GitHub advice and no input names in messages', () => {
+const OCI: Array<[OciFailure, string | undefined, RegExp]> = [
+  [{ code: 'CREDENTIALS_INCOMPLETE', missing: 'password' }, 'password', /set both, or neither/],
+  [{ code: 'CREDENTIALS_INCOMPLETE', missing: 'username' }, 'username', /must be given together/],
+  [
+    { code: 'DOCKER_CONFIG_UNUSABLE', path: '/c.json', problem: 'unreadable', detail: 'EISDIR' },
+    undefined,
+    /cannot be read \(it is a directory\): fix it, remove it, or set username\/password$/,
+  ],
+  [
+    { code: 'DOCKER_CONFIG_UNUSABLE', path: '/c.json', problem: 'json' },
+    undefined,
+    /not valid JSON: fix it, remove it, or set username\/password$/,
+  ],
+  [
+    { code: 'DOCKER_CONFIG_UNUSABLE', path: '/c.json', problem: 'auth' },
+    undefined,
+    /run docker login again, or set username\/password$/,
+  ],
+  [
+    {
+      code: 'CREDENTIAL_HELPER_FAILED',
+      program: 'docker-credential-x',
+      serverUrl: 'h',
+      problem: 'missing',
+    },
+    undefined,
+    /not on PATH: install it, or set username\/password$/,
+  ],
+  [
+    {
+      code: 'CREDENTIAL_HELPER_FAILED',
+      program: 'docker-credential-x',
+      serverUrl: 'h',
+      problem: 'exit',
+      exitCode: 2,
+    },
+    undefined,
+    /\(exit code 2\): check it works with `echo h \| docker-credential-x get`, or set username\/password$/,
+  ],
+  [
+    {
+      code: 'CREDENTIAL_HELPER_FAILED',
+      program: 'docker-credential-x',
+      serverUrl: 'h',
+      problem: 'output',
+    },
+    undefined,
+    /not JSON for h: check it works/,
+  ],
+  [
+    { code: 'TOKEN_SERVICE_PLAIN_HTTP', registry: 'r.example', service: 'auth.example' },
+    'insecure',
+    /use HTTPS, or set insecure: true if that is intended$/,
+  ],
+  [
+    {
+      code: 'DELETE_UNSUPPORTED',
+      registry: 'r.example',
+      repository: 'r.example/a',
+      digest: 'sha256:x',
+      status: 405,
+      ociCode: 'UNSUPPORTED',
+    },
+    undefined,
+    /\(405 UNSUPPORTED\): enable deletes \(distribution: storage\.delete\.enabled: true\) or delete r\.example\/a@sha256:x/,
+  ],
+  [
+    { code: 'SHARED_TAG_UNCONFIRMED', label: 'r/a:sha256-x.sig', detail: 'could not confirm' },
+    undefined,
+    /^could not confirm$/,
+  ],
+];
+
+test('every oci code: a domain message without inputs, an edge line naming the input and the fix', () => {
+  for (const [data, input, fix] of OCI) {
+    const err = new OciError(data);
+    assert.equal(err.code, data.code);
+    assertDomainMessage(err.message);
+    assert.doesNotMatch(err.message, /username\/password|insecure|docker login/, err.message);
+    assert.match(assertEdgeLine(err, input), fix);
+  }
+  const shared = new SharedTagError('could not confirm the signature in r/a:t', 'r/a:t');
+  assert.ok(shared instanceof OciError);
+  assert.equal(failureMessage(shared), 'could not confirm the signature in r/a:t');
+});
+
+test('references: the caller names the input; the domain message does not', () => {
+  const cases: Array<[() => unknown, string, RegExp]> = [
+    [
+      () => parseRepository('ghcr.io/o/a:v1', { input: 'copy-to' }),
+      'copy-to',
+      /^copy-to "ghcr\.io\/o\/a:v1" must not include a tag: .*tags input$/,
+    ],
+    [
+      () => parseRepository('https://ghcr.io/o/a', { input: 'repository' }),
+      'repository',
+      /must not start with https:\/\//,
+    ],
+    [
+      () => parseRepository('GHCR.io/O/a', { input: 'repository' }),
+      'repository',
+      /must be lowercase: use ghcr\.io\/o\/a$/,
+    ],
+    [
+      () => parseReference('ghcr.io/o/a@sha256:1', { input: 'ref' }),
+      'ref',
+      /^ref .* has an invalid digest/,
+    ],
+    [
+      () => parseTag('-x', { input: 'diff-tag' }),
+      'diff-tag',
+      /^diff-tag: invalid tag "-x": tags are up to 128/,
+    ],
+  ];
+  for (const [fn, input, line] of cases) {
+    assert.throws(fn, (err: unknown) => {
+      assert.ok(err instanceof OciError && err.code === 'REFERENCE_INVALID');
+      assertDomainMessage(err.message);
+      assert.ok(!err.message.startsWith(input) && !err.message.includes(`${input}:`), err.message);
+      assert.match(assertEdgeLine(err, input), line);
+      return true;
+    });
+  }
+});
+
+const PIPELINE: Array<[PipelineFailure, string, RegExp]> = [
+  [
+    { code: 'FILTER_INVALID', filter: 'semver', value: '>>1' },
+    'filter-semver',
+    /use e\.g\. ">=1\.0\.0"/,
+  ],
+  [
+    { code: 'FILTER_INVALID', filter: 'regex', value: '(', detail: 'missing )' },
+    'filter-regex',
+    /\(missing \)\); write it in Go RE2 syntax/,
+  ],
+  [
+    { code: 'TAGS_EXIST', tags: [{ tag: 'v1', digest: 'sha256:a' }] },
+    'tags',
+    /v1 \(at sha256:a\); choose other tags or set if-exists: overwrite$/,
+  ],
+  [
+    { code: 'NOT_AN_ARTIFACT', target: 'r/a:v1' },
+    'ref',
+    /has no layers, so it is not a Flux artifact/,
+  ],
+];
+
+test('every pipeline code: a flow message without inputs, an edge line naming the input', () => {
+  for (const [data, input, fix] of PIPELINE) {
+    const err = new PipelineError(data);
+    assertDomainMessage(err.message);
+    assert.doesNotMatch(err.message, /if-exists|filter-|\bref\b/, err.message);
+    assert.match(assertEdgeLine(err, input), fix);
+  }
+});
+
+test('src/signing, src/artifact, src/oci and src/pipeline hold no GitHub advice and no input names in messages', () => {
   const files = (dir: string): string[] =>
     readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.ts'))
       .map((f) => join(dir, f));
-  for (const file of [...files('src/signing'), ...files('src/artifact')]) {
+  const dirs = ['src/signing', 'src/artifact', 'src/oci', 'src/pipeline'];
+  // Advice that names an input: `set insecure: true`, `set username/password`, `if-exists: fail`.
+  const inputAdvice = new RegExp(
+    `\\bset (${[...INPUTS].join('|')})\\b|\\b(${[...INPUTS].filter((i) => i.includes('-')).join('|')}): [a-z]`,
+  );
+  for (const file of dirs.flatMap(files)) {
     const text = readFileSync(join(ROOT, file), 'utf8');
     // Strings only (comments may explain what the edge does).
     const strings = [...text.matchAll(/(['`])((?:\\.|(?!\1)[^\\\n])*)\1/g)].map((m) => m[2] ?? '');
     for (const s of strings) {
       assert.doesNotMatch(s, /permissions:|secrets\.|\bwith:/, `${file}: ${s}`);
-      assert.doesNotMatch(s, /\binput '?[a-z-]+'? /, `${file}: ${s}`);
+      assert.doesNotMatch(s, /\binputs? '?[a-z-]+'? /, `${file}: ${s}`);
+      assert.doesNotMatch(s, inputAdvice, `${file}: ${s}`);
     }
-    assert.doesNotMatch(text, /new UserError\(/, `${file} throws a UserError`);
+    assert.doesNotMatch(text, /new UserError\(|extends UserError\b/, `${file} throws a UserError`);
   }
 });

@@ -5,10 +5,11 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
+import { failureInput, failureMessage } from '../../src/github/errors.js';
 import { type AuthOptions, resolveCredentials } from '../../src/oci/auth.js';
 import { dockerConfigPath } from '../../src/oci/docker-config.js';
+import { OciError } from '../../src/oci/errors.js';
 import { parseRepository } from '../../src/oci/reference.js';
-import { UserError } from '../../src/util/errors.js';
 
 let root: string;
 let configDir: string;
@@ -99,7 +100,10 @@ test('explicit username/password win over everything, and are masked', async () 
   await assert.rejects(
     resolve('ghcr.io/org/app', { username: 'me' }),
     (e: unknown) =>
-      e instanceof UserError && e.input === 'password' && /must be given together/.test(e.message),
+      e instanceof OciError &&
+      e.code === 'CREDENTIALS_INCOMPLETE' &&
+      failureInput(e) === 'password' &&
+      /must be given together/.test(failureMessage(e) ?? ''),
   );
 });
 
@@ -236,15 +240,20 @@ test('credsStore applies to every registry; "not found" falls back to auths, the
 
 test('helper failures are one clear line without secrets', async () => {
   writeConfig({ credHelpers: { 'a.example.com': 'missing', 'b.example.com': 'broken' } });
-  await assert.rejects(resolve('a.example.com/app'), {
-    name: 'UserError',
-    message:
+  const line = (e: unknown) => (e instanceof OciError ? failureMessage(e) : undefined);
+  await assert.rejects(resolve('a.example.com/app'), (e: unknown) => {
+    assert.equal(
+      line(e),
       'the Docker config names credential helper docker-credential-missing, which is not on PATH: install it, or set username/password',
+    );
+    return true;
   });
-  await assert.rejects(resolve('b.example.com/app'), {
-    name: 'UserError',
-    message:
+  await assert.rejects(resolve('b.example.com/app'), (e: unknown) => {
+    assert.equal(
+      line(e),
       'credential helper docker-credential-broken failed for b.example.com (exit code 3): check it works with `echo b.example.com | docker-credential-broken get`, or set username/password',
+    );
+    return true;
   });
 });
 
@@ -275,8 +284,11 @@ test('GitHub token only for ghcr.io; anonymous otherwise; bad config is a clear 
   writeFileSync(join(configDir, 'config.json'), '{not json');
   await assert.rejects(
     resolve('ghcr.io/org/app'),
-    (e: unknown) => e instanceof UserError && /is not valid JSON/.test(e.message),
+    (e: unknown) =>
+      e instanceof OciError && /is not valid JSON: fix it/.test(failureMessage(e) ?? ''),
   );
   writeConfig({ auths: { 'ghcr.io': { auth: b64('no-colon') } } });
-  await assert.rejects(resolve('ghcr.io/org/app'), /not base64 of user:password/);
+  await assert.rejects(resolve('ghcr.io/org/app'), (e: unknown) =>
+    /not base64 of user:password: run docker login again/.test(failureMessage(e) ?? ''),
+  );
 });

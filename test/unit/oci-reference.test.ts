@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { failureInput, failureMessage } from '../../src/github/errors.js';
+import { OciError } from '../../src/oci/errors.js';
 import {
   formatReference,
   isLoopback,
@@ -8,7 +10,6 @@ import {
   parseRepository,
   parseTag,
 } from '../../src/oci/reference.js';
-import { UserError } from '../../src/util/errors.js';
 
 const H = 'a'.repeat(64);
 
@@ -93,23 +94,28 @@ test('parseRepository: bad inputs and their exact messages', () => {
   ];
   for (const [input, message] of cases) {
     assert.throws(
-      () => parseRepository(input),
+      () => parseRepository(input, { input: 'repository' }),
       (err: unknown) => {
-        assert.ok(err instanceof UserError, input);
-        assert.equal(err.message, message, input);
-        assert.equal(err.input, 'repository');
+        assert.ok(err instanceof OciError && err.code === 'REFERENCE_INVALID', input);
+        assert.equal(failureMessage(err), message, input);
+        assert.equal(failureInput(err), 'repository');
+        // The domain message names no input (the edge adds it).
+        assert.doesNotMatch(err.message, /^repository|tags input/, input);
         return true;
       },
     );
   }
-  assert.throws(() => parseRepository(`ghcr.io/${'a'.repeat(250)}`), /longer than 255/);
+  assert.throws(
+    () => parseRepository(`ghcr.io/${'a'.repeat(250)}`),
+    (e: unknown) => /longer than 255/.test(failureMessage(e) ?? ''),
+  );
 });
 
 test('parseRepository names the input it was given', () => {
   assert.throws(
     () => parseRepository('ghcr.io/org/app:v1', { input: 'copy-to' }),
     (err: unknown) =>
-      err instanceof UserError && err.input === 'copy-to' && /^copy-to "/.test(err.message),
+      failureInput(err) === 'copy-to' && /^copy-to "/.test(failureMessage(err) ?? ''),
   );
 });
 
@@ -151,13 +157,21 @@ test('parseReference: bad tags and digests', () => {
     'ghcr.io/Org/app:v1',
   ];
   for (const input of bad) {
-    assert.throws(() => parseReference(input), UserError, input);
+    assert.throws(() => parseReference(input), OciError, input);
   }
-  assert.throws(
-    () => parseReference('ghcr.io/org/app@sha256:abc'),
-    /invalid digest: expected sha256:<64 lowercase hex> or sha512:<128 lowercase hex>/,
+  const line = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      return failureMessage(err);
+    }
+    return undefined;
+  };
+  assert.match(
+    line(() => parseReference('ghcr.io/org/app@sha256:abc', { input: 'ref' })) ?? '',
+    /^ref "ghcr\.io\/org\/app@sha256:abc" has an invalid digest: expected sha256:<64 lowercase hex> or sha512:<128 lowercase hex>$/,
   );
-  assert.throws(() => parseReference('ghcr.io/org/app:-x'), /has an invalid tag "-x"/);
+  assert.match(line(() => parseReference('ghcr.io/org/app:-x')) ?? '', /has an invalid tag "-x"/);
 });
 
 test('parseDigest and parseTag', () => {
@@ -166,14 +180,20 @@ test('parseDigest and parseTag', () => {
     hex: H,
     value: `sha256:${H}`,
   });
+  // Without a name from the caller, the line says what the value is and names no input.
   assert.throws(
     () => parseDigest('sha256:xyz'),
-    (e: unknown) => e instanceof UserError && e.input === 'digest',
+    (e: unknown) =>
+      failureInput(e) === undefined &&
+      /^digest "sha256:xyz" has an invalid digest/.test(failureMessage(e) ?? ''),
   );
   assert.equal(parseTag('v1.0.0-rc.1'), 'v1.0.0-rc.1');
   assert.throws(
-    () => parseTag('no spaces'),
-    (e: unknown) => e instanceof UserError && e.input === 'tags',
+    () => parseTag('no spaces', { input: 'tags' }),
+    (e: unknown) =>
+      failureInput(e) === 'tags' &&
+      failureMessage(e) ===
+        `tags: invalid tag "no spaces": tags are up to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'`,
   );
 });
 

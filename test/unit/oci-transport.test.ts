@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { after, test } from 'node:test';
-import { failureMessage } from '../../src/github/errors.js';
-import { RegistryAuthError, RegistryNetworkError } from '../../src/oci/errors.js';
+import { failureInput, failureMessage } from '../../src/github/errors.js';
+import { OciError, RegistryAuthError, RegistryNetworkError } from '../../src/oci/errors.js';
 import { Transport } from '../../src/oci/transport.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -478,8 +478,13 @@ test('credentials are never sent to a plain-HTTP token realm on another host', a
   const t = transport(host, {
     credentials: { kind: 'basic', username: 'u', password: 'p', source: 'inputs' },
   });
-  await assert.rejects(t.request({ method: 'GET', url: '/v2/' }), {
-    name: 'UserError',
-    message: `registry ${host} sends credentials to the plain-HTTP token service auth.example.invalid; refusing: use HTTPS, or set insecure: true if that is intended`,
+  await assert.rejects(t.request({ method: 'GET', url: '/v2/' }), (e: unknown) => {
+    assert.ok(e instanceof OciError && e.code === 'TOKEN_SERVICE_PLAIN_HTTP', String(e));
+    assert.equal(failureInput(e), 'insecure');
+    assert.equal(
+      failureMessage(e),
+      `registry ${host} sends credentials to the plain-HTTP token service auth.example.invalid; refusing: use HTTPS, or set insecure: true if that is intended`,
+    );
+    return true;
   });
 });

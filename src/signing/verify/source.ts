@@ -3,7 +3,7 @@
  * `RegistryClient` (src/oci). Everything read is size-limited and digest-checked here, the way
  * go-containerregistry checks what cosign reads.
  */
-import { ManifestNotFoundError } from '../../oci/manifests.js';
+import { NotFoundError } from '../../oci/errors.js';
 import { digestOf } from '../../util/digest.js';
 
 export interface OciDescriptor {
@@ -120,7 +120,7 @@ export function signatureSourceFrom(client: RegistryClientLike): SignatureSource
       try {
         return await client.getManifest(ref);
       } catch (err) {
-        if (err instanceof ManifestNotFoundError || statusOf(err) === 404) return undefined;
+        if (err instanceof NotFoundError || statusOf(err) === 404) return undefined;
         throw err;
       }
     },
