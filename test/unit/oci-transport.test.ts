@@ -488,3 +488,33 @@ test('credentials are never sent to a plain-HTTP token realm on another host', a
     return true;
   });
 });
+
+test('a credential failure with an ENOENT cause stays itself, not a network failure', async () => {
+  const { host, hits } = await serve((_req, res) => {
+    res.writeHead(401, { 'www-authenticate': `Basic realm="r"` });
+    res.end();
+  });
+  const enoent = Object.assign(new Error('spawn docker-credential-gone ENOENT'), {
+    code: 'ENOENT',
+  });
+  const helperGone = new OciError(
+    {
+      code: 'CREDENTIAL_HELPER_FAILED',
+      program: 'docker-credential-gone',
+      serverUrl: host,
+      problem: 'missing',
+    },
+    { cause: enoent },
+  );
+  const t = transport(host, {
+    credentials: async () => {
+      throw helperGone;
+    },
+  });
+  await assert.rejects(t.request({ method: 'GET', url: '/v2/' }), (e: unknown) => {
+    assert.equal(e, helperGone);
+    assert.match(failureMessage(e) ?? '', /which is not on PATH: install it/);
+    return true;
+  });
+  assert.ok(hits.length <= 1, `retried ${hits.length} times`);
+});
