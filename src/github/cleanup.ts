@@ -1,29 +1,42 @@
-// cleanup@v1: on `pull_request: closed`, remove the PR's preview tag and, when no other tag uses
-// its digest, the artifact and its signatures.
+// The GitHub side of cleanup@v1 (on `pull_request: closed`): its inputs read once into
+// CleanupInputs, the delete backend chosen (GitHub's Packages API for ghcr.io), outputs, log and
+// summary. The flow (plan, then delete the tag, and the artifact with its signatures when no other
+// tag uses it) is `cleanupPreview()` in src/pipeline/cleanup.ts.
 import * as core from '@actions/core';
-import { parseTag } from '../oci/reference.js';
+import { parseTag, type Repository } from '../oci/reference.js';
 import {
   type CleanupResult,
+  cleanupPreview,
   type DeleteBackend,
-  planCleanup,
   registryBackend,
-  runCleanup,
 } from '../pipeline/cleanup.js';
 import { UserError } from '../util/errors.js';
-import { contextFromEnv } from './context.js';
+import { contextFromEnv, type WorkflowContext } from './context.js';
 import type { Inputs } from './inputs.js';
 import { createOctokit } from './octokit.js';
 import { setOutputs } from './outputs.js';
 import { packagesBackend, resolvePackage } from './packages.js';
-import { pullRequestOf } from './pull-request.js';
-import { connect } from './registry.js';
+import { type PullRequestInfo, pullRequestOf } from './pull-request.js';
+import { type Connection, connect } from './registry.js';
 import { code, table, writeSummary } from './summary.js';
 
 const DELETE_APIS = ['auto', 'registry', 'github-packages'] as const;
 
-export async function cleanup(inputs: Inputs): Promise<void> {
-  const ctx = contextFromEnv();
-  const { repository, client } = connect(inputs);
+interface CleanupInputs {
+  connection: Connection;
+  /** The preview tag: the `tag` input, else `pr-<number>` of the event's pull request. */
+  tag: string;
+  /** True when the tag came from the event (no `tag` input). */
+  fromEvent: boolean;
+  dryRun: boolean;
+  summary: boolean;
+  /** Token for the Packages API; set exactly when that API is used. */
+  packagesToken: string | undefined;
+  pr: PullRequestInfo | undefined;
+}
+
+function readCleanupInputs(inputs: Inputs, ctx: WorkflowContext): CleanupInputs {
+  const connection = connect(inputs);
   const pr = pullRequestOf(ctx);
   const given = inputs.string('tag');
   if (!given && !pr) {
@@ -41,9 +54,47 @@ export async function cleanup(inputs: Inputs): Promise<void> {
       'delete-api',
     );
   }
+  const usePackages =
+    api === 'github-packages' || (api === 'auto' && connection.repository.registry === 'ghcr.io');
+  let packagesToken: string | undefined;
+  if (usePackages) {
+    packagesToken = inputs.secret('github-token');
+    if (!packagesToken) {
+      throw new UserError(
+        'input github-token is empty; the GitHub Packages API needs it (default: the job token, github.token)',
+        'github-token',
+      );
+    }
+  }
+  return {
+    connection,
+    tag,
+    fromEvent: !given,
+    dryRun,
+    summary: inputs.boolean('summary', true),
+    packagesToken,
+    pr,
+  };
+}
+
+async function deleteBackend(
+  input: CleanupInputs,
+  repository: Repository,
+  event: WorkflowContext['event'],
+): Promise<DeleteBackend> {
+  if (input.packagesToken === undefined) return registryBackend(input.connection.client);
+  const octokit = await createOctokit(input.packagesToken);
+  return packagesBackend(octokit, await resolvePackage(octokit, repository, event));
+}
+
+export async function cleanup(inputs: Inputs): Promise<void> {
+  const ctx = contextFromEnv();
+  const input = readCleanupInputs(inputs, ctx);
+  const { tag, dryRun, pr } = input;
+  const { repository, client } = input.connection;
 
   // A fork's PR never published a preview (see publish), and its token could not delete one.
-  if (!given && pr?.fromFork) {
+  if (input.fromEvent && pr?.fromFork) {
     core.notice(
       `pull request #${pr.number} comes from the fork ${pr.headRepo ?? '(deleted)'}: no preview was published for it, nothing to clean up`,
     );
@@ -51,30 +102,9 @@ export async function cleanup(inputs: Inputs): Promise<void> {
     return;
   }
 
-  const usePackages =
-    api === 'github-packages' || (api === 'auto' && repository.registry === 'ghcr.io');
-  let backend: DeleteBackend;
-  if (usePackages) {
-    const token = inputs.secret('github-token');
-    if (!token) {
-      throw new UserError(
-        'input github-token is empty; the GitHub Packages API needs it (default: the job token, github.token)',
-        'github-token',
-      );
-    }
-    const octokit = await createOctokit(token);
-    backend = packagesBackend(octokit, await resolvePackage(octokit, repository, ctx.event));
-  } else {
-    backend = registryBackend(client);
-  }
-
-  const plan = await planCleanup(client, tag);
-  const result = await runCleanup(client, backend, plan, dryRun);
+  const backend = await deleteBackend(input, repository, ctx.event);
+  const result = await cleanupPreview(client, backend, tag, dryRun);
   report(result, repository.name, backend.name);
-  const leftOver =
-    result.action === 'delete' && !dryRun
-      ? result.signatures.filter((s) => !result.deleted.includes(s.digest))
-      : [];
   setOutputs({
     tag,
     digest: result.digest,
@@ -84,13 +114,11 @@ export async function cleanup(inputs: Inputs): Promise<void> {
     'would-delete': dryRun ? wouldDelete(result) : [],
     'dry-run': dryRun,
   });
-  await writeSummary(
-    inputs.boolean('summary', true),
-    summary(result, repository.name, backend.name),
-  );
-  if (leftOver.length > 0) {
+  await writeSummary(input.summary, summary(result, repository.name, backend.name));
+  const gone = result.alreadyGone;
+  if (gone.length > 0) {
     core.warning(
-      `${leftOver.length} signature manifests of ${result.digest} were already gone: ${leftOver.map((s) => s.ref).join(', ')}`,
+      `${gone.length} signature manifests of ${result.digest} were already gone: ${gone.map((s) => s.ref).join(', ')}`,
     );
   }
 }

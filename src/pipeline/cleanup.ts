@@ -17,7 +17,7 @@ export interface DeleteBackend {
   deleteTagOnly?(tag: string): Promise<boolean>;
 }
 
-export type SignatureKind = 'cosign-v2 .sig' | 'referrer' | 'referrers tag' | 'cosign attachment';
+type SignatureKind = 'cosign-v2 .sig' | 'referrer' | 'referrers tag' | 'cosign attachment';
 
 export interface SignatureItem {
   kind: SignatureKind;
@@ -96,8 +96,32 @@ async function signaturesOf(client: RegistryClient, digest: string): Promise<Sig
   return out;
 }
 
+/** What `cleanupPreview` did: the result, and the signatures that were already gone. */
+export interface CleanupOutcome extends CleanupResult {
+  /** Signature manifests of a deleted digest that were not there to delete any more. */
+  alreadyGone: SignatureItem[];
+}
+
+/**
+ * The cleanup flow: plan what removing `tag` involves, then (unless `dryRun`) remove it through
+ * `backend`, the artifact and its signatures only when no other tag uses the digest.
+ */
+export async function cleanupPreview(
+  client: RegistryClient,
+  backend: DeleteBackend,
+  tag: string,
+  dryRun: boolean,
+): Promise<CleanupOutcome> {
+  const result = await runCleanup(client, backend, await planCleanup(client, tag), dryRun);
+  const alreadyGone =
+    result.action === 'delete' && !dryRun
+      ? result.signatures.filter((s) => !result.deleted.includes(s.digest))
+      : [];
+  return { ...result, alreadyGone };
+}
+
 /** Looks up what removing `tag` involves, without changing anything. */
-export async function planCleanup(client: RegistryClient, tag: string): Promise<CleanupPlan> {
+async function planCleanup(client: RegistryClient, tag: string): Promise<CleanupPlan> {
   const head = await client.headManifest(tag);
   if (!head) return { tag, sharedWith: [], signatures: [] };
   const sharedWith = await tagsOn(client, head.digest, tag);
@@ -109,9 +133,9 @@ export async function planCleanup(client: RegistryClient, tag: string): Promise<
  * Removes `tag`. A digest another tag still uses is never deleted: only the tag goes (OCI tag
  * delete where the registry has it, else the tag is moved onto a one-off placeholder manifest and
  * that is deleted). Otherwise the artifact goes first, then its signatures, so a failure never
- * leaves an artifact without its signatures; signatures left over are reported by the caller.
+ * leaves an artifact without its signatures; signatures already gone are in `alreadyGone`.
  */
-export async function runCleanup(
+async function runCleanup(
   client: RegistryClient,
   backend: DeleteBackend,
   plan: CleanupPlan,
@@ -164,7 +188,7 @@ async function untag(
 }
 
 /** An empty OCI artifact unique to this tag and moment, deleted right after it is written. */
-export function placeholderManifest(tag: string, now = new Date()): Buffer {
+function placeholderManifest(tag: string, now = new Date()): Buffer {
   const manifest = {
     schemaVersion: 2,
     mediaType: MEDIA_TYPE.ociManifest,
