@@ -4,16 +4,17 @@
  * registry requests do (src/util/backoff.ts: `Retry-After`, else jittered exponential backoff).
  *
  * Requests go through undici's EnvHttpProxyAgent, as registry requests do (HTTPS_PROXY,
- * HTTP_PROXY, NO_PROXY); Node's global fetch ignores those variables. Rekor, TSA and TUF calls
- * are made by sigstore-js through fetch-shim.ts, which uses this same agent. TLS trusts
- * Node's CA store, so NODE_EXTRA_CA_CERTS adds a private CA for all of them.
+ * HTTP_PROXY, NO_PROXY); Node's global fetch ignores those variables. Rekor and TSA calls are
+ * made by sigstore-js through fetch-shim.ts, and TUF's (tuf-js, global fetch) through the global
+ * dispatcher that verify/trust.ts sets to this same agent before the download. TLS trusts Node's
+ * CA store, so NODE_EXTRA_CA_CERTS adds a private CA for all of them.
  */
 import { EnvHttpProxyAgent, fetch } from 'undici';
 import { RETRY_STATUSES, retryDelay } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
 
 let agent: EnvHttpProxyAgent | undefined;
-/** The one proxy-aware agent for Sigstore requests (Fulcio here, Rekor/TSA through fetch-shim.ts). */
+/** The one proxy-aware agent for Sigstore: Fulcio here, Rekor/TSA via fetch-shim.ts, TUF via trust.ts. */
 export function proxyAgent(): EnvHttpProxyAgent {
   agent ??= new EnvHttpProxyAgent();
   return agent;
