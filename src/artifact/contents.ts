@@ -12,7 +12,7 @@ import type { EntryType } from './tar.js';
 import { readTar } from './tarread.js';
 import { type WalkStats, walk } from './walk.js';
 
-export interface ContentEntry {
+interface ContentEntry {
   readonly type: EntryType | 'symlink' | 'other';
   readonly mode: number;
   readonly size: number;

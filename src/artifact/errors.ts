@@ -53,7 +53,7 @@ export class ArtifactError extends CodedError<ArtifactErrorCode, ArtifactFailure
 }
 
 /** What happened, for logs. */
-export function describeArtifactFailure(f: ArtifactFailure): string {
+function describeArtifactFailure(f: ArtifactFailure): string {
   switch (f.code) {
     case 'ROOT_MISSING':
       return `${f.path} does not exist or is a dangling link`;

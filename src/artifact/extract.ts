@@ -46,7 +46,7 @@ export { UnsafeArchiveError };
  * Splits and checks a tar name: `/`-separated, relative, no `..`, no backslash, no NUL.
  * Empty and `.` components are dropped (`./a//b` → a, b); [] is the root.
  */
-export function safeComponents(name: Buffer): string[] | string {
+function safeComponents(name: Buffer): string[] | string {
   if (name.length === 0) return 'empty name';
   if (name[0] === 0x2f) return 'absolute path';
   if (name.includes(0x5c)) return 'backslash in name';

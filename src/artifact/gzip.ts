@@ -16,5 +16,3 @@ export function createGzip(kind: GzipKind = 'go1.26'): Transform {
   if (kind === 'zlib') return zlibGzip({ level: 6, strategy: constants.Z_DEFAULT_STRATEGY });
   return createGoGzip(kind);
 }
-
-export { gzipSync as goGzipSync } from './deflate/index.js';

@@ -3,7 +3,7 @@
 // from Go's source (go/src/archive/tar/writer.go, format.go, strconv.go, common.go;
 // BSD-3-Clause, The Go Authors); see NOTICE.
 
-export const BLOCK = 512;
+const BLOCK = 512;
 const NAME_SIZE = 100;
 const PREFIX_SIZE = 155;
 /** Largest size an 11-digit octal field holds; bigger files need a PAX `size` record. */

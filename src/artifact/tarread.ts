@@ -2,7 +2,7 @@
 // long names, checksums verified. Enough to read Flux artifacts and anything common tools make;
 // sparse files and other exotic types are reported with their typeflag for the caller to reject.
 
-export interface TarEntry {
+interface TarEntry {
   /** Full name as bytes (PAX `path` or GNU long name applied; USTAR prefix joined). */
   readonly name: Buffer;
   /** The raw typeflag character, e.g. '0', '5', '2'. `\0` is reported as '0'. */
@@ -138,7 +138,7 @@ function checksumOK(blk: Buffer): boolean {
 }
 
 /** PAX records "<len> key=value\n"; lengths are validated like Go's parsePAXRecord. */
-export function parsePAX(data: Buffer): Map<string, Buffer> {
+function parsePAX(data: Buffer): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   let off = 0;
   while (off < data.length) {

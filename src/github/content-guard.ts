@@ -14,9 +14,9 @@ import type { RegistryClient } from '../oci/client.js';
 import { UserError } from '../util/errors.js';
 import type { Inputs } from './inputs.js';
 
-export const ALLOW_EMPTY = 'allow-empty';
+const ALLOW_EMPTY = 'allow-empty';
 
-export function allowEmpty(inputs: Inputs): boolean {
+function allowEmpty(inputs: Inputs): boolean {
   return inputs.boolean(ALLOW_EMPTY, false);
 }
 

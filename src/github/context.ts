@@ -97,7 +97,7 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-export function parseRef(ref: string): Pick<Provenance, 'refName' | 'refType'> {
+function parseRef(ref: string): Pick<Provenance, 'refName' | 'refType'> {
   if (ref.startsWith('refs/heads/')) return { refName: ref.slice(11), refType: 'branch' };
   if (ref.startsWith('refs/tags/')) return { refName: ref.slice(10), refType: 'tag' };
   return {};
@@ -238,7 +238,7 @@ export function tagVariables(p: Provenance): TagVariables {
 export type LatestMode = 'auto' | 'true' | 'false';
 
 /** Whether `latest` joins the default tags (the `latest` input, like metadata-action's flavor). */
-export function wantsLatest(p: Provenance, mode: LatestMode): boolean {
+function wantsLatest(p: Provenance, mode: LatestMode): boolean {
   if (p.pr !== undefined || mode === 'false') return false;
   if (mode === 'true') return true;
   // auto: the repository's own default branch only; a fork's "main" is not ours.

@@ -21,7 +21,7 @@ interface PackageVersion {
 }
 
 /** Owner and package name of a ghcr.io repository path (`org/team/app` → `org`, `team/app`). */
-export function packageName(repository: Repository): { owner: string; name: string } {
+function packageName(repository: Repository): { owner: string; name: string } {
   const [owner, ...rest] = repository.path.split('/');
   if (!owner || rest.length === 0) {
     throw new UserError(

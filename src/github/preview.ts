@@ -86,7 +86,7 @@ interface CommentLike {
  * Creates the PR's comment carrying `marker`, or updates it. When several carry it (a user
  * quoted it), the bot's own comment wins.
  */
-export async function upsertComment(
+async function upsertComment(
   octokit: Octokit,
   repo: string,
   issue: number,

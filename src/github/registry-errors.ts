@@ -144,7 +144,7 @@ function authWhat(f: AuthFailure): string {
 }
 
 /** One line for a rejected or insufficient credential, naming the input at fault and the fix. */
-export function authMessage(f: AuthFailure): string {
+function authMessage(f: AuthFailure): string {
   const fix = ((): string => {
     if (f.kind === 'unauthorized') {
       switch (f.source) {

@@ -46,7 +46,7 @@ export function connectOther(inputs: Inputs, input: string, source: Repository):
  * keeps the owner's capitals: like docker/metadata-action does for image names, the name is
  * lower-cased with a notice (tags are never changed; they may hold capitals).
  */
-export function readRepository(inputs: Inputs, input: string): Repository {
+function readRepository(inputs: Inputs, input: string): Repository {
   const given = inputs.required(input);
   const lower = given.toLowerCase();
   // Parsed lower-cased, so an error names what else is wrong rather than the capitals.
@@ -60,7 +60,7 @@ export function readRepository(inputs: Inputs, input: string): Repository {
 }
 
 /** Default `timeout`: see docs/network.md (a backstop; stalls are caught by the idle timeout). */
-export const DEFAULT_TIMEOUT = '10m';
+const DEFAULT_TIMEOUT = '10m';
 
 let stepDeadline: { deadline: Deadline; idleTimeoutMs: number } | undefined;
 
@@ -68,7 +68,7 @@ let stepDeadline: { deadline: Deadline; idleTimeoutMs: number } | undefined;
  * The step's deadline, started on first use and shared by every client of the step, and the
  * per-request idle timeout derived from it: a tenth, between 2 s and 60 s.
  */
-export function registryDeadline(inputs: Inputs): { deadline: Deadline; idleTimeoutMs: number } {
+function registryDeadline(inputs: Inputs): { deadline: Deadline; idleTimeoutMs: number } {
   if (stepDeadline) return stepDeadline;
   const limitMs = parseDuration(inputs.string('timeout') ?? DEFAULT_TIMEOUT, 'timeout');
   stepDeadline = {

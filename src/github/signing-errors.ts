@@ -4,7 +4,7 @@ import { SigningError, type SigningFailure } from '../signing/errors.js';
 import type { VerifyResult } from '../signing/verify/index.js';
 
 /** The inputs verify and tag read for `verifyArtifact` (verify/action.yml, tag/action.yml). */
-export const VERIFY_INPUT_NAMES = {
+const VERIFY_INPUT_NAMES = {
   identities: 'match-oidc-identity',
   publicKey: 'public-key',
   trustedRoot: 'trusted-root',
@@ -48,7 +48,7 @@ export function signingFailureMessage(err: unknown): string | undefined {
   return signingMessage(err.data);
 }
 
-export function signingMessage(f: SigningFailure): string {
+function signingMessage(f: SigningFailure): string {
   const noToken = 'grant the job `permissions: id-token: write`, or sign with a key (`cosign-key`)';
   switch (f.code) {
     case 'OIDC_TOKEN_UNAVAILABLE':

@@ -26,7 +26,7 @@ export interface SigningSetup {
 }
 
 /** A private Sigstore: clusters trust it through `verify.trustedRootSecretRef`. */
-export interface PrivateSigstore {
+interface PrivateSigstore {
   /** The `trusted-root` input as given (relative to the workspace), if any. */
   trustedRootPath?: string;
 }
@@ -245,7 +245,7 @@ async function checkSignature(
 }
 
 /** Escapes a literal for a Go RE2 regular expression (what Flux's matchOIDCIdentity takes). */
-export function re2Literal(text: string): string {
+function re2Literal(text: string): string {
   return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
@@ -283,11 +283,7 @@ function privateSigstoreNote(result: SignedWith): string {
  * The OCIRepository (as data) whose verify block matches exactly this signature; kept a plain
  * object so a variant (e.g. a trusted-root secret) is one more field, not more string building.
  */
-export function ociRepositoryObject(
-  repository: string,
-  tag: string | undefined,
-  result: SignedWith,
-) {
+function ociRepositoryObject(repository: string, tag: string | undefined, result: SignedWith) {
   const keyless = Boolean(result.certificateIdentity && result.certificateOidcIssuer);
   return {
     apiVersion: 'source.toolkit.fluxcd.io/v1',

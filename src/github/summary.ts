@@ -5,7 +5,7 @@ export function code(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }
 
-export function escapeCell(text: string): string {
+function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
 

@@ -30,16 +30,6 @@ export interface Descriptor {
   platform?: Record<string, unknown>;
 }
 
-export interface Manifest {
-  schemaVersion: 2;
-  mediaType?: string;
-  artifactType?: string;
-  config: Descriptor;
-  layers: Descriptor[];
-  subject?: Descriptor;
-  annotations?: Record<string, string>;
-}
-
 export interface Index {
   schemaVersion: 2;
   mediaType?: string;

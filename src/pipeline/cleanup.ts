@@ -19,14 +19,14 @@ export interface DeleteBackend {
 
 type SignatureKind = 'cosign-v2 .sig' | 'referrer' | 'referrers tag' | 'cosign attachment';
 
-export interface SignatureItem {
+interface SignatureItem {
   kind: SignatureKind;
   /** The tag (`sha256-<hex>.sig`) or, for untagged referrers, the digest. */
   ref: string;
   digest: string;
 }
 
-export interface CleanupPlan {
+interface CleanupPlan {
   tag: string;
   /** Digest the tag points at; undefined when the tag does not exist. */
   digest?: string;

@@ -33,13 +33,13 @@ function isCosignTag(tag: string): boolean {
  * Flux parses tags with fluxcd/pkg/version: at least `major.minor.patch` (a `v` prefix is fine),
  * then Masterminds semver. Returns undefined for tags that are not versions.
  */
-export function parseVersionTag(tag: string): semver.SemVer | undefined {
+function parseVersionTag(tag: string): semver.SemVer | undefined {
   if (tag.split('.').length < 3) return undefined;
   return semver.parse(tag, { loose: true }) ?? undefined;
 }
 
 /** Translates a Masterminds constraint (commas mean AND) into node-semver's range syntax. */
-export function parseConstraint(constraint: string): semver.Range {
+function parseConstraint(constraint: string): semver.Range {
   const normalised = constraint
     .split('||')
     .map((part) => part.replace(/,/g, ' ').trim())
@@ -66,7 +66,7 @@ async function compileRegex(pattern: string): Promise<GoRegexp> {
 }
 
 /** Tags in `flux list artifacts` order (descending), filtered. */
-export async function selectTags(tags: string[], filters: ListFilters): Promise<string[]> {
+async function selectTags(tags: string[], filters: ListFilters): Promise<string[]> {
   let out = tags.filter((t) => !isCosignTag(t)).sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
   if (filters.semver) {
     const range = parseConstraint(filters.semver);

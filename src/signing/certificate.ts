@@ -34,7 +34,7 @@ export function certificateNotAfter(pem: string): Date {
 }
 
 /** DER → PEM with 64-column lines (as Go's pem.Encode writes). */
-export function toPEM(der: Uint8Array, type = 'CERTIFICATE'): string {
+function toPEM(der: Uint8Array, type = 'CERTIFICATE'): string {
   const b64 = Buffer.from(der).toString('base64');
   const lines = b64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${type}-----\n${lines.join('\n')}\n-----END ${type}-----\n`;

@@ -21,8 +21,8 @@ import {
 import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
 import { SigningError } from './errors.js';
 
-export const ENCRYPTED_SIGSTORE_KEY_PEM_TYPE = 'ENCRYPTED SIGSTORE PRIVATE KEY';
-export const ENCRYPTED_COSIGN_KEY_PEM_TYPE = 'ENCRYPTED COSIGN PRIVATE KEY';
+const ENCRYPTED_SIGSTORE_KEY_PEM_TYPE = 'ENCRYPTED SIGSTORE PRIVATE KEY';
+const ENCRYPTED_COSIGN_KEY_PEM_TYPE = 'ENCRYPTED COSIGN PRIVATE KEY';
 
 /** scrypt parameter sets go-securesystemslib accepts (Legacy, Standard, OWASP). */
 const SCRYPT_PARAMS = [

@@ -64,7 +64,7 @@ export function rekorBundleAnnotation(bundle: SerializedBundle): string | undefi
 }
 
 /** `dev.sigstore.cosign/rfc3161timestamp` value, when the bundle carries a TSA timestamp. */
-export function timestampAnnotation(bundle: SerializedBundle): string | undefined {
+function timestampAnnotation(bundle: SerializedBundle): string | undefined {
   const ts =
     bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps?.[0]?.signedTimestamp;
   if (!ts) return undefined;

@@ -55,7 +55,7 @@ export class SigningError extends CodedError<SigningErrorCode, SigningFailure> {
 }
 
 /** What happened, for logs: the edge adds which input to check. */
-export function describeSigningFailure(f: SigningFailure): string {
+function describeSigningFailure(f: SigningFailure): string {
   switch (f.code) {
     case 'OIDC_TOKEN_UNAVAILABLE':
       return f.detail === undefined

@@ -162,7 +162,7 @@ function sshMpint(b: Buffer): Buffer {
  * go-securesystemslib's dsse.SHA256KeyID: the SSH SHA256 fingerprint of the key, or '' when
  * golang.org/x/crypto/ssh cannot encode it.
  */
-export function sshKeyId(key: KeyObject): string {
+function sshKeyId(key: KeyObject): string {
   const jwk = key.export({ format: 'jwk' }) as {
     kty?: string;
     crv?: string;

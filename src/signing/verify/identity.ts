@@ -12,6 +12,7 @@
  */
 import { ASN1Obj, type X509Certificate } from '@sigstore/core';
 import { type GoRegexp, GoRegexpSyntaxError, goRegexpCompiler } from '../../util/go-regexp.js';
+import { OID_ISSUER_V1, OID_ISSUER_V2 } from '../certificate.js';
 import { SigningError } from '../errors.js';
 
 /** One `matchOIDCIdentity` entry: Go RE2 regexps, unanchored unless the user anchors them. */
@@ -27,8 +28,6 @@ export interface CompiledIdentity {
   subjectRegExp: GoRegexp;
 }
 
-export const OID_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
-export const OID_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 const OID_OTHERNAME_SAN = '1.3.6.1.4.1.57264.1.7';
 const OID_SAN = '2.5.29.17';
 
@@ -93,7 +92,7 @@ function ipToString(bytes: Buffer): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
-export interface CertificateSans {
+interface CertificateSans {
   dns: string[];
   emails: string[];
   ips: string[];
@@ -101,7 +100,7 @@ export interface CertificateSans {
   otherName?: string;
 }
 
-export function certificateSans(cert: X509Certificate): CertificateSans {
+function certificateSans(cert: X509Certificate): CertificateSans {
   const sans: CertificateSans = { dns: [], emails: [], ips: [], uris: [] };
   const ext = cert.extension(OID_SAN);
   if (!ext) return sans;
@@ -124,19 +123,19 @@ export function certificateSans(cert: X509Certificate): CertificateSans {
 }
 
 /** cryptoutils.GetSubjectAlternateNames order: DNS, emails, IPs, URIs, OtherName. */
-export function allSans(cert: X509Certificate): string[] {
+function allSans(cert: X509Certificate): string[] {
   const s = certificateSans(cert);
   return [...s.dns, ...s.emails, ...s.ips, ...s.uris, ...(s.otherName ? [s.otherName] : [])];
 }
 
 /** sigstore-go SummarizeCertificate's SAN: first URI, else first email, else OtherName. */
-export function summarySan(cert: X509Certificate): string | undefined {
+function summarySan(cert: X509Certificate): string | undefined {
   const s = certificateSans(cert);
   return s.uris[0] || s.emails[0] || s.otherName || undefined;
 }
 
 /** cosign CertExtensions.GetIssuer: OID .1.1 only, raw bytes. */
-export function legacyIssuer(cert: X509Certificate): string {
+function legacyIssuer(cert: X509Certificate): string {
   return cert.extension(OID_ISSUER_V1)?.value.toString('utf8') ?? '';
 }
 
@@ -153,7 +152,7 @@ function derString(value: Buffer): string | undefined {
 }
 
 /** sigstore-go ParseExtensions' Issuer: .1.1 (raw) or .1.8 (DER), the later one in the cert wins. */
-export function bundleIssuer(cert: X509Certificate): string | undefined {
+function bundleIssuer(cert: X509Certificate): string | undefined {
   let issuer: string | undefined;
   for (const ext of cert.extensions) {
     const oid = ext.subs[0]?.toOID();

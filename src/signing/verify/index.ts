@@ -30,14 +30,14 @@ import { type RegistryClientLike, type SignatureSource, signatureSourceFrom } fr
 import type { TrustedRootInput, TufOptions } from './trust.js';
 
 export type { IdentityMatcher } from './identity.js';
-export { COPIED_SIGNATURE_POLICIES, type CopiedSignaturePolicy } from './policy.js';
+export type { CopiedSignaturePolicy } from './policy.js';
 export type { SignatureSource } from './source.js';
 
 /**
  * The rule that decided: a bundle referrer (Flux 2.8+ reads only those once one exists), the
  * `.sig` tag, or the `.sig` tag through a signature copied from another digest.
  */
-export type VerifyRule = 'cosign-v3-bundle' | 'cosign-v2-sig' | 'cosign-v2-sig-copied';
+type VerifyRule = 'cosign-v3-bundle' | 'cosign-v2-sig' | 'cosign-v2-sig-copied';
 
 export interface VerifyArtifactOptions {
   /** The artifact's repository (src/oci's RegistryClient); or give `source`. */
@@ -66,7 +66,7 @@ export interface VerifyArtifactOptions {
  * several identities where Flux's bundle path takes one (`multiple-identities`), or only a `.sig`
  * copied from another digest verified (`copied-signature`, with `copiedSignature: 'fail'`).
  */
-export type VerifyFailure = 'no-match' | 'multiple-identities' | 'copied-signature';
+type VerifyFailure = 'no-match' | 'multiple-identities' | 'copied-signature';
 
 export interface VerifyResult {
   /** Our verdict: Flux's, except that a copied `.sig` fails unless `copiedSignature: warn`. */
@@ -96,7 +96,7 @@ function toSource(options: VerifyArtifactOptions): SignatureSource {
 }
 
 /** One line for a copied `.sig`: what Flux does and why it must not be trusted. */
-export function copiedSignatureMessage(digest: string, claimed: string): string {
+function copiedSignatureMessage(digest: string, claimed: string): string {
   return `the only signature that verifies is a .sig copied from another artifact: its payload names ${claimed}, not ${digest}; Flux would accept it (its .sig check never compares that digest), but it proves only that the signer signed ${claimed}, and anyone who can push to the repository can copy it, so it must not be trusted (cosign verify rejects it)`;
 }
 

@@ -13,12 +13,10 @@ import type { GoDeflate } from '../../../src/artifact/deflate/index.js';
 
 const SOURCE_DIR = dirname(fileURLToPath(import.meta.url));
 /** The Go releases whose compress/flate each Flux line links (pins.env: GO_TOOLCHAIN*). */
-export const REFERENCE_TOOLCHAINS: Readonly<Record<GoDeflate, string>> = {
+const REFERENCE_TOOLCHAINS: Readonly<Record<GoDeflate, string>> = {
   'go1.26': 'go1.26.8',
   'go1.27': 'go1.27.3',
 };
-/** Kept for callers of the Go 1.26 reference. */
-export const REFERENCE_TOOLCHAIN = REFERENCE_TOOLCHAINS['go1.26'];
 
 export interface GoGzip {
   bin: string;

@@ -3,5 +3,5 @@ import{e as F}from"./chunk-JUNDJAJM.js";import{createPrivateKey as Yt,createPubl
 ${i.join(`
 `)}
 -----END ${it}-----
-`}function kt(e,t,s){return new Promise((r,i)=>{Gt(e,t,32,{N:s.N,r:s.r,p:s.p,maxmem:256*s.N*s.r+1024*1024},(o,f)=>o?i(o):r(f))})}export{it as a,Mt as b,se as c,vt as d,zt as e,ie as f};
-/*! For license information please see chunk-Y5LKCBZG.js.LEGAL.txt */
+`}function kt(e,t,s){return new Promise((r,i)=>{Gt(e,t,32,{N:s.N,r:s.r,p:s.p,maxmem:256*s.N*s.r+1024*1024},(o,f)=>o?i(o):r(f))})}export{se as a,vt as b,zt as c,ie as d};
+/*! For license information please see chunk-LNISIJWX.js.LEGAL.txt */

@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a,b,c,d,e,f,g,h,i,j,k}from"./chunk-4IPA7Q2O.js";import"./chunk-KCXM6YW6.js";import"./chunk-E47IHVTC.js";import"./chunk-JUNDJAJM.js";import"./chunk-NDJNVI3F.js";export{a as OID_ISSUER_V1,b as OID_ISSUER_V2,e as allSans,h as bundleIssuer,d as certificateSans,c as compileIdentities,g as legacyIssuer,j as matchBundle,i as matchLegacy,k as singleIdentity,f as summarySan};
