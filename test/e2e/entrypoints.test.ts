@@ -192,7 +192,11 @@ describe('entry points end to end (dist under Node 24)', () => {
       workspace: ws,
     });
     assert.equal(r.exitCode, 1);
-    assert.match(r.errors.join(''), /other/);
+    // One line: the tag, where it is, and the input that changes it (worded in src/github).
+    assert.match(
+      r.errors.join(''),
+      /tag already points at another artifact: other \(at sha256:[0-9a-f]{64}\); choose other tags or set if-exists: overwrite/,
+    );
     assert.equal(
       await client.headManifest('brand-new'),
       undefined,
@@ -206,6 +210,7 @@ describe('entry points end to end (dist under Node 24)', () => {
     });
     assert.equal(r.exitCode, 0);
     assert.equal(r.outputs.skipped, 'other');
+    assert.match(r.stdout, /::warning::tag other left at sha256:[0-9a-f]{64} \(if-exists: skip\)/);
     assert.equal((await client.headManifest('other'))?.digest, other.outputs.digest);
   });
 
