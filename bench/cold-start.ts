@@ -4,16 +4,22 @@
 // a real run would give. A preload stops each process at its first stdout write (and records
 // process.cpuUsage() there), so runs leave nothing behind and only the start is measured.
 // On the shared machine wall times follow the load; the CPU column is the steadier one.
+// The workspace is a git checkout whose HEAD is the event's commit, as actions/checkout leaves
+// it, so publish and push print the line a real run starts with ("building artifact from …").
+// The floor rows are Node 24 itself under the same preload: `-e` printing one line, and an ES
+// module file doing the same (what no bundle can go below on this machine).
 // --compile-cache cold|warm: with Node's compile cache (NODE_COMPILE_CACHE), empty for every start
 // (a fresh runner) or kept across starts (what a cache could give at best).
 // Usage: node --import tsx bench/cold-start.ts [--runs 30] [--dist DIR[,DIR2]] [--entries publish,push]
 //        [--compile-cache cold|warm]
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runAction } from '../test/harness/action.js';
 import { startKeyless } from '../test/harness/keyless.js';
 import { startRegistry } from '../test/harness/registry.js';
+import { toolPath } from '../test/harness/tools.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) =>
@@ -50,10 +56,19 @@ const keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/mai
 try {
   mkdirSync(join(ws, 'deploy'));
   writeFileSync(join(ws, 'deploy', 'app.yaml'), 'apiVersion: v1\nkind: ConfigMap\n');
+  const git = (...a: string[]) =>
+    execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...a], {
+      cwd: ws,
+      encoding: 'utf8',
+    }).trim();
+  git('init', '-q', '-b', 'main');
+  git('add', 'deploy');
+  git('commit', '-q', '-m', 'deploy');
+  const sha = git('rev-parse', 'HEAD');
   copyFileSync(keyless.stack.trustedRootPath, join(ws, 'trusted_root.json'));
   const repo = `${registry.host}/org/app`;
   const event = { ref: 'refs/heads/main', repository: { default_branch: 'main' } };
-  const base = { workspace: ws, event, env: keyless.oidc.env };
+  const base = { workspace: ws, event, env: { ...keyless.oidc.env, GITHUB_SHA: sha } };
   // One signed artifact (tag latest) for the entry points that read one.
   const seeded = await runAction('publish', {
     ...base,
@@ -91,6 +106,35 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
+  // Node 24's own start, same preload, same measurement: the floor.
+  const hello = join(home, 'hello.mjs');
+  writeFileSync(hello, "process.stdout.write('hello\\n');\n");
+  const floors: [string, string[]][] = [
+    ['node24 -e (prints one line)', ['-e', "process.stdout.write('hello\\n')"]],
+    ['node24 file.mjs (prints one line)', [hello]],
+  ];
+  for (const [what, argv] of floors) {
+    const w: number[] = [];
+    const u: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      rmSync(cpuFile, { force: true });
+      const child = spawn(toolPath('node24'), argv, {
+        env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: `--require ${preload}` },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const t0 = performance.now();
+      let first = Number.NaN;
+      child.stdout.on('data', () => {
+        if (Number.isNaN(first)) first = performance.now() - t0;
+      });
+      await new Promise((r) => child.on('close', r));
+      w.push(first);
+      u.push(Number(readFileSync(cpuFile, 'utf8')));
+    }
+    rows.push(
+      `| floor: ${what}${distDirs.length > 1 ? ' | (Node only)' : ''} | ${median(w).toFixed(0)} | ${Math.min(...w).toFixed(0)} | ${median(u).toFixed(0)} | \`hello\` |`,
+    );
+  }
   for (const entry of entries) {
     const wall = distDirs.map(() => [] as number[]);
     const cpu = distDirs.map(() => [] as number[]);

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { refLabel } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
 import { createInputs } from '../github/inputs.js';
 import { run } from '../github/run.js';
@@ -15,6 +16,7 @@ await run(async () => {
   const inputs = createInputs();
   const input = readSignInputs(inputs);
   const signer = signerFromInputs(inputs, contextFromEnv());
+  core.info(`signing ${refLabel(input.connection.repository, input.ref)}`);
   const { manifest, signed } = await signRef(input.connection.client, input.ref, signer, {
     log: core.info,
     signFailed: (m) => signFailedOutputs(input, m),

@@ -1,9 +1,28 @@
 // The one place the registry client talks to undici (HTTP requests and the proxy agent), so
-// how undici is loaded is decided in one file.
+// how undici is loaded is decided in one file. undici (its core: ~320 KB of the bundle) loads on
+// the first request, not at start: entry points print their first line before any request.
 import type { Readable } from 'node:stream';
-import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import type * as Undici from 'undici';
 
-export type { Dispatcher };
+/** The transport's agent: proxy-aware (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), made on first use. */
+export class Dispatcher {
+  #agent: Promise<Undici.Dispatcher> | undefined;
+  agent(): Promise<Undici.Dispatcher> {
+    this.#agent ??= loadUndici().then((u) => new u.EnvHttpProxyAgent());
+    return this.#agent;
+  }
+}
+
+type UndiciCore = Pick<typeof Undici, 'EnvHttpProxyAgent' | 'request'>;
+let undici: Promise<UndiciCore> | undefined;
+/** Once per process; scripts/build.mjs gives this import undici's core only (undiciCoreShim). */
+function loadUndici(): Promise<UndiciCore> {
+  undici ??= import('undici').then((m: Partial<UndiciCore> & { default?: UndiciCore }) =>
+    // A CommonJS module through import() inside the bundle: its exports may sit on `default`.
+    m.request && m.EnvHttpProxyAgent ? (m as UndiciCore) : (m.default as UndiciCore),
+  );
+  return undici;
+}
 
 export interface TransportResponse {
   status: number;
@@ -26,18 +45,19 @@ interface HttpRequest {
   signal?: AbortSignal | undefined;
 }
 
-/** A proxy-aware agent (HTTPS_PROXY, HTTP_PROXY, NO_PROXY). */
+/** A proxy-aware agent (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), created on its first request. */
 export function proxyDispatcher(): Dispatcher {
-  return new EnvHttpProxyAgent();
+  return new Dispatcher();
 }
 
 /** One exchange, redirects not followed: the headers are read, the body is left to the caller. */
 export async function httpRequest(url: string | URL, req: HttpRequest): Promise<TransportResponse> {
+  const [{ request }, dispatcher] = await Promise.all([loadUndici(), req.dispatcher.agent()]);
   const res = await request(url, {
-    method: req.method as Dispatcher.HttpMethod,
+    method: req.method as Undici.Dispatcher.HttpMethod,
     headers: req.headers,
     body: req.body ?? null,
-    dispatcher: req.dispatcher,
+    dispatcher,
     headersTimeout: req.idleTimeoutMs,
     bodyTimeout: req.idleTimeoutMs,
     ...(req.signal ? { signal: req.signal } : {}),
@@ -45,7 +65,7 @@ export async function httpRequest(url: string | URL, req: HttpRequest): Promise<
   return wrap(res, url.toString());
 }
 
-function wrap(res: Dispatcher.ResponseData, url: string): TransportResponse {
+function wrap(res: Undici.Dispatcher.ResponseData, url: string): TransportResponse {
   return {
     status: res.statusCode,
     url,
@@ -58,7 +78,10 @@ function wrap(res: Dispatcher.ResponseData, url: string): TransportResponse {
   };
 }
 
-function header(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
+function header(
+  headers: Undici.Dispatcher.ResponseData['headers'],
+  name: string,
+): string | undefined {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v.join(', ') : v;
 }

@@ -34,10 +34,10 @@ export async function pullArtifact(
   const { given, label: target } = plan;
   // Decided before anything is downloaded: a non-empty directory or a file is refused.
   const output = await planOutput(plan.output, given);
+  log(`pulling artifact from ${target}`);
   const manifest = await client.getManifest(ref);
   const layer = firstLayer(manifest.bytes);
   if (!layer) throw new PipelineError({ code: 'NOT_AN_ARTIFACT', target });
-  log(`pulling artifact from ${target}`);
   const limits = {
     maxBytes: plan.maxBytes,
     maxEntries: plan.maxEntries,
