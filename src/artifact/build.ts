@@ -31,7 +31,7 @@ export interface BuildOptions {
   readonly gzip?: GzipKind;
   /** Where the temporary layer file goes; defaults to the OS temp dir. */
   readonly tmpDir?: string;
-  /** Which thread gzips (default `auto`: a second one for trees over ~0.5 MiB); see layer-sink.ts. */
+  /** Which thread deflates (default `auto`: a second one for a tar over 1 MiB); see layer-sink.ts. */
   readonly encoderThread?: EncoderThread;
 }
 
@@ -77,7 +77,6 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
     umask,
     ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
   };
-  // The encoder thread starts while the root is looked at and the walk begins.
   const sink = new LayerSink(options.gzip ?? 'go1.26', options.encoderThread ?? 'auto');
   let plan: RootPlan;
   let dir: string;

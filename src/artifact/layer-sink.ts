@@ -1,8 +1,9 @@
 // Where a layer build's tar goes. Go's deflate runs on an encoder thread (layer-worker.ts), so
-// that reading the tree and deflating it use two cores, as Go's `flux build artifact` does; the
-// thread is started before the walk (it takes ~60–100 ms to be ready) and a small tree that is
-// read before then is deflated on this thread instead. The gzip
-// framing, CRC-32, hashing and file writing stay here (GzipFile): the thread only deflates.
+// that reading the tree and deflating it use two cores, as Go's `flux build artifact` does. The
+// thread starts with the first full batch (a tree under one batch, as most are, never starts it)
+// and takes ~60–100 ms to be ready; a small tar read completely before then is deflated on this
+// thread instead. The gzip framing, CRC-32, hashing and file writing stay here (GzipFile): the
+// thread only deflates.
 // Batches move between the threads as transferred buffers, at most BUFFERS of them, which bounds
 // memory whatever the tree. Both paths run the same encoder code and write the same bytes.
 import { existsSync } from 'node:fs';
@@ -13,8 +14,9 @@ import { type EncodedLayer, GzipFile, ZlibFile } from './layer-encoder.js';
 import type { EncoderInit, FromEncoder, SerializedError, ToEncoder } from './layer-worker.js';
 
 /**
- * Which thread deflates: `auto` uses the encoder thread unless the whole tar is read before the
- * thread is ready and is at most INLINE_MAX bytes; `worker` always waits for the thread (tests).
+ * Which thread deflates: `auto` uses the encoder thread for a tar of more than one batch, unless
+ * the whole tar (at most INLINE_MAX bytes) is read before the thread is ready; `worker` starts the
+ * thread at once and always waits for it (tests).
  */
 export type EncoderThread = 'auto' | 'main' | 'worker';
 
@@ -46,6 +48,17 @@ function encoderScript(): URL | null {
   return workerFile;
 }
 
+/**
+ * Starts the thread. From the TypeScript sources (tests under tsx) a worker does not inherit the
+ * loader's hooks on Node 20: it registers tsx itself before importing the script.
+ */
+function startThread(script: URL, workerData: EncoderInit): Worker {
+  if (!script.pathname.endsWith('.ts')) return new Worker(script, { workerData });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(script.href)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
 function revive(e: SerializedError): Error {
   const err = new Error(e.message);
   if (e.name && e.name !== 'Error') err.name = e.name;
@@ -69,7 +82,8 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve, reject };
 }
 
-type Mode = 'zlib' | 'inline' | 'starting' | 'worker' | 'failed' | 'done';
+/** `pending`: the thread may be used, and has not been started yet. */
+type Mode = 'zlib' | 'inline' | 'pending' | 'starting' | 'worker' | 'failed' | 'done';
 
 export class LayerSink {
   private mode: Mode;
@@ -92,17 +106,19 @@ export class LayerSink {
   /** Threads being terminated, awaited by close(). */
   private stopping: Promise<unknown>[] = [];
 
-  /** Starts the encoder thread (unless `policy` is `main`); `attach` gives the layer file. */
+  /** `attach` gives the layer file. */
   constructor(
     private readonly kind: GzipKind,
     private readonly policy: EncoderThread = 'auto',
+    /** The encoder thread's script (tests give failing ones). */
+    private readonly script: URL | null = encoderScript(),
   ) {
     if (kind === 'zlib') {
       // Node's zlib (tests' fast encoder) is a stream: it stays here.
       this.mode = 'zlib';
-    } else if (policy !== 'main' && encoderScript() !== null) {
-      this.mode = 'starting';
-      this.startWorker();
+    } else if (policy !== 'main' && script !== null) {
+      this.mode = 'pending';
+      if (policy === 'worker') this.startWorker();
     } else {
       this.mode = 'inline';
       this.deflater = createDeflater(kind);
@@ -140,7 +156,8 @@ export class LayerSink {
       case 'worker':
         this.post(buf, length);
         return this.take();
-      default: // starting
+      default: // pending, starting
+        if (this.mode === 'pending' && length === buf.length) this.startWorker();
         this.queue.push({ buf, length });
         this.queued += length;
         return this.take();
@@ -151,6 +168,7 @@ export class LayerSink {
   async finish(): Promise<EncodedLayer> {
     if (this.mode === 'zlib') return (this.zlib as ZlibFile).end();
     if (this.mode === 'failed') throw this.failure;
+    if (this.mode === 'pending') this.toInline();
     if (this.mode === 'starting' && this.policy === 'auto' && this.queued <= INLINE_MAX) {
       this.stop(); // a small tree: deflating it here is quicker than waiting for the thread
       this.toInline();
@@ -217,10 +235,11 @@ export class LayerSink {
   }
 
   private startWorker(): void {
+    this.mode = 'starting';
     const init: EncoderInit = { kind: this.kind as EncoderInit['kind'] };
     let w: Worker;
     try {
-      w = new Worker(encoderScript() as URL, { workerData: init });
+      w = startThread(this.script as URL, init);
     } catch {
       this.toInline();
       return;
