@@ -7,6 +7,7 @@
 // Batches move between the threads as transferred buffers, at most BUFFERS of them, which bounds
 // memory whatever the tree. Both paths run the same encoder code and write the same bytes.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { createDeflater, type Deflater } from './deflate/index.js';
 import type { GzipKind } from './gzip.js';
@@ -14,9 +15,9 @@ import { type EncodedLayer, GzipFile, ZlibFile } from './layer-encoder.js';
 import type { EncoderInit, FromEncoder, SerializedError, ToEncoder } from './layer-worker.js';
 
 /**
- * Which thread deflates: `auto` uses the encoder thread for a tar of more than one batch, unless
- * the whole tar (at most INLINE_MAX bytes) is read before the thread is ready; `worker` starts the
- * thread at once and always waits for it (tests).
+ * Which thread deflates: `auto` uses the encoder thread (given two cores or more) for a tar of
+ * more than one batch, unless the whole tar (at most INLINE_MAX bytes) is read before the thread
+ * is ready; `worker` starts the thread at once and always waits for it (tests).
  */
 export type EncoderThread = 'auto' | 'main' | 'worker';
 
@@ -28,6 +29,9 @@ const INLINE_MAX = 4 * BATCH;
 const BUFFERS = 16;
 
 let workerFile: URL | null | undefined;
+
+/** One core: a second thread would only take turns with this one. */
+const cores = (): number => availableParallelism();
 
 /**
  * The encoder thread's script: dist/layer-worker.js beside the bundle's entry points (this code
@@ -116,7 +120,7 @@ export class LayerSink {
     if (kind === 'zlib') {
       // Node's zlib (tests' fast encoder) is a stream: it stays here.
       this.mode = 'zlib';
-    } else if (policy !== 'main' && script !== null) {
+    } else if (script !== null && (policy === 'worker' || (policy === 'auto' && cores() > 1))) {
       this.mode = 'pending';
       if (policy === 'worker') this.startWorker();
     } else {
