@@ -1,7 +1,7 @@
 // Where a layer build's tar goes. Go's deflate runs on an encoder thread (layer-worker.ts), so
 // that reading the tree and deflating it use two cores, as Go's `flux build artifact` does. The
-// thread starts with the first full batch (a tree under one batch, as most are, never starts it)
-// and takes ~60–100 ms to be ready; a small tar read completely before then is deflated on this
+// thread starts once two full batches are read (a tree under 512 KiB, as most are, never starts
+// it) and takes ~40–100 ms to be ready; a small tar read completely before then is deflated on this
 // thread instead. The gzip framing, CRC-32, hashing and file writing stay here (GzipFile): the
 // thread only deflates.
 // Batches move between the threads as transferred buffers, at most BUFFERS of them, which bounds
@@ -15,14 +15,16 @@ import { type EncodedLayer, GzipFile, ZlibFile } from './layer-encoder.js';
 import type { EncoderInit, FromEncoder, SerializedError, ToEncoder } from './layer-worker.js';
 
 /**
- * Which thread deflates: `auto` uses the encoder thread (given two cores or more) for a tar of
- * more than one batch, unless the whole tar (at most INLINE_MAX bytes) is read before the thread
+ * Which thread deflates: `auto` uses the encoder thread (given two cores or more) for a tar over
+ * START_AT bytes, unless the whole tar (at most INLINE_MAX bytes) is read before the thread
  * is ready; `worker` starts the thread at once and always waits for it (tests).
  */
 export type EncoderThread = 'auto' | 'main' | 'worker';
 
 /** Size of one tar batch. */
 export const BATCH = 256 * 1024;
+/** The thread starts once this much tar is read (full batches: the last, partial one never). */
+const START_AT = 2 * BATCH;
 /** A tar this small, complete before the thread is ready, is deflated here (~20 ms at most). */
 const INLINE_MAX = 4 * BATCH;
 /** Batches allocated at most: the bound on tar bytes held in memory (4 MiB). */
@@ -161,7 +163,9 @@ export class LayerSink {
         this.post(buf, length);
         return this.take();
       default: // pending, starting
-        if (this.mode === 'pending' && length === buf.length) this.startWorker();
+        if (this.mode === 'pending' && length === buf.length && this.queued + length >= START_AT) {
+          this.startWorker();
+        }
         this.queue.push({ buf, length });
         this.queued += length;
         return this.take();
