@@ -7,8 +7,9 @@
 // Batches move between the threads as transferred buffers, at most BUFFERS of them, which bounds
 // memory whatever the tree. Both paths run the same encoder code and write the same bytes.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { createDeflater, type Deflater } from './deflate/index.js';
 import type { GzipKind } from './gzip.js';
 import { type EncodedLayer, GzipFile, ZlibFile } from './layer-encoder.js';
@@ -54,11 +55,17 @@ function encoderScript(): URL | null {
   return workerFile;
 }
 
+// node:worker_threads is loaded when a thread starts, not with every entry point (3–30 ms).
+const load = createRequire(import.meta.url);
+const WorkerClass = (): typeof Worker =>
+  (load('node:worker_threads') as typeof import('node:worker_threads')).Worker;
+
 /**
  * Starts the thread. From the TypeScript sources (tests under tsx) a worker does not inherit the
  * loader's hooks on Node 20: it registers tsx itself before importing the script.
  */
 function startThread(script: URL, workerData: EncoderInit): Worker {
+  const Worker = WorkerClass();
   if (!script.pathname.endsWith('.ts')) return new Worker(script, { workerData });
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(script.href)}); });`;
