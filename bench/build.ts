@@ -119,11 +119,15 @@ const node24 = toolPath('node24');
 const flux = toolPath('flux');
 const flux210 = toolPath('flux210');
 const rows: string[] = [];
-// Time the bundled code the runner would load, not a TypeScript loader.
-const bundle = join(work, 'build-once.mjs');
+// Time the bundled code the runner would load, not a TypeScript loader: like dist/, the entry
+// point with the layer encoder thread's script beside it (layer-worker.js, ESM).
+const bundle = join(work, 'build-once.js');
+writeFileSync(join(work, 'package.json'), '{"type":"module"}\n');
 await build({
-  entryPoints: ['bench/build-once.ts'],
-  outfile: bundle,
+  entryPoints: ['bench/build-once.ts', 'src/artifact/layer-worker.ts'],
+  outdir: work,
+  entryNames: '[name]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -173,7 +173,8 @@ export async function bundle(outdir, overrides = {}) {
     .map((f) => join(ENTRY_DIR, f));
   rmSync(outdir, { recursive: true, force: true });
   return build({
-    entryPoints: entries,
+    // + the layer encoder thread (dist/layer-worker.js; src/artifact/layer-sink.ts finds it).
+    entryPoints: [...entries, 'src/artifact/layer-worker.ts'],
     outdir,
     bundle: true,
     splitting: true,

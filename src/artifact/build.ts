@@ -1,17 +1,17 @@
 // Builds the Flux content layer: walk → tar → gzip → temporary file, hashing as it streams,
-// so memory stays bounded whatever the size of the tree.
-import { createHash } from 'node:crypto';
-import { closeSync, createWriteStream, openSync, readSync } from 'node:fs';
+// so memory stays bounded whatever the size of the tree (gzip may run on a second thread: layer-sink.ts).
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ArtifactError } from './errors.js';
-import { createGzip, type GzipKind } from './gzip.js';
+import type { GzipKind } from './gzip.js';
 import { FLUX_DEFAULT_IGNORE, IgnoreMatcher } from './ignore.js';
+import type { EncodedLayer } from './layer-encoder.js';
+import { type EncoderThread, LayerSink } from './layer-sink.js';
 import { encodeHeader, paddingFor, TRAILER } from './tar.js';
-import { planRoot, type WalkEntry, type WalkStats, walk } from './walk.js';
+import { planRoot, type RootPlan, type WalkEntry, type WalkStats, walk } from './walk.js';
 
 export interface BuildOptions {
   /** Directory (or single file) to package. */
@@ -31,6 +31,8 @@ export interface BuildOptions {
   readonly gzip?: GzipKind;
   /** Where the temporary layer file goes; defaults to the OS temp dir. */
   readonly tmpDir?: string;
+  /** Which thread deflates (default `auto`: a second one for a tar over 512 KiB); see layer-sink.ts. */
+  readonly encoderThread?: EncoderThread;
 }
 
 export interface Layer {
@@ -47,12 +49,11 @@ export interface Layer {
   /** Number of regular files among them: 0 means an artifact that would empty a cluster. */
   readonly files: number;
   readonly skipped: Readonly<WalkStats>;
+  /** The thread that gzipped it: the build's own, or the encoder thread. */
+  readonly encoder: 'main' | 'worker';
   /** Removes the temporary file and its directory; safe to call twice. */
   cleanup(): Promise<void>;
 }
-
-const BATCH = 64 * 1024;
-const READ_CHUNK = 256 * 1024;
 
 /** The process umask without the deprecated no-argument `process.umask()` call. */
 export async function currentUmask(): Promise<number> {
@@ -76,115 +77,148 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
     umask,
     ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
   };
-  const plan = await planRoot(walkOpts); // path errors surface before any file is created
-
-  const dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'flux-layer-'));
+  const sink = new LayerSink(options.gzip ?? 'go1.26', options.encoderThread ?? 'auto');
+  let plan: RootPlan;
+  let dir: string;
+  try {
+    plan = await planRoot(walkOpts); // path errors surface before any file is created
+    dir = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'flux-layer-'));
+  } catch (err) {
+    await sink.close();
+    throw err;
+  }
   const file = join(dir, 'layer.tar.gz');
   const cleanup = () => rm(dir, { recursive: true, force: true });
   const stats: WalkStats = { skippedSymlinks: 0, skippedSpecial: 0, skippedUnresolved: 0 };
   const tarHash = createHash('sha256');
-  const tgzHash = createHash('sha256');
-  let tarSize = 0;
-  let size = 0;
   let entries = 0;
   let files = 0;
-
-  async function* tar(): AsyncGenerator<Buffer> {
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const emit = (b: Buffer) => {
-      tarHash.update(b);
-      tarSize += b.length;
-      pending.push(b);
-      pendingBytes += b.length;
-    };
-    const flush = () => {
-      const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      return out;
-    };
+  let fd: number | null = null;
+  let tarSize = 0;
+  let encoded: EncodedLayer;
+  try {
+    fd = openSync(file, 'wx', 0o600);
+    sink.attach(fd);
+    const out = new TarBatches(sink, tarHash);
     for await (const e of walk(walkOpts, stats, plan)) {
       entries++;
       if (e.type === 'file') files++;
-      emit(encodeHeader(e));
+      await out.put(encodeHeader(e));
       if (e.type === 'file' && e.size > 0) {
-        for (const chunk of readExactly(e)) {
-          emit(chunk);
-          if (pendingBytes >= BATCH) yield flush();
-        }
+        await out.file(e);
         const pad = paddingFor(e.size);
-        if (pad > 0) emit(Buffer.alloc(pad));
+        if (pad > 0) await out.zeros(pad);
       }
-      if (pendingBytes >= BATCH) yield flush();
     }
-    emit(TRAILER);
-    yield flush();
-  }
-
-  async function* measure(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of source) {
-      tgzHash.update(chunk);
-      size += chunk.length;
-      yield chunk;
-    }
-  }
-
-  try {
-    await pipeline(
-      Readable.from(tar(), { highWaterMark: 2 }), // items of ≤ 1 MiB: bounded buffering
-      createGzip(options.gzip ?? 'go1.26'),
-      measure,
-      createWriteStream(file, { mode: 0o600 }),
-    );
+    await out.put(TRAILER);
+    tarSize = await out.flush();
+    encoded = await sink.finish();
+    closeSync(fd);
+    fd = null;
   } catch (err) {
+    await sink.close();
+    if (fd !== null) closeSync(fd);
     await cleanup();
     throw err;
   }
   return {
     file,
-    digest: `sha256:${tgzHash.digest('hex')}`,
-    size,
+    digest: encoded.digest,
+    size: encoded.size,
     tarDigest: `sha256:${tarHash.digest('hex')}`,
     tarSize,
     entries,
     files,
     skipped: stats,
+    encoder: sink.thread,
     cleanup,
   };
 }
 
 /**
- * Yields exactly `size` bytes of a file; a file that changes size meanwhile is an error.
- * Reads are synchronous on purpose: the build is CPU-bound (deflate runs on this thread), and
+ * Gathers the tar into batches, reading file contents straight into them, hashes each full batch
+ * and hands it to the sink. File reads are synchronous on purpose: the build is CPU-bound, and
  * thousands of small async open/read/close round trips left the CPU idle ~20% of the time.
  */
-function* readExactly(e: WalkEntry): Generator<Buffer> {
-  let fd: number;
-  const name = e.name.toString('utf8');
-  try {
-    fd = openSync(e.source, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ArtifactError(
-      code === 'EACCES' || code === 'EPERM'
-        ? { code: 'ENTRY_UNREADABLE', name }
-        : { code: 'ENTRY_CHANGED', name, change: 'open', detail: String(code) },
-      { cause: err },
-    );
+class TarBatches {
+  private buf: Uint8Array;
+  private pos = 0;
+  private total = 0;
+  private readonly probe = Buffer.alloc(1);
+
+  constructor(
+    private readonly sink: LayerSink,
+    private readonly hash: Hash,
+  ) {
+    this.buf = sink.first();
   }
-  try {
-    let left = e.size;
-    while (left > 0) {
-      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, left));
-      const bytesRead = readSync(fd, buf, 0, buf.length, null);
-      if (bytesRead === 0) throw changed(name);
-      left -= bytesRead;
-      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+
+  async put(b: Uint8Array): Promise<void> {
+    for (let off = 0; off < b.length; ) {
+      const n = Math.min(b.length - off, this.buf.length - this.pos);
+      this.buf.set(n === b.length ? b : b.subarray(off, off + n), this.pos);
+      this.pos += n;
+      off += n;
+      if (this.pos === this.buf.length) await this.flush();
     }
-    if (readSync(fd, Buffer.alloc(1), 0, 1, null) !== 0) throw changed(name);
-  } finally {
-    closeSync(fd);
+  }
+
+  async zeros(count: number): Promise<void> {
+    for (let left = count; left > 0; ) {
+      const n = Math.min(left, this.buf.length - this.pos);
+      this.buf.fill(0, this.pos, this.pos + n);
+      this.pos += n;
+      left -= n;
+      if (this.pos === this.buf.length) await this.flush();
+    }
+  }
+
+  /** Appends exactly `e.size` bytes of the file; a file that changes size meanwhile is an error. */
+  async file(e: WalkEntry): Promise<void> {
+    const name = e.name.toString('utf8');
+    let fd: number;
+    try {
+      fd = openSync(e.source, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ArtifactError(
+        code === 'EACCES' || code === 'EPERM'
+          ? { code: 'ENTRY_UNREADABLE', name }
+          : { code: 'ENTRY_CHANGED', name, change: 'open', detail: String(code) },
+        { cause: err },
+      );
+    }
+    try {
+      for (let left = e.size; left > 0; ) {
+        const n = readSync(
+          fd,
+          this.buf,
+          this.pos,
+          Math.min(left, this.buf.length - this.pos),
+          null,
+        );
+        if (n === 0) throw changed(name);
+        this.pos += n;
+        left -= n;
+        if (this.pos === this.buf.length) await this.flush();
+      }
+      if (readSync(fd, this.probe, 0, 1, null) !== 0) throw changed(name);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Hands over what is gathered; returns the tar's length so far. */
+  async flush(): Promise<number> {
+    if (this.pos > 0) {
+      const length = this.pos;
+      this.hash.update(this.buf.subarray(0, length));
+      this.total += length;
+      this.pos = 0;
+      const next = this.sink.put(this.buf, length);
+      this.buf = next instanceof Uint8Array ? next : await next;
+    }
+    return this.total;
   }
 }
 

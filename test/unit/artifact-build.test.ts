@@ -158,24 +158,23 @@ test('a missing path, a symlinked root dir and a socket-like root are errors the
 });
 
 /**
- * Makes `fs.openSync` (as build.ts imports it) or `fs/promises.readdir` (walk.ts) fail with EACCES
+ * Makes `fs.openSync` (as build.ts imports it) or `fs.readdirSync` (walk.ts) fail with EACCES
  * for one name, as a permission problem would for a non-root user: root reads everything, and CI
  * runs as root, so chmod alone proves nothing there.
  */
 async function withEacces<T>(name: string, run: () => Promise<T>): Promise<T> {
   const { default: fs } = await import('node:fs');
-  const { default: fsp } = await import('node:fs/promises');
   const { syncBuiltinESMExports } = await import('node:module');
   const realOpen = fs.openSync;
-  const realReaddir = fsp.readdir;
+  const realReaddir = fs.readdirSync;
   const denied = (p: unknown) =>
     Object.assign(new Error(`EACCES: permission denied, open '${String(p)}'`), { code: 'EACCES' });
   fs.openSync = ((...args: Parameters<typeof realOpen>) => {
     if (String(args[0]).endsWith(`/${name}`)) throw denied(args[0]);
     return realOpen(...args);
   }) as typeof realOpen;
-  const readdir = realReaddir as (...args: unknown[]) => Promise<unknown>;
-  fsp.readdir = (async (...args: unknown[]) => {
+  const readdir = realReaddir as (...args: unknown[]) => unknown;
+  fs.readdirSync = ((...args: unknown[]) => {
     if (String(args[0]).endsWith(`/${name}`)) throw denied(args[0]);
     return readdir(...args);
   }) as typeof realReaddir;
@@ -184,7 +183,7 @@ async function withEacces<T>(name: string, run: () => Promise<T>): Promise<T> {
     return await run();
   } finally {
     fs.openSync = realOpen;
-    fsp.readdir = realReaddir;
+    fs.readdirSync = realReaddir;
     syncBuiltinESMExports();
   }
 }

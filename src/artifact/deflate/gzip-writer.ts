@@ -7,7 +7,29 @@ import { GoDeflateCompressor } from './compressor.js';
 import { GoFastDeflateCompressor } from './compressor-fast.js';
 import { crc32 } from './crc32.js';
 
-const HEADER = Uint8Array.of(0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff);
+/** Go's gzip header for a Writer with no name, comment or ModTime. */
+export const GZIP_HEADER: Uint8Array = Uint8Array.of(
+  0x1f,
+  0x8b,
+  0x08,
+  0x00,
+  0,
+  0,
+  0,
+  0,
+  0x00,
+  0xff,
+);
+const HEADER = GZIP_HEADER;
+
+/** The gzip trailer: CRC-32 and length mod 2^32 of the uncompressed data, little-endian. */
+export function gzipTrailer(crc: number, size: number): Uint8Array {
+  const t = new Uint8Array(8);
+  const dv = new DataView(t.buffer);
+  dv.setUint32(0, crc >>> 0, true);
+  dv.setUint32(4, size >>> 0, true);
+  return t;
+}
 /** Feed input in pieces of at most this size so output is drained and memory stays bounded. */
 const PIECE = 1 << 16;
 
@@ -38,11 +60,7 @@ export class GoGzipWriter {
     if (this.trailer) return;
     this.wroteHeader = true;
     this.deflater.close();
-    const t = new Uint8Array(8);
-    const dv = new DataView(t.buffer);
-    dv.setUint32(0, this.digest, true);
-    dv.setUint32(4, this.size, true);
-    this.trailer = t;
+    this.trailer = gzipTrailer(this.digest, this.size);
   }
 
   private headerTaken = false;
