@@ -2,10 +2,8 @@
 // `flux push artifact` writes them: v2.9.x (fluxcd/pkg/oci v0.68 + go-containerregistry v0.21.6)
 // and 2.10 (pkg/oci v0.73 + ggcr v0.22.1, whose config carries `created`).
 
-import { createHash } from 'node:crypto';
 import { MEDIA_TYPE } from '../oci/types.js';
 import { digestOf } from '../util/digest.js';
-import { UserError } from '../util/errors.js';
 import { goJSON, sortedMap } from '../util/go-json.js';
 import { ArtifactError } from './errors.js';
 import { type FluxFormat, fluxFormat } from './flux-version.js';

@@ -5,7 +5,6 @@ import { type BuildOptions, buildLayer, type FluxFormat, type Layer } from '../a
 import type { RegistryClient } from '../oci/client.js';
 import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
-import { UserError } from '../util/errors.js';
 import { diffTree, type TreeDiff } from './diff.js';
 import { type DiffRule, findUnchanged, pushByDigest } from './push.js';
 import type { SignStep } from './sign.js';

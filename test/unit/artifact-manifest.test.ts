@@ -15,7 +15,6 @@ import {
 } from '../../src/artifact/manifest.js';
 import { failureInput, failureMessage } from '../../src/github/errors.js';
 import { MEDIA_TYPE } from '../../src/oci/types.js';
-import { UserError } from '../../src/util/errors.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
