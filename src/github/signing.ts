@@ -94,7 +94,26 @@ function githubIdentity(ctx: WorkflowContext) {
       'sign',
     );
   }
-  return { getToken: () => core.getIDToken('sigstore') };
+  return { getToken: () => githubIdToken('sigstore') };
+}
+
+/**
+ * The runner's OIDC token, asked as `core.getIDToken()` asks it (`$ACTIONS_ID_TOKEN_REQUEST_URL&
+ * audience=…` with the request token as Bearer, `{"value": …}` back, masked), through the
+ * Sigstore HTTP helper: @actions/core's client would load all of undici (fetch, WebSocket …,
+ * ~45 ms) in a run that otherwise needs its core only.
+ */
+async function githubIdToken(audience: string): Promise<string> {
+  const { getJSON } = await import('../signing/http.js');
+  const url = `${process.env.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=${encodeURIComponent(audience)}`;
+  const body = (await getJSON(url, {
+    authorization: `Bearer ${process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}`,
+    'user-agent': 'actions/oidc-client',
+  })) as { value?: unknown } | undefined;
+  const token = typeof body?.value === 'string' ? body.value : '';
+  if (!token) throw new Error('the ID token response has no "value"');
+  core.setSecret(token);
+  return token;
 }
 
 /** An http(s) URL input (fulcio-url, rekor-url, tsa-url), checked before anything is sent. */
