@@ -22,8 +22,8 @@ export async function signerFromInputs(
   ctx: WorkflowContext,
 ): Promise<SignStep<SignedWith>> {
   const setup = await signingSetup(inputs, ctx);
-  const step: SignStep<SignedWith> = (client, digest, subject) =>
-    signDigest(client, digest, setup, subject);
+  const step: SignStep<SignedWith> = (client, digest, subject, stored) =>
+    signDigest(client, digest, setup, subject, stored);
   step.warmUp = () => setup.signer.warmUp?.();
   return step;
 }

@@ -207,6 +207,8 @@ export async function signDigest(
   digest: string,
   setup: SigningSetup,
   subject?: { mediaType: string; size: number },
+  /** See SignStep: the manifest is being stored while the signatures are made. */
+  stored?: Promise<unknown>,
 ): Promise<SignedWith> {
   core.info(
     `signing ${client.repository.name}@${digest} (${setup.format}, ${setup.keyless ? 'keyless' : 'key'})`,
@@ -217,6 +219,7 @@ export async function signDigest(
     format: setup.format,
     signer: setup.signer,
     ...(subject ? { subject: { ...subject, digest } } : {}),
+    ...(stored ? { stored } : {}),
   });
   if (result.certificateIdentity) {
     core.info(`signed as ${result.certificateIdentity} (issuer ${result.certificateOidcIssuer})`);

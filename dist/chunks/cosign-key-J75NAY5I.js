@@ -1,0 +1,2 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{a as c,b as d,c as e,d as f}from"./chunk-N3ONOFVA.js";import{b as a,c as b}from"./chunk-ZEW4GNS3.js";import"./chunk-JUNDJAJM.js";import"./chunk-NDJNVI3F.js";export{b as ENCRYPTED_COSIGN_KEY_PEM_TYPE,a as ENCRYPTED_SIGSTORE_KEY_PEM_TYPE,d as decryptSecret,f as encryptCosignKey,e as encryptSecret,c as loadCosignKey};
