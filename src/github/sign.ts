@@ -24,7 +24,7 @@ export async function signerFromInputs(
   const setup = await signingSetup(inputs, ctx);
   const step: SignStep<SignedWith> = (client, digest, subject, stored) =>
     signDigest(client, digest, setup, subject, stored);
-  step.warmUp = () => setup.signer.warmUp?.();
+  step.warmUp = async (signal) => setup.signer.warmUp?.(signal);
   return step;
 }
 

@@ -66,7 +66,23 @@ export async function publishArtifact(
   const { client, repository } = plan;
   const log = steps.log;
   log(`building artifact from ${plan.pathLabel} (Flux ${plan.format.line} format)`);
-  const layer = await buildLayer(plan.build);
+  // What signing needs that does not depend on the digest (keyless: OIDC token, Fulcio
+  // certificate) is asked while the layer is built when a push will follow (no diff-tag), else
+  // once the push starts (a content guard that then stops the step leaves one certificate
+  // unused). Abandoned and settled before this returns or throws.
+  const signer = steps.signer ?? Promise.resolve(undefined);
+  signer.catch(() => {});
+  const warmAbort = new AbortController();
+  let warm: Promise<void> | undefined;
+  const warmUp = () => {
+    warm ??= signer.then((s) => s?.warmUp?.(warmAbort.signal)).catch(() => {});
+  };
+  if (!plan.diffTag) warmUp();
+  const layer = await buildLayer(plan.build).catch(async (err: unknown) => {
+    warmAbort.abort();
+    await warm;
+    throw err;
+  });
   // The tags are looked up while the artifact is pushed and signed (reads only; nothing moves
   // before the signature is stored). Settled before this returns or throws: a lookup still
   // retrying an unreachable registry must not outlive the step.
@@ -78,8 +94,6 @@ export async function publishArtifact(
   try {
     // Before the first registry write: an empty tree must never reach a tag clusters follow.
     steps.built(layer);
-    const signer = steps.signer ?? Promise.resolve(undefined);
-    signer.catch(() => {});
     let sign: SignStep | undefined;
     let manifest: ManifestRef | undefined;
     let pushed = false;
@@ -113,7 +127,7 @@ export async function publishArtifact(
             ready = signer.then((s) => {
               sign = s;
               if (!s) return;
-              s.warmUp?.();
+              warmUp();
               signing = s(
                 client,
                 subject.digest,
@@ -171,6 +185,8 @@ export async function publishArtifact(
       ...(diff ? { diff } : {}),
     };
   } finally {
+    warmAbort.abort();
+    await warm;
     await (early as Promise<unknown> | undefined)?.catch(() => {});
     await (signing as Promise<unknown> | undefined)?.catch(() => {});
     await layer.cleanup();

@@ -18,8 +18,8 @@ export type SignStep<R extends SignArtifactResult = SignArtifactResult> = ((
    */
   stored?: Promise<unknown>,
 ) => Promise<R>) & {
-  /** Called when a push starts (so a signature follows): see ArtifactSigner.warmUp. */
-  warmUp?: () => void;
+  /** Called once a signature will follow: see ArtifactSigner.warmUp. */
+  warmUp?: (signal?: AbortSignal) => Promise<void>;
 };
 
 /**

@@ -52,6 +52,8 @@ export interface RetryOptions {
   retries?: number;
   /** First backoff ceiling in milliseconds, doubled each retry (default 1 s, capped at 10 s). */
   retryBaseMs?: number;
+  /** Stops the request and its retries (rejecting with the signal's reason). */
+  signal?: AbortSignal;
 }
 
 export class HttpStatusError extends Error {
@@ -111,7 +113,9 @@ async function requestJSON(
           ...request.headers,
         },
         ...(request.body !== undefined ? { body: request.body } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: options.signal
+          ? AbortSignal.any([AbortSignal.timeout(timeoutMs), options.signal])
+          : AbortSignal.timeout(timeoutMs),
         idleTimeoutMs: timeoutMs,
         dispatcher: proxyAgent(),
       });
@@ -131,12 +135,13 @@ async function requestJSON(
       lastError = err;
       retryAfter = res.header('retry-after') ?? null;
     } catch (err) {
+      if (options.signal?.aborted) throw options.signal.reason;
       if (err instanceof HttpStatusError && !RETRY_STATUSES.has(err.status)) throw err;
       if (!(err instanceof HttpStatusError)) {
         lastError = new NetworkError(networkMessage(err, timeoutMs));
       }
     }
-    if (attempt < retries) await sleep(retryDelay(attempt + 1, retryAfter, backoff));
+    if (attempt < retries) await sleep(retryDelay(attempt + 1, retryAfter, backoff), options.signal);
   }
   throw lastError;
 }

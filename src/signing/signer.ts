@@ -45,9 +45,10 @@ export interface ArtifactSigner {
   publicKeyPEM(): string | undefined;
   /**
    * Starts what signing needs that does not depend on the digest (keyless: the OIDC token and
-   * the Fulcio certificate), so it runs while the artifact is pushed; failures surface at signing.
+   * the Fulcio certificate), so it runs while the artifact is built and pushed; failures surface
+   * at signing. Settles (never rejects) when that is done; `signal` abandons it.
    */
-  warmUp?(): void;
+  warmUp?(signal?: AbortSignal): Promise<void>;
 }
 
 /** A sigstore-js `Signer` that also reports the certificate chain. */
