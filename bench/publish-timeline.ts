@@ -75,7 +75,10 @@ try {
   for (let i = 0; i < files; i++) {
     const dir = join(ws, 'deploy', `app-${i % 25}`);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `m-${i}.yaml`), `kind: ConfigMap\nname: cm-${i}\nv: ${'v'.repeat(300)}\n`);
+    writeFileSync(
+      join(dir, `m-${i}.yaml`),
+      `kind: ConfigMap\nname: cm-${i}\nv: ${'v'.repeat(300)}\n`,
+    );
   }
   for (let r = 0; r < runs; r++) {
     writeFileSync(join(ws, 'deploy', 'run.yaml'), `run: ${r}\n`);
@@ -94,7 +97,9 @@ try {
       const wall = performance.now() - t0;
       if (res.exitCode !== 0) throw new Error(`${v.name} failed: ${res.stdout}`);
       const text = readFileSync(marks, 'utf8').split('\n---\n')[0] ?? '';
-      console.log(`\n=== ${v.name} (run ${r + 1}): wall ${wall.toFixed(0)} ms as seen by the parent`);
+      console.log(
+        `\n=== ${v.name} (run ${r + 1}): wall ${wall.toFixed(0)} ms as seen by the parent`,
+      );
       console.log('  ms(since start) cpu-ms event');
       for (const l of text.split('\n')) if (l) console.log(`  ${l}`);
     }

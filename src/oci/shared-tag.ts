@@ -18,6 +18,7 @@
 
 import { backoffDelay, RETRY_STATUSES } from '../util/backoff.js';
 import { UserError } from '../util/errors.js';
+import { flushIdle } from '../util/idle.js';
 import { sleep as abortableSleep } from '../util/sleep.js';
 import { RegistryError, RegistryNetworkError } from './errors.js';
 import { BLOB_RACE_CODES, isRetryableNetworkError } from './retry.js';
@@ -356,6 +357,7 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
     for (let look = 0; look < MAX_LOOKS; look++) {
       const window = Math.min(cap, Math.max(contended ? contendedFloor : floor, 2 * cycleMs));
       const t = now();
+      flushIdle(); // nothing else to do until the window ends
       if (!(await wait(window))) return undefined;
       settledMs += now() - t;
       const later = await step('confirm', () => store.read());

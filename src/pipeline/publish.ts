@@ -5,6 +5,7 @@ import { type BuildOptions, buildLayer, type FluxFormat, type Layer } from '../a
 import type { RegistryClient } from '../oci/client.js';
 import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
+import { flushIdle, whenIdle } from '../util/idle.js';
 import { diffTree, type TreeDiff } from './diff.js';
 import { type DiffRule, findUnchanged, pushByDigest } from './push.js';
 import type { SignStep } from './sign.js';
@@ -161,13 +162,16 @@ export async function publishArtifact(
       });
       signing.catch(() => {});
     }
-    // The summary's OCIRepository YAML module loads while the signature's round trips run.
-    if (signing) import('../util/yaml.js').catch(() => {});
+    // The summary's OCIRepository YAML module loads in a settle window of the signature's
+    // shared-tag writes (idle time), else once the signature is stored.
+    if (signing) whenIdle(() => import('../util/yaml.js').catch(() => {}));
     const signed = signing
-      ? await signing.catch((err: unknown) => {
-          steps.signFailed?.(pushedDigest, pushed);
-          throw err;
-        })
+      ? await signing
+          .catch((err: unknown) => {
+            steps.signFailed?.(pushedDigest, pushed);
+            throw err;
+          })
+          .finally(flushIdle)
       : undefined;
     const tagged = await applyTags(client, manifest, plan.tags, 'overwrite', tagLookup);
     for (const t of tagged.tags) log(`tagged ${repository}:${t}`);

@@ -141,7 +141,8 @@ async function requestJSON(
         lastError = new NetworkError(networkMessage(err, timeoutMs));
       }
     }
-    if (attempt < retries) await sleep(retryDelay(attempt + 1, retryAfter, backoff), options.signal);
+    if (attempt < retries)
+      await sleep(retryDelay(attempt + 1, retryAfter, backoff), options.signal);
   }
   throw lastError;
 }
