@@ -165,7 +165,8 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
     const { loadCosignKey } = await import('../signing/cosign-key.js');
     const keyPair = loadCosignKey(key, password ?? process.env.COSIGN_PASSWORD ?? '');
     keyPair.catch(() => {});
-    const { KeySigner } = await import('../signing/key.js');
+    const { KeySigner, preloadSigstore } = await import('../signing/key.js');
+    preloadSigstore();
     const signer = KeySigner.fromKeyPair(await keyPair, { rekorURL: rekorInput, tsaURL });
     return { format, signer, keyless: false, trustedRoot };
   }

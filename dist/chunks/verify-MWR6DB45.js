@@ -1,0 +1,2 @@
+import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
+import{a as b,b as c}from"./chunk-OMPZD3AP.js";import"./chunk-EU5MRIET.js";import{a}from"./chunk-4MGWWINN.js";import"./chunk-CUJIBMYP.js";import"./chunk-AGP2ONKC.js";import"./chunk-B3ED2G7U.js";import"./chunk-JUNDJAJM.js";import"./chunk-NDJNVI3F.js";export{a as COPIED_SIGNATURE_POLICIES,b as copiedSignatureMessage,c as verifyArtifact};
