@@ -8,6 +8,6 @@ import { startKeyDerivation } from '../signing/key-derivation.js';
 
 const input = (name: string) => (process.env[`INPUT_${name.toUpperCase()}`] ?? '').trim();
 const key = input('cosign-key');
-if (key && input('sign') !== 'false') {
+if (key && input('sign').toLowerCase() !== 'false') {
   startKeyDerivation(key, input('cosign-key-password') || process.env.COSIGN_PASSWORD || '');
 }
