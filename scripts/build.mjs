@@ -163,6 +163,48 @@ const fetchShim = {
   },
 };
 
+// @sigstore/sign's fetch helper (external/fetch.js) requires node:http2 for six constants (header
+// names, status codes); loading node:http2 costs ~10–15 ms per signing run. It gets just those
+// (values as Node defines them); the build fails if the helper starts using other parts of it.
+const SIGSTORE_HTTP2_CONSTANTS = {
+  HTTP2_HEADER_LOCATION: 'location',
+  HTTP2_HEADER_CONTENT_TYPE: 'content-type',
+  HTTP2_HEADER_USER_AGENT: 'user-agent',
+  HTTP_STATUS_INTERNAL_SERVER_ERROR: 500,
+  HTTP_STATUS_TOO_MANY_REQUESTS: 429,
+  HTTP_STATUS_REQUEST_TIMEOUT: 408,
+};
+const sigstoreHttp2 = {
+  name: 'sigstore-http2-constants',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http2$/ }, (args) =>
+      /[\\/]@sigstore[\\/]sign[\\/]dist[\\/]external[\\/]fetch\.js$/.test(args.importer)
+        ? { path: 'http2-constants', namespace: 'sigstore-http2' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'sigstore-http2' }, () => ({
+      contents: `exports.constants = ${JSON.stringify(SIGSTORE_HTTP2_CONSTANTS)};`,
+      loader: 'js',
+    }));
+    b.onEnd(async () => {
+      const file = createRequire(import.meta.url).resolve('@sigstore/sign/dist/external/fetch.js');
+      const text = await readFile(file, 'utf8');
+      const uses = [...text.matchAll(/http2_1\.(\w+)/g)].map((m) => m[1]);
+      const names = /const \{([^}]*)\} = http2_1\.constants/.exec(text)?.[1] ?? '';
+      const known = names
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean)
+        .every((n) => n in SIGSTORE_HTTP2_CONSTANTS);
+      if (uses.length !== 1 || uses[0] !== 'constants' || !names || !known) {
+        throw new Error(
+          '@sigstore/sign uses node:http2 differently now; update sigstoreHttp2 in scripts/build.mjs',
+        );
+      }
+    });
+  },
+};
+
 export const ENTRY_DIR = 'src/entry';
 
 /** `overrides`: extra esbuild options (e.g. `{ minify: false }` to read a CPU profile). */
@@ -191,7 +233,15 @@ export async function bundle(outdir, overrides = {}) {
     // textConverted(), which nothing here calls; leaving it out saves ~480 KB of parsing per start.
     external: ['iconv-lite'],
     logLevel: 'warning',
-    plugins: [coreUndici, oneUndici, lazyHttp, undiciOnFirstUse, lazyOidc, fetchShim],
+    plugins: [
+      coreUndici,
+      oneUndici,
+      lazyHttp,
+      undiciOnFirstUse,
+      lazyOidc,
+      fetchShim,
+      sigstoreHttp2,
+    ],
     // CommonJS dependencies (sigstore) call require(); give ESM chunks a real one.
     banner: {
       js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",

@@ -1,3 +1,5 @@
+// First: a cosign key's scrypt starts while the rest loads (src/github/early-key.ts).
+import '../github/early-key.js';
 import { contextFromEnv } from '../github/context.js';
 import { createInputs } from '../github/inputs.js';
 import { publish, readPublishInputs } from '../github/publish.js';

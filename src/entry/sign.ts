@@ -1,3 +1,5 @@
+// First: a cosign key's scrypt starts while the rest loads (src/github/early-key.ts).
+import '../github/early-key.js';
 import * as core from '@actions/core';
 import { refLabel } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';

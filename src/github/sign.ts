@@ -22,9 +22,9 @@ export async function signerFromInputs(
   ctx: WorkflowContext,
 ): Promise<SignStep<SignedWith>> {
   const setup = await signingSetup(inputs, ctx);
-  const step: SignStep<SignedWith> = (client, digest, subject) =>
-    signDigest(client, digest, setup, subject);
-  step.warmUp = () => setup.signer.warmUp?.();
+  const step: SignStep<SignedWith> = (client, digest, subject, stored) =>
+    signDigest(client, digest, setup, subject, stored);
+  step.warmUp = async (signal) => setup.signer.warmUp?.(signal);
   return step;
 }
 

@@ -94,7 +94,26 @@ function githubIdentity(ctx: WorkflowContext) {
       'sign',
     );
   }
-  return { getToken: () => core.getIDToken('sigstore') };
+  return { getToken: () => githubIdToken('sigstore') };
+}
+
+/**
+ * The runner's OIDC token, asked as `core.getIDToken()` asks it (`$ACTIONS_ID_TOKEN_REQUEST_URL&
+ * audience=…` with the request token as Bearer, `{"value": …}` back, masked), through the
+ * Sigstore HTTP helper: @actions/core's client would load all of undici (fetch, WebSocket …,
+ * ~45 ms) in a run that otherwise needs its core only.
+ */
+async function githubIdToken(audience: string): Promise<string> {
+  const { getJSON } = await import('../signing/http.js');
+  const url = `${process.env.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=${encodeURIComponent(audience)}`;
+  const body = (await getJSON(url, {
+    authorization: `Bearer ${process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}`,
+    'user-agent': 'actions/oidc-client',
+  })) as { value?: unknown } | undefined;
+  const token = typeof body?.value === 'string' ? body.value : '';
+  if (!token) throw new Error('the ID token response has no "value"');
+  core.setSecret(token);
+  return token;
 }
 
 /** An http(s) URL input (fulcio-url, rekor-url, tsa-url), checked before anything is sent. */
@@ -146,7 +165,8 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
     const { loadCosignKey } = await import('../signing/cosign-key.js');
     const keyPair = loadCosignKey(key, password ?? process.env.COSIGN_PASSWORD ?? '');
     keyPair.catch(() => {});
-    const { KeySigner } = await import('../signing/key.js');
+    const { KeySigner, preloadSigstore } = await import('../signing/key.js');
+    preloadSigstore();
     const signer = KeySigner.fromKeyPair(await keyPair, { rekorURL: rekorInput, tsaURL });
     return { format, signer, keyless: false, trustedRoot };
   }
@@ -188,6 +208,8 @@ export async function signDigest(
   digest: string,
   setup: SigningSetup,
   subject?: { mediaType: string; size: number },
+  /** See SignStep: the manifest is being stored while the signatures are made. */
+  stored?: Promise<unknown>,
 ): Promise<SignedWith> {
   core.info(
     `signing ${client.repository.name}@${digest} (${setup.format}, ${setup.keyless ? 'keyless' : 'key'})`,
@@ -198,6 +220,7 @@ export async function signDigest(
     format: setup.format,
     signer: setup.signer,
     ...(subject ? { subject: { ...subject, digest } } : {}),
+    ...(stored ? { stored } : {}),
   });
   if (result.certificateIdentity) {
     core.info(`signed as ${result.certificateIdentity} (issuer ${result.certificateOidcIssuer})`);

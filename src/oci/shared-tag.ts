@@ -17,6 +17,7 @@
  */
 
 import { backoffDelay, RETRY_STATUSES } from '../util/backoff.js';
+import { flushIdle } from '../util/idle.js';
 import { sleep as abortableSleep } from '../util/sleep.js';
 import { OciError, RegistryError, RegistryNetworkError } from './errors.js';
 import { BLOB_RACE_CODES, isRetryableNetworkError } from './retry.js';
@@ -127,7 +128,23 @@ const MAX_REPAIRS = 2;
 /** Settle looks per confirmation while other writers keep changing the tag. */
 const MAX_LOOKS = 4;
 
+/**
+ * Writers of this process not waiting in a settle window: when none is, the process is idle
+ * until a window ends, and queued idle work runs (src/util/idle.ts) without delaying anyone's
+ * read-to-PUT (which would cost a freshness HEAD, or worse).
+ */
+let writing = 0;
+
 export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<SharedTagResult> {
+  writing++;
+  try {
+    return await addEntry(options);
+  } finally {
+    writing--;
+  }
+}
+
+async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResult> {
   const { store, key, ours, label, registry } = options;
   const now = options.now ?? Date.now;
   const pause = options.sleep ?? abortableSleep;
@@ -356,7 +373,12 @@ export async function addToSharedTag<E>(options: SharedTagOptions<E>): Promise<S
     for (let look = 0; look < MAX_LOOKS; look++) {
       const window = Math.min(cap, Math.max(contended ? contendedFloor : floor, 2 * cycleMs));
       const t = now();
-      if (!(await wait(window))) return undefined;
+      writing--;
+      if (writing === 0) flushIdle(); // every writer waits: nothing else to do until then
+      const waited = await wait(window).finally(() => {
+        writing++;
+      });
+      if (!waited) return undefined;
       settledMs += now() - t;
       const later = await step('confirm', () => store.read());
       if (!later) return undefined;

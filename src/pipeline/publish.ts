@@ -5,6 +5,7 @@ import { type BuildOptions, buildLayer, type FluxFormat, type Layer } from '../a
 import type { RegistryClient } from '../oci/client.js';
 import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
+import { flushIdle, whenIdle } from '../util/idle.js';
 import { diffTree, type TreeDiff } from './diff.js';
 import { type DiffRule, findUnchanged, pushByDigest } from './push.js';
 import type { SignStep } from './sign.js';
@@ -66,19 +67,40 @@ export async function publishArtifact(
   const { client, repository } = plan;
   const log = steps.log;
   log(`building artifact from ${plan.pathLabel} (Flux ${plan.format.line} format)`);
-  const layer = await buildLayer(plan.build);
+  // What signing needs that does not depend on the digest (keyless: OIDC token, Fulcio
+  // certificate) is asked while the layer is built when a push will follow (no diff-tag), else
+  // once the push starts (a content guard that then stops the step leaves one certificate
+  // unused). Abandoned and settled before this returns or throws.
+  const signer = steps.signer ?? Promise.resolve(undefined);
+  signer.catch(() => {});
+  const warmAbort = new AbortController();
+  let warm: Promise<void> | undefined;
+  const warmUp = () => {
+    warm ??= signer.then((s) => s?.warmUp?.(warmAbort.signal)).catch(() => {});
+  };
+  if (!plan.diffTag) warmUp();
+  const layer = await buildLayer(plan.build).catch(async (err: unknown) => {
+    warmAbort.abort();
+    await warm;
+    throw err;
+  });
   // The tags are looked up while the artifact is pushed and signed (reads only; nothing moves
   // before the signature is stored). Settled before this returns or throws: a lookup still
   // retrying an unreachable registry must not outlive the step.
   let early: ReturnType<typeof lookupTags> | undefined;
+  // A pushed artifact is signed while it is pushed: the signature is made (Fulcio, Rekor, its
+  // blobs) from the manifest's digest, known before anything is sent, and written where
+  // verifiers look only once the manifest is stored. Settled before this returns or throws.
+  let signing: Promise<SignArtifactResult> | undefined;
   try {
     // Before the first registry write: an empty tree must never reach a tag clusters follow.
     steps.built(layer);
-    const sign = await steps.signer;
+    let sign: SignStep | undefined;
     let manifest: ManifestRef | undefined;
     let pushed = false;
     let decidedBy: DiffRule | undefined;
     if (plan.diffTag) {
+      sign = await signer;
       const found = await findUnchanged(client, plan.diffTag, layer, plan.diffRule);
       manifest = found.manifest;
       decidedBy = found.decidedBy;
@@ -89,12 +111,41 @@ export async function publishArtifact(
       }
     }
     if (!manifest) {
-      sign?.warmUp?.();
-      log(`pushing ${layer.digest} (${layer.size} bytes) to ${repository}`);
-      manifest = await pushByDigest(client, layer, plan.annotations, plan.format, (digest) => {
-        early = lookupTags(client, digest, plan.tags);
-        early.catch(() => {});
+      let storedOk: () => void = () => {};
+      let storedFailed: (err: unknown) => void = () => {};
+      const stored = new Promise<void>((resolve, reject) => {
+        storedOk = resolve;
+        storedFailed = reject;
       });
+      stored.catch(() => {});
+      let ready: Promise<void> = Promise.resolve();
+      log(`pushing ${layer.digest} (${layer.size} bytes) to ${repository}`);
+      try {
+        manifest = await pushByDigest(client, layer, plan.annotations, plan.format, {
+          onDigest: (subject) => {
+            early = lookupTags(client, subject.digest, plan.tags);
+            early.catch(() => {});
+            ready = signer.then((s) => {
+              sign = s;
+              if (!s) return;
+              warmUp();
+              signing = s(
+                client,
+                subject.digest,
+                { mediaType: subject.mediaType, size: subject.size },
+                stored,
+              );
+              signing.catch(() => {});
+            });
+          },
+          // A bad signing input (e.g. a wrong key password) fails before the manifest is stored.
+          beforeManifest: () => ready,
+        });
+        storedOk();
+      } catch (err) {
+        storedFailed(err);
+        throw err;
+      }
       pushed = true;
     }
     // Tags move only after the signature is stored. An unchanged artifact that is already signed
@@ -104,18 +155,24 @@ export async function publishArtifact(
     const pushedDigest = manifest.digest;
     const tagLookup = early ?? lookupTags(client, pushedDigest, plan.tags);
     tagLookup.catch(() => {});
-    // The summary's OCIRepository YAML module loads while the signature's round trips run.
-    if (sign && !alreadySigned) import('../util/yaml.js').catch(() => {});
-    const signed =
-      sign && !alreadySigned
-        ? await sign(client, pushedDigest, {
-            mediaType: manifest.mediaType,
-            size: manifest.bytes.length,
-          }).catch((err: unknown) => {
+    if (sign && !alreadySigned && !signing) {
+      signing = sign(client, pushedDigest, {
+        mediaType: manifest.mediaType,
+        size: manifest.bytes.length,
+      });
+      signing.catch(() => {});
+    }
+    // The summary's OCIRepository YAML module loads in a settle window of the signature's
+    // shared-tag writes (idle time), else once the signature is stored.
+    if (signing) whenIdle(() => import('../util/yaml.js').catch(() => {}));
+    const signed = signing
+      ? await signing
+          .catch((err: unknown) => {
             steps.signFailed?.(pushedDigest, pushed);
             throw err;
           })
-        : undefined;
+          .finally(flushIdle)
+      : undefined;
     const tagged = await applyTags(client, manifest, plan.tags, 'overwrite', tagLookup);
     for (const t of tagged.tags) log(`tagged ${repository}:${t}`);
     const diff = plan.compareTag
@@ -132,7 +189,10 @@ export async function publishArtifact(
       ...(diff ? { diff } : {}),
     };
   } finally {
+    warmAbort.abort();
+    await warm;
     await (early as Promise<unknown> | undefined)?.catch(() => {});
+    await (signing as Promise<unknown> | undefined)?.catch(() => {});
     await layer.cleanup();
   }
 }

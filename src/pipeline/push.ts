@@ -89,6 +89,19 @@ export async function findUnchanged(
   return cmp.same ? { manifest: remote, decidedBy: cmp.decidedBy } : { decidedBy: cmp.decidedBy };
 }
 
+/** What publish learns of the artifact before its manifest is stored, and may hold it at. */
+export interface PushHooks {
+  /** Told the manifest's descriptor before anything is sent (publish looks its tags up and
+   * starts its signature meanwhile). */
+  onDigest?: (manifest: { digest: string; mediaType: string; size: number }) => void;
+  /**
+   * Awaited once the upload of the blobs has started and before the manifest is put: a
+   * rejection stops the push before the artifact exists (the blobs are then left unreferenced,
+   * invisible and collected by the registry). Its error wins over a failed blob upload.
+   */
+  beforeManifest?: () => Promise<void>;
+}
+
 /**
  * Uploads the config and layer blobs and puts the manifest by digest only: no tag moves here,
  * so signing can happen before any tag points at the artifact.
@@ -98,8 +111,7 @@ export async function pushByDigest(
   layer: LayerRef,
   annotations: Record<string, string>,
   format: FluxFormat = fluxFormat('2.9'),
-  /** Told the manifest's digest before anything is sent (publish looks its tags up meanwhile). */
-  onDigest?: (digest: string) => void,
+  hooks: PushHooks = {},
 ): Promise<PushedArtifact> {
   const config = configBlob(format, annotations[CREATED_ANNOTATION]);
   const manifest = buildManifest({
@@ -107,11 +119,25 @@ export async function pushByDigest(
     annotations,
     config: config.descriptor,
   });
-  onDigest?.(manifest.digest);
-  await Promise.all([
+  hooks.onDigest?.({
+    digest: manifest.digest,
+    mediaType: manifest.mediaType,
+    size: manifest.bytes.length,
+  });
+  const blobs = Promise.all([
     client.uploadBlob({ bytes: config.bytes }, config.descriptor.digest, config.descriptor.size),
     client.uploadBlob({ path: layer.file }, layer.digest, layer.size),
   ]);
+  blobs.catch(() => {});
+  if (hooks.beforeManifest) {
+    try {
+      await hooks.beforeManifest();
+    } catch (err) {
+      await blobs.catch(() => {}); // nothing of this step may outlive it
+      throw err;
+    }
+  }
+  await blobs;
   await client.putManifest(manifest.digest, manifest.bytes, manifest.mediaType);
   return { ...manifest, layer: { digest: layer.digest, size: layer.size }, pushed: true };
 }

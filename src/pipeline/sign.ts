@@ -11,9 +11,15 @@ export type SignStep<R extends SignArtifactResult = SignArtifactResult> = ((
   digest: string,
   /** The manifest as pushed (saves a HEAD for the referrer's subject). */
   subject?: { mediaType: string; size: number },
+  /**
+   * Settles when the manifest is stored (publish signs while it pushes): the signatures are
+   * made (Fulcio, Rekor, their blobs) meanwhile and written to the shared tags and as referrers
+   * only after it resolves; a rejection stops the signing with that error.
+   */
+  stored?: Promise<unknown>,
 ) => Promise<R>) & {
-  /** Called when a push starts (so a signature follows): see ArtifactSigner.warmUp. */
-  warmUp?: () => void;
+  /** Called once a signature will follow: see ArtifactSigner.warmUp. */
+  warmUp?: (signal?: AbortSignal) => Promise<void>;
 };
 
 /**

@@ -22,6 +22,12 @@ export interface SignArtifactOptions {
   annotations?: Record<string, string>;
   /** The artifact's descriptor when the caller just pushed it (else it is read: one HEAD). */
   subject?: { mediaType: string; size: number; digest: string };
+  /**
+   * Settles when the artifact's manifest is stored, when it is being pushed while signing: each
+   * signature is made and its blobs uploaded meanwhile, and it is written where verifiers look
+   * (the `.sig` tag, the referrer and referrers tag) only after this resolves.
+   */
+  stored?: Promise<unknown>;
 }
 
 export interface SignArtifactResult {
@@ -58,6 +64,7 @@ export async function signArtifact(options: SignArtifactOptions): Promise<SignAr
           digest,
           signer,
           ...(options.annotations ? { annotations: options.annotations } : {}),
+          ...(options.stored ? { stored: options.stored } : {}),
         });
       } else {
         result.cosignV3 = await writeCosignV3Signature({
@@ -66,6 +73,7 @@ export async function signArtifact(options: SignArtifactOptions): Promise<SignAr
           signer,
           ...(options.subject ? { subject: options.subject } : {}),
           ...(options.annotations ? { annotations: options.annotations } : {}),
+          ...(options.stored ? { stored: options.stored } : {}),
         });
       }
     }),

@@ -11,25 +11,18 @@
  * secure-systems-lab/go-securesystemslib encrypted/ (MIT); scrypt parameters are limited to the
  * three sets that package accepts.
  */
-import {
-  createPrivateKey,
-  createPublicKey,
-  type KeyObject,
-  randomBytes,
-  scrypt as scryptCallback,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
 import { SigningError } from './errors.js';
+import {
+  deriveKey,
+  ENCRYPTED_COSIGN_KEY_PEM_TYPE,
+  ENCRYPTED_SIGSTORE_KEY_PEM_TYPE,
+  SCRYPT_PARAMS,
+  scrypt,
+} from './key-derivation.js';
 
-const ENCRYPTED_SIGSTORE_KEY_PEM_TYPE = 'ENCRYPTED SIGSTORE PRIVATE KEY';
-const ENCRYPTED_COSIGN_KEY_PEM_TYPE = 'ENCRYPTED COSIGN PRIVATE KEY';
 
-/** scrypt parameter sets go-securesystemslib accepts (Legacy, Standard, OWASP). */
-const SCRYPT_PARAMS = [
-  { N: 32768, r: 8, p: 1 },
-  { N: 65536, r: 8, p: 1 },
-  { N: 131072, r: 8, p: 1 },
-] as const;
 const DEFAULT_SCRYPT = { N: 65536, r: 8, p: 1 };
 
 interface EncryptedData {
@@ -128,7 +121,8 @@ export async function decryptSecret(json: Uint8Array, password: Uint8Array): Pro
   const nonce = Buffer.from(data.cipher.nonce ?? '', 'base64');
   const ciphertext = Buffer.from(data.ciphertext ?? '', 'base64');
   if (nonce.length !== 24) throw new Error('bad nonce length');
-  const key = await scrypt(password, salt, { N, r, p });
+  // The derivation started as the step started, when there was one (key-derivation.ts).
+  const key = await deriveKey(password, salt, { N, r, p });
   try {
     return xsalsa20poly1305(key, nonce).decrypt(ciphertext);
   } catch {
@@ -163,20 +157,4 @@ export async function encryptCosignKey(privateKey: KeyObject, password: string):
   const body = await encryptSecret(der, Buffer.from(password, 'utf8'));
   const lines = body.toString('base64').match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${ENCRYPTED_SIGSTORE_KEY_PEM_TYPE}-----\n${lines.join('\n')}\n-----END ${ENCRYPTED_SIGSTORE_KEY_PEM_TYPE}-----\n`;
-}
-
-function scrypt(
-  password: Uint8Array,
-  salt: Uint8Array,
-  p: { N: number; r: number; p: number },
-): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scryptCallback(
-      password,
-      salt,
-      32,
-      { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r + 1024 * 1024 },
-      (err, key) => (err ? reject(err) : resolve(key)),
-    );
-  });
 }

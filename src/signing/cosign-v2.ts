@@ -171,6 +171,8 @@ export interface CosignV2Options {
   annotations?: Record<string, string>;
   /** Attempts of the read-merge-write of the `.sig` tag (default 12). */
   attempts?: number;
+  /** The artifact's manifest is stored once this resolves: the `.sig` tag is written after it. */
+  stored?: Promise<unknown>;
 }
 
 export interface CosignV2Result {
@@ -208,6 +210,7 @@ export async function writeCosignV2Signature(options: CosignV2Options): Promise<
       .catch(() => {}),
   ]);
   const layer = signatureLayer(payload, sig);
+  await options.stored;
 
   let clientLocks = locks.get(client);
   if (!clientLocks) {

@@ -94,6 +94,8 @@ export interface CosignV3Options {
   now?: () => Date;
   /** The artifact's descriptor, when known (saves a HEAD). */
   subject?: { mediaType: string; size: number; digest: string };
+  /** The artifact's manifest is stored once this resolves: the referrer is put after it. */
+  stored?: Promise<unknown>;
 }
 
 export interface CosignV3Result {
@@ -123,6 +125,7 @@ export async function writeCosignV3Signature(options: CosignV3Options): Promise<
     subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },
     created: (options.now ?? (() => new Date()))(),
   });
+  await options.stored;
   const referrerDigest = await client.putReferrer(manifest, MEDIA_TYPE.ociManifest);
   return { referrerDigest, bundle };
 }

@@ -7,6 +7,7 @@ import { BundleSigner, type KeyHolder } from './signer.js';
 import type { CertificateIdentity } from './types.js';
 
 export * from './cosign-key.js';
+export { preloadSigstore } from './signer.js';
 
 export interface KeySignerOptions extends RetryOptions {
   /** Rekor (v1) base URL to record signatures in (cosign's default); omitted = no log entry. */

@@ -58,8 +58,8 @@ export class KeylessSigner extends BundleSigner {
     return undefined;
   }
 
-  warmUp(): void {
-    this.fulcio.warmUp();
+  warmUp(signal?: AbortSignal): Promise<void> {
+    return this.fulcio.warmUp(signal);
   }
 }
 
@@ -101,15 +101,23 @@ export class FulcioKeyHolder implements KeyHolder {
     };
   }
 
-  /** Requests the certificate now; a failure is reported by the first signature. */
-  warmUp(): void {
-    if (this.cert || this.pending || this.warm) return;
-    this.warm = this.certificate();
-    this.warm.catch(() => {});
+  /**
+   * Requests the certificate now; a failure is reported by the first signature. Settles (never
+   * rejects) when the request is done; `signal` abandons it (a step that fails before signing).
+   */
+  warmUp(signal?: AbortSignal): Promise<void> {
+    if (!this.cert && !this.pending && !this.warm) {
+      this.warm = this.certificate(signal);
+      this.warm.catch(() => {});
+    }
+    return (this.warm ?? this.pending ?? Promise.resolve()).then(
+      () => {},
+      () => {},
+    );
   }
 
   /** The current certificate, requested once and shared by concurrent signers. */
-  async certificate(): Promise<FulcioCertificate> {
+  async certificate(signal?: AbortSignal): Promise<FulcioCertificate> {
     const usable = (c: FulcioCertificate | undefined): c is FulcioCertificate =>
       c !== undefined && c.notAfter.getTime() - Date.now() > CERT_REUSE_MARGIN_MS;
     const warm = this.warm;
@@ -120,7 +128,7 @@ export class FulcioKeyHolder implements KeyHolder {
     }
     if (usable(this.cert)) return this.cert;
     if (!this.pending) {
-      this.pending = this.requestCertificate().finally(() => {
+      this.pending = this.requestCertificate(signal).finally(() => {
         this.pending = undefined;
       });
     }
@@ -128,7 +136,7 @@ export class FulcioKeyHolder implements KeyHolder {
     return this.cert;
   }
 
-  private async requestCertificate(): Promise<FulcioCertificate> {
+  private async requestCertificate(signal?: AbortSignal): Promise<FulcioCertificate> {
     const token = await this.token();
     const challenge = tokenChallenge(token);
     const proofOfPossession = sign('sha256', Buffer.from(challenge), this.privateKey).toString(
@@ -146,9 +154,10 @@ export class FulcioKeyHolder implements KeyHolder {
             proofOfPossession,
           },
         },
-        this.options,
+        signal ? { ...this.options, signal } : this.options,
       );
     } catch (err) {
+      if (signal?.aborted) throw err;
       throw fulcioError(err, this.fulcioURL);
     }
     const body = response as {

@@ -2,18 +2,13 @@
  * The signer contract used by the format writers (cosign v2 `.sig`, cosign v3 bundle referrer), and
  * the common machinery: sigstore-js bundle builders over our own key holder (so the Fulcio chain is
  * kept), with witness failures turned into `SigningError`s (`REKOR_FAILED`, `TSA_FAILED`).
+ *
+ * sigstore-js (@sigstore/sign, @sigstore/bundle, protobuf-specs: ~25–45 ms of loading) loads on
+ * the first signature, not with the signer: publish sets the signer up while it builds the layer
+ * (main-thread work), and signs while the artifact is pushed (waiting for the registry).
  */
-import { bundleToJSON, type SerializedBundle } from '@sigstore/bundle';
-import {
-  DSSEBundleBuilder,
-  InternalError,
-  MessageSignatureBundleBuilder,
-  RekorWitness,
-  type Signature,
-  type Signer,
-  TSAWitness,
-  type Witness,
-} from '@sigstore/sign';
+import type { SerializedBundle } from '@sigstore/bundle';
+import type { Signature, Signer, Witness } from '@sigstore/sign';
 import { describeError, UserError } from '../util/errors.js';
 import { SigningError } from './errors.js';
 import { type RetryOptions, redactTokens } from './http.js';
@@ -45,9 +40,10 @@ export interface ArtifactSigner {
   publicKeyPEM(): string | undefined;
   /**
    * Starts what signing needs that does not depend on the digest (keyless: the OIDC token and
-   * the Fulcio certificate), so it runs while the artifact is pushed; failures surface at signing.
+   * the Fulcio certificate), so it runs while the artifact is built and pushed; failures surface
+   * at signing. Settles (never rejects) when that is done; `signal` abandons it.
    */
-  warmUp?(): void;
+  warmUp?(signal?: AbortSignal): Promise<void>;
 }
 
 /** A sigstore-js `Signer` that also reports the certificate chain. */
@@ -62,14 +58,42 @@ export interface WitnessOptions extends RetryOptions {
   tsaURL?: string;
 }
 
+type SigstoreModules = {
+  sign: typeof import('@sigstore/sign');
+  bundle: typeof import('@sigstore/bundle');
+};
+let sigstore: Promise<SigstoreModules> | undefined;
+/** sigstore-js, loaded once. CommonJS packages: in the bundle their exports may be `default`. */
+function sigstoreModules(): Promise<SigstoreModules> {
+  const named = <T extends object>(m: T, name: string): T =>
+    name in m ? m : (m as unknown as { default: T }).default;
+  sigstore ??= Promise.all([import('@sigstore/sign'), import('@sigstore/bundle')]).then(
+    ([sign, bundle]) => ({
+      sign: named(sign, 'MessageSignatureBundleBuilder'),
+      bundle: named(bundle, 'bundleToJSON'),
+    }),
+  );
+  return sigstore;
+}
+
+/** Starts loading sigstore-js now (a cosign key: while its scrypt runs, which signing waits for). */
+export function preloadSigstore(): void {
+  sigstoreModules().catch(() => {});
+}
+
 export abstract class BundleSigner implements ArtifactSigner {
   abstract readonly kind: 'keyless' | 'key';
-  private readonly witnesses: Witness[];
+  private witnessList: Witness[] | undefined;
 
   protected constructor(
     private readonly holder: KeyHolder,
     private readonly urls: WitnessOptions,
-  ) {
+  ) {}
+
+  /** Rekor and TSA witnesses, made once (one client each for every signature of the run). */
+  private witnesses({ sign }: SigstoreModules): Witness[] {
+    if (this.witnessList) return this.witnessList;
+    const urls = this.urls;
     const retry = {
       retries: urls.retries ?? 3,
       factor: 2,
@@ -77,10 +101,10 @@ export abstract class BundleSigner implements ArtifactSigner {
       maxTimeout: 10_000,
     };
     const timeout = urls.timeoutMs ?? 30_000;
-    this.witnesses = [];
+    const list: Witness[] = [];
     if (urls.rekorURL) {
-      this.witnesses.push(
-        new RekorWitness({
+      list.push(
+        new sign.RekorWitness({
           rekorBaseURL: trimSlash(urls.rekorURL),
           fetchOnConflict: true,
           timeout,
@@ -90,14 +114,17 @@ export abstract class BundleSigner implements ArtifactSigner {
     }
     if (urls.tsaURL) {
       const tsaBaseURL = trimSlash(urls.tsaURL).replace(/\/api\/v1\/timestamp$/, '');
-      this.witnesses.push(new TSAWitness({ tsaBaseURL, timeout, retry }));
+      list.push(new sign.TSAWitness({ tsaBaseURL, timeout, retry }));
     }
+    this.witnessList = list;
+    return list;
   }
 
   abstract identity(): CertificateIdentity | undefined;
   abstract publicKeyPEM(): string | undefined;
 
   async signMessage(payload: Buffer): Promise<MessageSignature> {
+    const modules = await sigstoreModules();
     let captured: (Signature & { chainPEM: string[] }) | undefined;
     const signer: Signer = {
       sign: async (data) => {
@@ -105,11 +132,14 @@ export abstract class BundleSigner implements ArtifactSigner {
         return { signature: captured.signature, key: captured.key };
       },
     };
-    const builder = new MessageSignatureBundleBuilder({ signer, witnesses: this.witnesses });
-    const bundle = await this.run(() => builder.create({ data: payload }));
+    const builder = new modules.sign.MessageSignatureBundleBuilder({
+      signer,
+      witnesses: this.witnesses(modules),
+    });
+    const bundle = await this.run(modules, () => builder.create({ data: payload }));
     if (!captured) throw new Error('signer was not called');
     return {
-      bundle: bundleToJSON(bundle),
+      bundle: modules.bundle.bundleToJSON(bundle),
       signature: captured.signature,
       ...(captured.key.$case === 'x509Certificate'
         ? { certificatePEM: captured.key.certificate }
@@ -119,28 +149,31 @@ export abstract class BundleSigner implements ArtifactSigner {
   }
 
   async signDSSE(payload: Buffer, payloadType: string): Promise<SerializedBundle> {
+    const modules = await sigstoreModules();
     const signer: Signer = {
       sign: async (data) => {
         const s = await this.holder.sign(data);
         return { signature: s.signature, key: s.key };
       },
     };
-    const builder = new DSSEBundleBuilder({
+    const builder = new modules.sign.DSSEBundleBuilder({
       signer,
-      witnesses: this.witnesses,
+      witnesses: this.witnesses(modules),
       certificateChain: false,
     });
-    const bundle = await this.run(() => builder.create({ data: payload, type: payloadType }));
-    return bundleToJSON(bundle);
+    const bundle = await this.run(modules, () =>
+      builder.create({ data: payload, type: payloadType }),
+    );
+    return modules.bundle.bundleToJSON(bundle);
   }
 
   /** Runs a bundle build, mapping witness failures to `SigningError`s carrying the URL. */
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
+  private async run<T>({ sign }: SigstoreModules, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
       if (err instanceof UserError || err instanceof SigningError) throw err;
-      if (err instanceof InternalError) {
+      if (err instanceof sign.InternalError) {
         const detail = redactTokens(describeError(err.cause ?? err));
         if (err.code.startsWith('TLOG_')) {
           throw new SigningError(

@@ -47,6 +47,8 @@ describe('registry requests per publish (distribution, 2 new tags)', requireTool
     if (ws) rmSync(ws, { recursive: true, force: true });
   });
 
+  /** The artifact digest of the last publish. */
+  let lastDigest = '';
   /** Publishes into a new repository; returns the requests the proxy saw. */
   async function publish(repo: string, inputs: Record<string, string>): Promise<SeenRequest[]> {
     const from = reg.proxy.history().at(-1)?.seq ?? 0;
@@ -59,6 +61,7 @@ describe('registry requests per publish (distribution, 2 new tags)', requireTool
     assert.equal(res.exitCode, 0, res.stdout);
     assert.equal(res.outputs.tags, 'latest\nmain-9f2c4b1');
     if (inputs.sign !== 'false') assert.equal(res.outputs.signed, 'true');
+    lastDigest = res.outputs.digest ?? '';
     return reg.proxy.history().filter((r) => r.seq > from);
   }
 
@@ -86,6 +89,27 @@ describe('registry requests per publish (distribution, 2 new tags)', requireTool
       assert.deepEqual(failed, [], list);
     });
   }
+
+  // Publish makes the signature while it pushes (Fulcio, Rekor and the signature blobs need only
+  // the digest), but writes it where verifiers look only once the artifact's manifest is stored,
+  // and moves tags only once the signature is stored.
+  test('key, both formats: signatures written after the artifact manifest, tags after them', async () => {
+    const seen = await publish('order', key('both'));
+    const list = seen.map(shape).join('\n');
+    const manifestPuts = seen.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/'));
+    const artifact = manifestPuts.find((r) => r.path.endsWith(`/manifests/${lastDigest}`));
+    assert.ok(artifact, `no PUT of the artifact manifest ${lastDigest}:\n${list}`);
+    const tags = manifestPuts.filter((r) => /\/manifests\/(latest|main-9f2c4b1)$/.test(r.path));
+    const signatures = manifestPuts.filter((r) => r !== artifact && !tags.includes(r));
+    // the .sig image, the bundle referrer, the referrers tag (distribution has no referrers API)
+    assert.equal(signatures.length, 3, list);
+    assert.equal(tags.length, 2, list);
+    for (const r of signatures)
+      assert.ok(r.seq > artifact.seq, `${shape(r)} before the artifact:\n${list}`);
+    const lastSignature = Math.max(...signatures.map((r) => r.seq));
+    for (const r of tags)
+      assert.ok(r.seq > lastSignature, `${shape(r)} before a signature:\n${list}`);
+  });
 
   test('a second publish (both tags move, latest last): at most 12 requests unsigned', async () => {
     await publish('moving', { sign: 'false' });

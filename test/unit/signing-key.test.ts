@@ -15,6 +15,7 @@ import {
   KeySigner,
   loadCosignKey,
 } from '../../src/signing/key.js';
+import { startKeyDerivation } from '../../src/signing/key-derivation.js';
 
 const VECTORS = [
   '{"kdf":{"name":"scrypt","params":{"N":32768,"r":8,"p":1},"salt":"WO3mVvyTwJ9vwT5/Tk5OW5WPIBUofMjcpEfrLnfY4uA="},"cipher":{"name":"nacl/secretbox","nonce":"tCy7HcTFr4uxv4Nrg/DWmncuZ148U1MX"},"ciphertext":"08n43p5G5yviPEZpO7tPPF4aZQkWiWjkv4taFdhDBA0tamKH4nw="}',
@@ -112,6 +113,38 @@ describe('loadCosignKey', () => {
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const pair = await loadCosignKey(pem, '');
     assert.match(pair.publicKeyPEM, /BEGIN PUBLIC KEY/);
+  });
+});
+
+// src/github/early-key.ts starts a key's scrypt as the step starts; the load that follows takes it
+// only when password, salt and parameters are the same, and only once.
+describe('a key derivation started early', () => {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const publicPEM = createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString();
+
+  it('is taken by the load with the same password, once (a second load derives anew)', async () => {
+    const pem = await encryptCosignKey(privateKey, 'early-pw');
+    startKeyDerivation(pem, 'early-pw');
+    assert.equal((await loadCosignKey(pem, 'early-pw')).publicKeyPEM, publicPEM);
+    // The first load zeroed the derived key it used: a second load must not get it again.
+    assert.equal((await loadCosignKey(pem, 'early-pw')).publicKeyPEM, publicPEM);
+  });
+
+  it('started with another password: a wrong password still fails, the right one still loads', async () => {
+    const pem = await encryptCosignKey(privateKey, 'right-pw');
+    startKeyDerivation(pem, 'right-pw');
+    await assert.rejects(loadCosignKey(pem, 'wrong-pw'), expectInput('cosign-key-password'));
+    startKeyDerivation(pem, 'wrong-pw');
+    assert.equal((await loadCosignKey(pem, 'right-pw')).publicKeyPEM, publicPEM);
+  });
+
+  it('ignores what it cannot read (the load reports it)', async () => {
+    startKeyDerivation('not a key', 'x');
+    startKeyDerivation(
+      '-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nnot json\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n',
+      'x',
+    );
+    await assert.rejects(loadCosignKey('not a key', 'x'), expectInput('cosign-key'));
   });
 });
 

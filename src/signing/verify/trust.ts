@@ -31,7 +31,7 @@ export async function loadTrustMaterial(
         : (loaded as unknown as { default: typeof loaded }).default;
     const { DEFAULT_MIRROR_URL, getTrustedRoot } = tufModule;
     const mirror = tuf.mirrorURL ?? DEFAULT_MIRROR_URL;
-    routeGlobalFetch();
+    await routeGlobalFetch();
     try {
       root = await getTrustedRoot({
         ...(tuf.cachePath ? { cachePath: tuf.cachePath } : {}),
@@ -76,8 +76,8 @@ export async function loadTrustMaterial(
  * It stays set: any later global fetch of this one-shot process honours the proxy too, as under
  * Node's NODE_USE_ENV_PROXY=1.
  */
-function routeGlobalFetch(): void {
-  setGlobalDispatcher(proxyAgent());
+async function routeGlobalFetch(): Promise<void> {
+  setGlobalDispatcher(await proxyAgent().agent());
 }
 
 /** "error refreshing TUF metadata: fetch failed: getaddrinfo ENOTFOUND …", one line, bounded. */

@@ -1,0 +1,112 @@
+// Where a publish's time goes: one publish per variant (unsigned; keyless and key, each format)
+// against the loopback registry and Sigstore stack, with a preload that stamps every log line and
+// every HTTP request (undici's diagnostics channels: created, headers answered, done) with the
+// time since the process started, plus the process's CPU time at each mark.
+// Usage: node --import tsx bench/publish-timeline.ts [--files 500] [--runs 2] [--only key]
+//        [--cpu-prof DIR]   (writes one .cpuprofile per run: open in Chrome DevTools)
+//        [--dist DIR]       (a bundle built by scripts/build.mjs's bundle(DIR, { minify: false }))
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encryptCosignKey } from '../src/signing/key.js';
+import { runAction } from '../test/harness/action.js';
+import { startKeyless } from '../test/harness/keyless.js';
+import { startRegistry } from '../test/harness/registry.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) =>
+  args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback;
+const files = Number(flag('--files', '500'));
+const runs = Number(flag('--runs', '2'));
+const only = flag('--only', '');
+const cpuProf = flag('--cpu-prof', '');
+/** Another bundle's directory (e.g. an unminified build, to read a CPU profile's names). */
+const distDir = flag('--dist', '');
+
+const ws = mkdtempSync(join(tmpdir(), 'bench-timeline-'));
+const home = mkdtempSync(join(tmpdir(), 'bench-timeline-home-'));
+const registry = await startRegistry({});
+const keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/main' });
+const PASSWORD = 'bench';
+const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const keyPEM = await encryptCosignKey(privateKey, PASSWORD);
+const marks = join(home, 'marks');
+const preload = join(home, 'timeline-preload.cjs');
+writeFileSync(
+  preload,
+  `const fs = require('node:fs');
+const dc = require('node:diagnostics_channel');
+const out = ${JSON.stringify(marks)};
+const lines = [];
+const cpu = () => { const c = process.cpuUsage(); return Math.round((c.user + c.system) / 1000); };
+const mark = (what) => lines.push(performance.now().toFixed(1) + ' ' + cpu() + ' ' + what);
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => {
+  for (const l of String(chunk).split('\\n')) if (l && !l.startsWith('::debug')) mark('log ' + l.slice(0, 110));
+  return write(chunk, ...rest);
+};
+const ids = new WeakMap(); let n = 0;
+const name = (r) => { let id = ids.get(r); if (!id) { id = ++n; ids.set(r, id); } return '#' + id; };
+dc.channel('undici:request:create').subscribe(({ request: r }) =>
+  mark('req ' + name(r) + ' ' + r.method + ' ' + r.origin.replace(/^https?:\\/\\/127\\.0\\.0\\.1/, '') + r.path.replace(/sha256[:-]([0-9a-f]{8})[0-9a-f]{56}/g, 'sha256:$1').slice(0, 90)));
+dc.channel('undici:request:headers').subscribe(({ request: r, response }) => mark('hdr ' + name(r) + ' ' + response.statusCode));
+dc.channel('undici:request:trailers').subscribe(({ request: r }) => mark('end ' + name(r)));
+dc.channel('undici:request:error').subscribe(({ request: r, error }) => mark('err ' + name(r) + ' ' + error.message));
+process.on('exit', () => { mark('exit'); fs.appendFileSync(out, lines.join('\\n') + '\\n---\\n'); });
+`,
+);
+
+type Variant = { name: string; inputs: Record<string, string>; env: Record<string, string> };
+const variants: Variant[] = [{ name: 'unsigned', inputs: { sign: 'false' }, env: {} }];
+for (const [mode, inputs, env] of [
+  ['keyless', keyless.inputs, keyless.oidc.env],
+  ['key', { 'cosign-key': keyPEM, 'cosign-key-password': PASSWORD }, {}],
+] as const) {
+  for (const format of ['both', 'cosign-v2', 'cosign-v3']) {
+    variants.push({
+      name: `${mode} ${format}`,
+      inputs: { ...inputs, 'signature-format': format },
+      env: env as Record<string, string>,
+    });
+  }
+}
+try {
+  for (let i = 0; i < files; i++) {
+    const dir = join(ws, 'deploy', `app-${i % 25}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, `m-${i}.yaml`),
+      `kind: ConfigMap\nname: cm-${i}\nv: ${'v'.repeat(300)}\n`,
+    );
+  }
+  for (let r = 0; r < runs; r++) {
+    writeFileSync(join(ws, 'deploy', 'run.yaml'), `run: ${r}\n`);
+    for (const [n, v] of variants.entries()) {
+      if (only && !v.name.startsWith(only) && v.name !== 'unsigned') continue;
+      writeFileSync(marks, '');
+      const options = `--require ${preload}${cpuProf ? ` --cpu-prof --cpu-prof-dir=${cpuProf} --cpu-prof-name=${v.name.replace(' ', '-')}-${r}.cpuprofile` : ''}`;
+      const t0 = performance.now();
+      const res = await runAction('publish', {
+        inputs: { repository: `${registry.host}/org/tl-${n}`, path: 'deploy', ...v.inputs },
+        env: { ...v.env, NODE_OPTIONS: options },
+        event: { ref: 'refs/heads/main', repository: { default_branch: 'main' } },
+        workspace: ws,
+        ...(distDir ? { distDir } : {}),
+      });
+      const wall = performance.now() - t0;
+      if (res.exitCode !== 0) throw new Error(`${v.name} failed: ${res.stdout}`);
+      const text = readFileSync(marks, 'utf8').split('\n---\n')[0] ?? '';
+      console.log(
+        `\n=== ${v.name} (run ${r + 1}): wall ${wall.toFixed(0)} ms as seen by the parent`,
+      );
+      console.log('  ms(since start) cpu-ms event');
+      for (const l of text.split('\n')) if (l) console.log(`  ${l}`);
+    }
+  }
+} finally {
+  await registry.stop();
+  await keyless.stop();
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+}
