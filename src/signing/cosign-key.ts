@@ -22,7 +22,6 @@ import {
   scrypt,
 } from './key-derivation.js';
 
-
 const DEFAULT_SCRYPT = { N: 65536, r: 8, p: 1 };
 
 interface EncryptedData {
