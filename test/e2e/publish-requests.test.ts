@@ -65,6 +65,10 @@ describe('registry requests per publish (distribution, 2 new tags)', requireTool
     return reg.proxy.history().filter((r) => r.seq > from);
   }
 
+  /** A HEAD of a shared signature tag (`sha256-<hex>.sig` or the referrers tag `sha256-<hex>`). */
+  const isFreshnessHead = (r: SeenRequest) =>
+    r.method === 'HEAD' && /\/manifests\/sha256-[0-9a-f]{64}(\.sig)?$/.test(r.path);
+
   const key = (format: string) => ({
     'cosign-key': keyPEM,
     'cosign-key-password': PASSWORD,
@@ -79,9 +83,15 @@ describe('registry requests per publish (distribution, 2 new tags)', requireTool
   ];
   for (const [i, c] of cases.entries()) {
     test(`${c.name}: at most ${c.max} requests, no HEAD sent twice`, async () => {
-      const seen = await publish(`app-${i}`, c.inputs());
-      const list = seen.map(shape).join('\n');
+      const all = await publish(`app-${i}`, c.inputs());
+      const list = all.map(shape).join('\n');
+      // A shared-tag writer HEADs its tag before a PUT only when its read is older than the
+      // freshness window (docs/signature-merge.md step 4), which happens on a loaded machine and
+      // never on an idle one; those HEADs are bounded apart (4 looks per tag at most).
+      const fresh = all.filter(isFreshnessHead);
+      const seen = all.filter((r) => !isFreshnessHead(r));
       assert.ok(seen.length <= c.max, `${seen.length} requests (at most ${c.max}):\n${list}`);
+      assert.ok(fresh.length <= 8, `${fresh.length} freshness HEADs (at most 8):\n${list}`);
       const heads = seen.filter((r) => r.method === 'HEAD').map(shape);
       assert.equal(new Set(heads).size, heads.length, `a HEAD sent twice:\n${list}`);
       // Every request was answered as a first publish should be: nothing failed and retried.
