@@ -163,6 +163,7 @@ async function reportPromoted(
     'signature-format': signed?.formats,
     'certificate-identity': signed?.certificateIdentity,
     'certificate-oidc-issuer': signed?.certificateOidcIssuer,
+    'bundle-path': signed?.bundlePath,
   });
 
   const facts = [['Artifact', code(digestUrl)]];

@@ -9,7 +9,7 @@ import { setOutputs } from './outputs.js';
 import { changesMarkdown, postPreviewComment } from './preview.js';
 import type { PublishInputs } from './publish.js';
 import type { PullRequestInfo } from './pull-request.js';
-import { ociRepositoryYaml } from './signing.js';
+import { ociRepositoryYaml, type SignedWith } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
 
 export interface Published {
@@ -55,6 +55,8 @@ export async function reportPublished(
     'certificate-identity': signed?.certificateIdentity,
     'certificate-oidc-issuer': signed?.certificateOidcIssuer,
     'public-key': signed?.publicKey,
+    // publish's sign step is src/github's signDigest, which returns a SignedWith
+    'bundle-path': (signed as SignedWith | undefined)?.bundlePath,
   };
   // `tag` mirrors `flux push artifact -o json` (the first tag).
   setOutputs(outputs, { tag: tagged.tags[0] });

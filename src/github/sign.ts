@@ -55,6 +55,7 @@ export async function reportSigned(
     'certificate-identity': result.certificateIdentity,
     'certificate-oidc-issuer': result.certificateOidcIssuer,
     'public-key': result.publicKey,
+    'bundle-path': result.bundlePath,
   });
   const rows = [
     ['Artifact', code(digestUrl)],

@@ -12,6 +12,7 @@ import { UserError } from '../util/errors.js';
 import { get, type WorkflowContext } from './context.js';
 import type { Inputs } from './inputs.js';
 import { verifyReason } from './signing-errors.js';
+import { reportSignature, type SigstoreServices } from './sigstore-log.js';
 import { code } from './summary.js';
 import { readTrustedRoot } from './verify-inputs.js';
 
@@ -23,6 +24,8 @@ export interface SigningSetup {
   trustedRoot?: string;
   /** Keyless against a private Sigstore (fulcio-url, rekor-url or trusted-root set). */
   privateSigstore?: PrivateSigstore;
+  /** Where signatures are certified and logged, for the step's log (src/github/sigstore-log.ts). */
+  services: SigstoreServices;
 }
 
 /** A private Sigstore: clusters trust it through `verify.trustedRootSecretRef`. */
@@ -34,6 +37,8 @@ interface PrivateSigstore {
 /** A signature as signDigest stored it, with what the summary needs to say about its Sigstore. */
 export interface SignedWith extends SignArtifactResult {
   privateSigstore?: PrivateSigstore;
+  /** The Sigstore bundle written to RUNNER_TEMP (the `bundle-path` output). */
+  bundlePath?: string;
 }
 
 /**
@@ -168,7 +173,13 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
     const { KeySigner, preloadSigstore } = await import('../signing/key.js');
     preloadSigstore();
     const signer = KeySigner.fromKeyPair(await keyPair, { rekorURL: rekorInput, tsaURL });
-    return { format, signer, keyless: false, trustedRoot };
+    return {
+      format,
+      signer,
+      keyless: false,
+      trustedRoot,
+      services: { keyless: false, ...(rekorInput ? { rekorURL: rekorInput } : {}) },
+    };
   }
   const rekorURL = rekorInput ?? DEFAULT_REKOR_URL;
   if (
@@ -199,6 +210,7 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
     signer,
     keyless: true,
     trustedRoot,
+    services: { keyless: true, fulcioURL, rekorURL },
     ...(isPrivate ? { privateSigstore: trustedRootPath ? { trustedRootPath } : {} } : {}),
   };
 }
@@ -226,7 +238,12 @@ export async function signDigest(
     core.info(`signed as ${result.certificateIdentity} (issuer ${result.certificateOidcIssuer})`);
   }
   if (setup.trustedRoot) await checkSignature(client, digest, result, setup.trustedRoot);
-  return setup.privateSigstore ? { ...result, privateSigstore: setup.privateSigstore } : result;
+  const bundlePath = await reportSignature(digest, setup.services, result);
+  return {
+    ...result,
+    ...(setup.privateSigstore ? { privateSigstore: setup.privateSigstore } : {}),
+    ...(bundlePath ? { bundlePath } : {}),
+  };
 }
 
 /**

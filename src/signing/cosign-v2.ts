@@ -180,6 +180,8 @@ export interface CosignV2Result {
   /** Digest of the `.sig` manifest as written. */
   manifestDigest: string;
   layer: Descriptor;
+  /** The Sigstore message-signature bundle of this signature (its Rekor entry, if logged). */
+  bundle?: SerializedBundle;
 }
 
 /** Writers of one client are serialised per digest (other clients/processes race and merge). */
@@ -223,7 +225,7 @@ export async function writeCosignV2Signature(options: CosignV2Options): Promise<
     .then(() => mergeIntoSigTag(client, digest, layer, options.attempts, uploaded));
   clientLocks.set(digest, run);
   try {
-    return await run;
+    return { ...(await run), bundle: sig.bundle };
   } finally {
     if (clientLocks.get(digest) === run) clientLocks.delete(digest);
   }

@@ -130,7 +130,8 @@ describe(
         registries.push(registry);
         const repo = `${registry.host}/org/app-config`;
         // `both` (the default is cosign-v3): cosign 2 verifies only the `.sig`.
-        const r = await publish(repo, { 'signature-format': 'both' });
+        const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'));
+        const r = await publish(repo, { 'signature-format': 'both' }, { RUNNER_TEMP: runnerTemp });
         assert.equal(r.exitCode, 0, r.stdout + r.stderr);
         assert.equal(r.outputs.signed, 'true');
         assert.equal(r.outputs['certificate-identity'], IDENTITY);
@@ -149,6 +150,49 @@ describe(
           );
           assert.notEqual(wrong.code, 0, `${bin} accepted a wrong ref`);
         }
+        // Logs and files like actions/attest: the certificate and each format's Rekor entry in
+        // groups, and the Sigstore bundle in RUNNER_TEMP, the one stored as the referrer that
+        // cosign 3 just verified.
+        try {
+          assert.match(
+            r.stdout,
+            /^::group::Signed with a certificate from http:\/\/127\.0\.0\.1:\d+$/m,
+          );
+          assert.match(r.stdout, /^-----BEGIN CERTIFICATE-----$/m);
+          const bundlePath = r.outputs['bundle-path'] ?? '';
+          const name = `${r.outputs.digest?.replace(':', '-')}.sigstore.json`;
+          assert.equal(bundlePath, join(runnerTemp, 'flux-oci-action', name));
+          const fileBytes = readFileSync(bundlePath);
+          const client = new RegistryClient(parseRepository(repo));
+          const [referrer] = await client.listReferrers(r.outputs.digest ?? '');
+          assert.ok(referrer, 'a bundle referrer');
+          const layer = JSON.parse((await client.getManifest(referrer.digest)).bytes.toString())
+            .layers[0];
+          const stored: Buffer[] = [];
+          for await (const c of await client.fetchBlob(layer.digest)) stored.push(c as Buffer);
+          assert.ok(fileBytes.equals(Buffer.concat(stored)), 'bundle-path holds the stored bundle');
+          const logIndex = String(
+            JSON.parse(fileBytes.toString()).verificationMaterial.tlogEntries[0].logIndex,
+          );
+          const lines = r.stdout.split('\n');
+          const from = lines.findIndex((l) =>
+            l.startsWith('::group::Signature logged in the Rekor'),
+          );
+          assert.ok(from >= 0, r.stdout);
+          const group = lines.slice(from, lines.indexOf('::endgroup::', from));
+          const link = `${stack.rekorURL}/api/v1/log/entries?logIndex=${logIndex}`;
+          assert.ok(group.includes(`cosign-v3: log index ${logIndex}, ${link}`), group.join('\n'));
+          const v2 = group.find((l) => l.startsWith('cosign-v2: log index '));
+          assert.ok(v2, group.join('\n'));
+          for (const i of [logIndex, /log index (\d+)/.exec(v2)?.[1]])
+            assert.ok(
+              stack.entries.some((e) => String(e.logIndex) === i),
+              `no Rekor entry ${i}`,
+            );
+        } finally {
+          rmSync(runnerTemp, { recursive: true, force: true });
+        }
+
         // Unchanged since latest: nothing pushed, and an already signed artifact is not re-signed.
         const again = await publish(repo, { 'diff-tag': 'latest', 'signature-format': 'both' });
         assert.equal(again.exitCode, 0, again.stdout);
