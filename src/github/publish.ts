@@ -115,6 +115,8 @@ export async function publish(
   // processes run (~30 ms; issue 10's cold start). A checkout that does not match the event still
   // fails the step next, before anything is built or sent. A fork's preview starts otherwise.
   if (!pr?.fromFork) core.info(buildingLine(pathLabel, input.format));
+  // Every path from here sends requests: the HTTP client loads while git and the build wait.
+  client.transport.prepare();
   // What is packaged is what is checked out: revision, created and tags describe HEAD.
   const checkout = await readCheckout(path, ctx.workspace);
   const packaged = reconcileOrSkipFork(ctx, () =>
