@@ -31,7 +31,7 @@ export interface BuildOptions {
   readonly gzip?: GzipKind;
   /** Where the temporary layer file goes; defaults to the OS temp dir. */
   readonly tmpDir?: string;
-  /** Which thread deflates (default `auto`: a second one for a tar over 512 KiB); see layer-sink.ts. */
+  /** Which thread deflates (default `auto`: a second one for a tar over 3 MiB); see layer-sink.ts. */
   readonly encoderThread?: EncoderThread;
 }
 
