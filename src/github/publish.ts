@@ -3,7 +3,7 @@
 // src/pipeline/publish.ts; publish-report.ts writes the outputs, the summary and the preview comment.
 import { relative } from 'node:path';
 import * as core from '@actions/core';
-import { annotationsFrom, type FluxFormat } from '../artifact/index.js';
+import { annotationsFrom, type FluxFormat, prepareBuild } from '../artifact/index.js';
 import { parseTag } from '../oci/reference.js';
 import {
   buildingLine,
@@ -115,8 +115,10 @@ export async function publish(
   // processes run (~30 ms; issue 10's cold start). A checkout that does not match the event still
   // fails the step next, before anything is built or sent. A fork's preview starts otherwise.
   if (!pr?.fromFork) core.info(buildingLine(pathLabel, input.format));
-  // Every path from here sends requests: the HTTP client loads while git and the build wait.
+  // Every path from here builds and sends requests: the encoder and the HTTP client load while
+  // git runs, not when the build or the first request needs them.
   client.transport.prepare();
+  prepareBuild();
   // What is packaged is what is checked out: revision, created and tags describe HEAD.
   const checkout = await readCheckout(path, ctx.workspace);
   const packaged = reconcileOrSkipFork(ctx, () =>
