@@ -4,7 +4,7 @@
 // format; plus an unsigned publish (what signing adds) and the cold start to the first log line.
 // The CLI side excludes the time its setup actions spend downloading flux and cosign on every
 // run, which favours the CLI.
-// Usage: node --import tsx bench/pipeline.ts [--files 500] [--runs 3] [--before DIR]
+// Usage: node --import tsx bench/pipeline.ts [--files 500] [--runs 3] [--before DIR] [--only unsigned]
 //   --before DIR: also runs another bundle (e.g. `git worktree` of an older commit, `npm run build`)
 //   right after each of ours, alternating in this process, as rows marked "(before)".
 import { execFile } from 'node:child_process';
@@ -27,6 +27,8 @@ const flag = (name: string, fallback: string) =>
 const files = Number(flag('--files', '500'));
 const runs = Number(flag('--runs', '3'));
 const before = flag('--before', '');
+// --only unsigned: our variants whose name starts with this (the CLI pipeline always runs).
+const only = flag('--only', '');
 
 const median = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
@@ -89,6 +91,7 @@ for (const [mode, inputs, env] of [
     });
   }
 }
+if (only) ours.splice(0, ours.length, ...ours.filter((v) => v.name.startsWith(only)));
 if (before) {
   for (const v of [...ours]) {
     ours.splice(ours.indexOf(v) + 1, 0, { ...v, name: `${v.name} (before)`, distDir: before });

@@ -9,7 +9,7 @@ import { ArtifactError } from './errors.js';
 import type { GzipKind } from './gzip.js';
 import { FLUX_DEFAULT_IGNORE, IgnoreMatcher } from './ignore.js';
 import type { EncodedLayer } from './layer-encoder.js';
-import { type EncoderThread, LayerSink } from './layer-sink.js';
+import type { EncoderThread, LayerSink } from './layer-sink.js';
 import { encodeHeader, paddingFor, TRAILER } from './tar.js';
 import { planRoot, type RootPlan, type WalkEntry, type WalkStats, walk } from './walk.js';
 
@@ -31,7 +31,7 @@ export interface BuildOptions {
   readonly gzip?: GzipKind;
   /** Where the temporary layer file goes; defaults to the OS temp dir. */
   readonly tmpDir?: string;
-  /** Which thread deflates (default `auto`: a second one for a tar over 512 KiB); see layer-sink.ts. */
+  /** Which thread deflates (default `auto`: a second one for a tar over 3 MiB); see layer-sink.ts. */
   readonly encoderThread?: EncoderThread;
 }
 
@@ -67,6 +67,18 @@ export async function currentUmask(): Promise<number> {
   return 0o022;
 }
 
+let sinkModule: Promise<typeof import('./layer-sink.js')> | undefined;
+/** Once per process; also called early (`prepareBuild`) to load it while something else waits. */
+const loadSink = () => {
+  sinkModule ??= import('./layer-sink.js');
+  return sinkModule;
+};
+
+/** Starts loading the layer encoder now, so the first build does not wait for it. */
+export function prepareBuild(): void {
+  loadSink().catch(() => {});
+}
+
 export async function buildLayer(options: BuildOptions): Promise<Layer> {
   const umask = options.umask ?? (await currentUmask());
   const matcher = new IgnoreMatcher(options.ignorePaths ?? FLUX_DEFAULT_IGNORE);
@@ -77,6 +89,9 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
     umask,
     ...(options.workspace !== undefined ? { workspace: options.workspace } : {}),
   };
+  // The encoder (Go's deflate, its tables, the wasm search loop) loads with the first build, not
+  // with every entry point that can build: publish and push print their first line without it.
+  const { LayerSink } = await loadSink();
   const sink = new LayerSink(options.gzip ?? 'go1.26', options.encoderThread ?? 'auto');
   let plan: RootPlan;
   let dir: string;

@@ -1,5 +1,5 @@
 // Public API of the Flux artifact domain.
-export { type BuildOptions, buildLayer, type Layer } from './build.js';
+export { type BuildOptions, buildLayer, type Layer, prepareBuild } from './build.js';
 export {
   type ContentsDiff,
   diffContents,

@@ -1,7 +1,7 @@
 // Where a layer build's tar goes. Go's deflate runs on an encoder thread (layer-worker.ts), so
 // that reading the tree and deflating it use two cores, as Go's `flux build artifact` does. The
-// thread starts once two full batches are read (a tree under 512 KiB, as most are, never starts
-// it) and takes ~40–100 ms to be ready; a small tar read completely before then is deflated on this
+// thread starts once 3 MiB of tar are read (a smaller tree, as most are, never starts it) and
+// takes ~40–100 ms to be ready; a small tar read completely before then is deflated on this
 // thread instead. The gzip framing, CRC-32, hashing and file writing stay here (GzipFile): the
 // thread only deflates.
 // Batches move between the threads as transferred buffers, at most BUFFERS of them, which bounds
@@ -24,12 +24,18 @@ export type EncoderThread = 'auto' | 'main' | 'worker';
 
 /** Size of one tar batch. */
 export const BATCH = 256 * 1024;
-/** The thread starts once this much tar is read (full batches: the last, partial one never). */
-const START_AT = 2 * BATCH;
-/** A tar this small, complete before the thread is ready, is deflated here (~20 ms at most). */
-const INLINE_MAX = 4 * BATCH;
 /** Batches allocated at most: the bound on tar bytes held in memory (4 MiB). */
 const BUFFERS = 16;
+/**
+ * The thread starts once this much tar is read (full batches: the last, partial one never). Below
+ * the bound on queued batches (BUFFERS), which only a ready thread frees. Measured on 2 cores at
+ * load 1.2–1.6 (issue 10, docs/benchmarks.md): with the thread started at 512 KiB, trees of 0.7–16
+ * MB of tar built 10–80 ms slower and took 20–150 ms more CPU than on one thread (its start, a
+ * second wasm compile); it paid from ~32 MB (Flux 2.10 line).
+ */
+const START_AT = 12 * BATCH;
+/** A tar read completely before the thread is ready (all of it queued) is deflated here. */
+const INLINE_MAX = BUFFERS * BATCH;
 
 let workerFile: URL | null | undefined;
 

@@ -3,9 +3,14 @@
 // src/pipeline/publish.ts; publish-report.ts writes the outputs, the summary and the preview comment.
 import { relative } from 'node:path';
 import * as core from '@actions/core';
-import { annotationsFrom, type FluxFormat } from '../artifact/index.js';
+import { annotationsFrom, type FluxFormat, prepareBuild } from '../artifact/index.js';
 import { parseTag } from '../oci/reference.js';
-import { type PublishPlan, previewFork, publishArtifact } from '../pipeline/publish.js';
+import {
+  buildingLine,
+  type PublishPlan,
+  previewFork,
+  publishArtifact,
+} from '../pipeline/publish.js';
 import type { DiffRule } from '../pipeline/push.js';
 import type { SignStep } from '../pipeline/sign.js';
 import { UserError } from '../util/errors.js';
@@ -104,6 +109,16 @@ export async function publish(
 ): Promise<void> {
   const { repository, client } = input.connection;
   const path = input.path;
+  const pathLabel = relative(ctx.workspace, path) || '.';
+  const pr = pullRequestOf(ctx);
+  // The first line says what the step will do as soon as the inputs are read, before the git
+  // processes run (~30 ms; issue 10's cold start). A checkout that does not match the event still
+  // fails the step next, before anything is built or sent. A fork's preview starts otherwise.
+  if (!pr?.fromFork) core.info(buildingLine(pathLabel, input.format));
+  // Every path from here builds and sends requests: the encoder and the HTTP client load while
+  // git runs, not when the build or the first request needs them.
+  client.transport.prepare();
+  prepareBuild();
   // What is packaged is what is checked out: revision, created and tags describe HEAD.
   const checkout = await readCheckout(path, ctx.workspace);
   const packaged = reconcileOrSkipFork(ctx, () =>
@@ -160,10 +175,9 @@ export async function publish(
     tmpDir: process.env.RUNNER_TEMP,
   };
   // Pull-request previews: a fork gets a diff and a summary only; `comment` posts the preview.
-  const pr = pullRequestOf(ctx);
   const preview = {
     repository: repository.name,
-    path: relative(ctx.workspace, path) || '.',
+    path: pathLabel,
     compareTag: diffTag ?? 'latest',
   };
   if (pr?.fromFork) {
@@ -184,7 +198,6 @@ export async function publish(
     repository: repository.name,
     build,
     format,
-    pathLabel: preview.path,
     annotations,
     tags,
     ...(diffTag ? { diffTag } : {}),

@@ -1,6 +1,7 @@
 // The one place the registry client talks to undici (HTTP requests and the proxy agent), so
 // how undici is loaded is decided in one file. undici (its core: ~320 KB of the bundle) loads on
-// the first request, not at start: entry points print their first line before any request.
+// the first request (or Transport.prepare()), not at start: entry points print their first line
+// before any request.
 import type { Readable } from 'node:stream';
 import type * as Undici from 'undici';
 

@@ -91,6 +91,15 @@ export class Transport {
   }
 
   /**
+   * Loads the HTTP client (undici's core, ~40–50 ms of evaluating) now, while the caller waits on
+   * something else (git, the build's file reads), instead of on the first request. Makes no
+   * connection; a failure to load surfaces on the first request.
+   */
+  prepare(): void {
+    this.dispatcher.agent().catch(() => {});
+  }
+
+  /**
    * Sends a request, retrying and authenticating as needed; throws `RegistryAuthError` on 401/403 and
    * `RegistryNetworkError` when the request cannot get a usable answer within its attempts.
    */

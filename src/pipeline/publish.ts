@@ -18,8 +18,6 @@ export interface PublishPlan {
   repository: string;
   build: BuildOptions;
   format: FluxFormat;
-  /** The packaged path relative to the workspace, for the log. */
-  pathLabel: string;
   annotations: Record<string, string>;
   tags: string[];
   /** Skip the push when the artifact at this tag has the same content. */
@@ -59,6 +57,11 @@ async function hasSignature(client: RegistryClient, digest: string): Promise<boo
   return (await client.listReferrers(digest, SIGSTORE_BUNDLE_V03_MEDIA_TYPE)).length > 0;
 }
 
+/** The line a publish or push starts with, printed once its inputs are read (issue 10). */
+export function buildingLine(pathLabel: string, format: FluxFormat): string {
+  return `building artifact from ${pathLabel} (Flux ${format.line} format)`;
+}
+
 /** build → (skip if unchanged) → push by digest → sign → tags. */
 export async function publishArtifact(
   plan: PublishPlan,
@@ -66,7 +69,7 @@ export async function publishArtifact(
 ): Promise<PublishResult> {
   const { client, repository } = plan;
   const log = steps.log;
-  log(`building artifact from ${plan.pathLabel} (Flux ${plan.format.line} format)`);
+  // The first line (buildingLine) is the caller's: printed before the checkout is read.
   // What signing needs that does not depend on the digest (keyless: OIDC token, Fulcio
   // certificate) is asked while the layer is built when a push will follow (no diff-tag), else
   // once the push starts (a content guard that then stops the step leaves one certificate

@@ -35,7 +35,8 @@ describe(
       registry = await startRegistry();
       ws = mkdtempSync(join(tmpdir(), 'ws-thread-'));
       deploy = join(ws, 'deploy');
-      // ~3 MiB of tar: past the size the build deflates on its own thread.
+      // ~5 MiB of tar: past the 4 MiB the build deflates on its own thread when it has read all of
+      // it before the thread is ready (src/artifact/layer-sink.ts).
       const r = rng(0x7e4d);
       for (let i = 0; i < 200; i++) {
         const dir = join(deploy, `ns-${i % 9}`);
@@ -46,7 +47,7 @@ describe(
           i % 13 === 5 ? randomBytes(size, r) : yaml(size, r),
         );
       }
-      writeFileSync(join(deploy, 'bundle.yaml'), yaml(1 << 20, r));
+      writeFileSync(join(deploy, 'bundle.yaml'), yaml(3 << 20, r));
     });
     after(async () => {
       await registry?.stop();

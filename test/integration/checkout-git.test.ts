@@ -2,7 +2,15 @@
 // refs/pull/N/merge test-merge commit, a base-branch checkout, a tag checkout, an empty
 // workspace, and a workspace inside another repository.
 import assert from 'node:assert/strict';
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -244,6 +252,36 @@ describe('checkout awareness (real git)', () => {
     const p = await packagedFor({ ...c, workspace: head });
     assert.equal(defaultRevision(p.provenance), `feature/preview@sha1:${origin.head}`);
     assert.deepEqual(defaultTags('workflow_run', p.provenance), [`pr-${origin.pr}`]);
+  });
+
+  test('one git process reads what log, rev-parse and cat-file said: time with its offset, branch, tags, a message line that looks like a header', async () => {
+    // The checkout is read with `git log --pretty=raw --decorate=full` alone; git's own
+    // formats are the judge of what it must report.
+    const ws = mkdtempSync(join(root, 'raw-'));
+    git(ws, ['init', '-q', '-b', 'release/v2']);
+    for (const [i, date] of ['1796162578 -0730', '1796170000 +0545'].entries()) {
+      writeFileSync(join(ws, 'f'), String(i));
+      git(ws, ['add', 'f']);
+      git(ws, ['commit', '-q', '-m', `c${i}\n\nparent ${'0'.repeat(40)}`], date);
+    }
+    git(ws, ['tag', 'v2.0.0']);
+    git(ws, ['tag', '-a', '-m', 'annotated', 'v2.0.0-a']);
+    const co = await readCheckout(ws, ws);
+    assert.ok(co);
+    assert.equal(co.head, git(ws, ['rev-parse', 'HEAD']));
+    assert.equal(co.commitTime, git(ws, ['log', '-1', '--format=%cI']));
+    assert.equal(co.commitTime, '2026-12-02T05:51:40+05:45');
+    assert.deepEqual(co.parents, [git(ws, ['rev-parse', 'HEAD^'])], 'not the message line');
+    assert.equal(co.branch, 'release/v2');
+    assert.deepEqual([...co.tags].sort(), ['v2.0.0', 'v2.0.0-a']);
+    assert.equal(co.shallow, false);
+    git(ws, ['checkout', '-q', '--detach', 'HEAD^']);
+    const detached = await readCheckout(ws, ws);
+    assert.equal(detached?.branch, undefined);
+    assert.equal(detached?.commitTime, git(ws, ['log', '-1', '--format=%cI']));
+    assert.match(detached?.commitTime ?? '', /-07:30$/);
+    assert.deepEqual(detached?.parents, []);
+    assert.deepEqual(detached?.tags, []);
   });
 
   test('an empty workspace, and one inside another repository, have no checkout', async () => {

@@ -34,7 +34,7 @@ before(async () => {
     await writeFile(join(dir, `m-${i}.yaml`), body);
   }
   await writeFile(join(tree, 'empty.yaml'), '');
-  await writeFile(join(tree, 'big.tar'), tarLike(3 * BATCH + 1234, r));
+  await writeFile(join(tree, 'big.tar'), tarLike(13 * BATCH + 1234, r));
 });
 after(async () => {
   await rm(work, { recursive: true, force: true });
@@ -60,7 +60,7 @@ describe('layer encoder thread', () => {
           const tar = gunzipSync(bytes);
           assert.equal(layer.tarDigest, sha(tar));
           assert.equal(layer.tarSize, tar.length);
-          assert.ok(tar.length > 2 * 1024 * 1024, 'the tree is bigger than the inline limit');
+          assert.ok(tar.length > 17 * BATCH, 'the tree is bigger than the inline limit (4 MiB)');
           // The one-call encoder (no thread, no batches) is the oracle.
           assert.ok(
             bytes.equals(gzipSync(tar, gzip)),
@@ -85,6 +85,19 @@ describe('layer encoder thread', () => {
       assert.equal(layer.encoder, 'main');
       const bytes = readFileSync(layer.file);
       assert.ok(bytes.equals(gzipSync(gunzipSync(bytes), 'go1.27')));
+    } finally {
+      await layer.cleanup();
+    }
+  });
+
+  test('a tree under 3 MiB of tar never starts the thread (issue 10: its start costs more than it saves there)', async () => {
+    const mid = join(work, 'mid');
+    await mkdir(mid);
+    await writeFile(join(mid, 'a.yaml'), yaml(10 * BATCH, rng(4)));
+    const layer = await buildLayer({ path: mid, tmpDir: work, gzip: 'go1.27' });
+    try {
+      assert.equal(layer.encoder, 'main');
+      assert.ok(layer.tarSize > 8 * BATCH, 'past the former 512 KiB threshold');
     } finally {
       await layer.cleanup();
     }
