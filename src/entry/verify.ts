@@ -1,5 +1,4 @@
-import * as core from '@actions/core';
-import { refLabel, resolveDigest } from '../github/artifact-ref.js';
+import { resolveDigest } from '../github/artifact-ref.js';
 import { contextFromEnv } from '../github/context.js';
 import { createInputs } from '../github/inputs.js';
 import { run } from '../github/run.js';
@@ -10,7 +9,6 @@ import { verifyArtifact } from '../signing/verify/index.js';
 await run(async () => {
   const input = await readVerifyStepInputs(createInputs(), contextFromEnv());
   const { client } = input.connection;
-  core.info(`verifying the signature of ${refLabel(input.connection.repository, input.ref)}`);
   const digest = await resolveDigest(client, input.ref);
   const result = await verifyArtifact({
     client,

@@ -3,7 +3,7 @@
 import * as core from '@actions/core';
 import type { VerifyResult } from '../signing/verify/index.js';
 import { UserError } from '../util/errors.js';
-import { type ArtifactInputs, readArtifactInputs } from './artifact-ref.js';
+import { type ArtifactInputs, readArtifactInputs, refLabel } from './artifact-ref.js';
 import type { WorkflowContext } from './context.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
@@ -16,11 +16,15 @@ export interface VerifyStepInputs extends ArtifactInputs {
   failOnUnverified: boolean;
 }
 
+/** Reads verify@v1's inputs once; logs the step's first line (what it verifies) on the way. */
 export async function readVerifyStepInputs(
   inputs: Inputs,
   ctx: WorkflowContext,
 ): Promise<VerifyStepInputs> {
   const artifact = readArtifactInputs(inputs);
+  // The step's first line, as soon as it is known what is verified: parsing and compiling the
+  // identities (YAML, Go regexps through re2js) comes after it, then the first request.
+  core.info(`verifying the signature of ${refLabel(artifact.connection.repository, artifact.ref)}`);
   const verify = await readVerifyInputs(inputs, ctx.workspace);
   const failOnUnverified = inputs.boolean('fail-on-unverified', true);
   return { ...artifact, verify, failOnUnverified };
