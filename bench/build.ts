@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { toolPath } from '../test/harness/tools.js';
+import { flag } from './args.js';
 
 interface TreeSpec {
   name: string;
@@ -108,9 +109,6 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) =>
-  args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback;
 const sizes = flag('--sizes', 'small,medium,large').split(',');
 const runs = Number(flag('--runs', '3'));
 

@@ -12,18 +12,17 @@
 // (a fresh runner) or kept across starts (what a cache could give at best).
 // Usage: node --import tsx bench/cold-start.ts [--runs 30] [--dist DIR[,DIR2]] [--entries publish,push]
 //        [--compile-cache cold|warm]
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runAction } from '../test/harness/action.js';
+import { commitCheckout } from '../test/harness/git.js';
 import { startKeyless } from '../test/harness/keyless.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { toolPath } from '../test/harness/tools.js';
+import { flag } from './args.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) =>
-  args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback;
 const runs = Number(flag('--runs', '30'));
 // Several builds (comma separated) are measured start by start in turn, so load changes hit all alike.
 const distDirs = flag('--dist', 'dist')
@@ -56,15 +55,7 @@ const keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/mai
 try {
   mkdirSync(join(ws, 'deploy'));
   writeFileSync(join(ws, 'deploy', 'app.yaml'), 'apiVersion: v1\nkind: ConfigMap\n');
-  const git = (...a: string[]) =>
-    execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.com', ...a], {
-      cwd: ws,
-      encoding: 'utf8',
-    }).trim();
-  git('init', '-q', '-b', 'main');
-  git('add', 'deploy');
-  git('commit', '-q', '-m', 'deploy');
-  const sha = git('rev-parse', 'HEAD');
+  const sha = commitCheckout(ws);
   copyFileSync(keyless.stack.trustedRootPath, join(ws, 'trusted_root.json'));
   const repo = `${registry.host}/org/app`;
   const event = { ref: 'refs/heads/main', repository: { default_branch: 'main' } };

@@ -7,10 +7,8 @@ import {
   reportRow,
   runConcurrentSigning,
 } from '../test/harness/concurrent-signing.js';
+import { flag } from './args.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) =>
-  args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback;
 const signers = Number(flag('--signers', '8'));
 const rounds = Number(flag('--rounds', '5'));
 const seed = Number(flag('--seed', '1'));

@@ -18,12 +18,10 @@ import { runAction } from '../test/harness/action.js';
 import { startKeyless } from '../test/harness/keyless.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { toolPath } from '../test/harness/tools.js';
+import { flag } from './args.js';
 import { fluxPushArgs } from './flux-cli.js';
 
 const run = promisify(execFile);
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) =>
-  args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback;
 const files = Number(flag('--files', '500'));
 const runs = Number(flag('--runs', '3'));
 const before = flag('--before', '');

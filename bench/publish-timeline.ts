@@ -13,10 +13,8 @@ import { encryptCosignKey } from '../src/signing/key.js';
 import { runAction } from '../test/harness/action.js';
 import { startKeyless } from '../test/harness/keyless.js';
 import { startRegistry } from '../test/harness/registry.js';
+import { flag } from './args.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) =>
-  args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback;
 const files = Number(flag('--files', '500'));
 const runs = Number(flag('--runs', '2'));
 const only = flag('--only', '');

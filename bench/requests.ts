@@ -15,15 +15,13 @@ import { runAction } from '../test/harness/action.js';
 import { type SeenRequest, startFaultyRegistry } from '../test/harness/fault-proxy.js';
 import { startKeyless } from '../test/harness/keyless.js';
 import { toolPath } from '../test/harness/tools.js';
+import { flag, has } from './args.js';
 import { fluxPushArgs } from './flux-cli.js';
 
 const run = promisify(execFile);
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string) =>
-  args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback;
 const files = Number(flag('--files', '100'));
-const referrers = args.includes('--referrers');
-const detail = args.includes('--detail');
+const referrers = has('--referrers');
+const detail = has('--detail');
 
 const ws = mkdtempSync(join(tmpdir(), 'bench-requests-'));
 const home = mkdtempSync(join(tmpdir(), 'bench-requests-home-'));

@@ -8,12 +8,12 @@
 // Structural, not timed: the list of loaded modules is read at the first write, then the process
 // stops (nothing reaches a registry; the registry address is a closed port anyway).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runAction } from '../harness/action.js';
+import { commitCheckout } from '../harness/git.js';
 
 const REPO = '127.0.0.1:9/org/app';
 const NOT_BEFORE_FIRST_LINE = [
@@ -34,15 +34,7 @@ describe('cold start: the first line, and the Node modules loaded before it', ()
     mkdirSync(join(ws, 'deploy'), { recursive: true });
     writeFileSync(join(ws, 'deploy', 'app.yaml'), 'kind: ConfigMap\n');
     // A checkout at the event's commit, as actions/checkout leaves it.
-    const git = (...a: string[]) =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a], {
-        cwd: ws,
-        encoding: 'utf8',
-      }).trim();
-    git('init', '-q', '-b', 'main');
-    git('add', 'deploy');
-    git('commit', '-q', '-m', 'deploy');
-    sha = git('rev-parse', 'HEAD');
+    sha = commitCheckout(ws);
     list = join(dir, 'modules.txt');
     preload = join(dir, 'first-line.cjs');
     // At the first stdout write: record what is loaded, then stop.

@@ -26,6 +26,14 @@ function commit(dir: string, files: Record<string, string>, message: string, dat
   return git(dir, ['rev-parse', 'HEAD']);
 }
 
+/** `dir` as a one-commit checkout of branch main (what actions/checkout leaves); returns the sha. */
+export function commitCheckout(dir: string): string {
+  git(dir, ['init', '-q', '-b', 'main']);
+  git(dir, ['add', '-A']);
+  git(dir, ['commit', '-qm', 'deploy']);
+  return git(dir, ['rev-parse', 'HEAD']);
+}
+
 export interface Origin {
   dir: string;
   url: string;
