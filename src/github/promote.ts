@@ -84,6 +84,13 @@ export async function readPromoteInputs(inputs: Inputs): Promise<PromoteInputs> 
 /** resolve → verify → copy → sign → tags, then the outputs and the summary. */
 export async function promote(input: PromoteInputs): Promise<void> {
   const { source, copyTo, ref, tags } = input;
+  // What the step does, before its first request (as `flux tag artifact` starts).
+  const label = refLabel(source.repository, ref);
+  core.info(
+    copyTo
+      ? `copying ${label} to ${copyTo.repository.name} and tagging it ${tags.join(', ')}`
+      : `tagging ${label} as ${tags.join(', ')}`,
+  );
   const verifyInputs = input.verify;
   const setup = input.signing;
   const target = copyTo ?? source;
