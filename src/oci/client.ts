@@ -166,8 +166,8 @@ export class RegistryClient {
     return this.referrers.updateTag(subjectDigest, add);
   }
 
-  /** Deadline and abort signal for a shared-tag update (also used by the `.sig` writer). */
-  sharedTagLimits(): { deadlineMs?: number; signal?: AbortSignal } {
+  /** Deadline, signal and round trip for a shared-tag update (also used by the `.sig` writer). */
+  sharedTagLimits(): { deadlineMs?: number; signal?: AbortSignal; roundTripMs: () => number } {
     return this.ctx.sharedTagLimits();
   }
 

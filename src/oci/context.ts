@@ -33,9 +33,13 @@ export class RepoContext {
     return operationSignal(this.options);
   }
 
-  /** Deadline and abort signal for a shared-tag update (also used by the `.sig` writer). */
-  sharedTagLimits(): { deadlineMs?: number; signal?: AbortSignal } {
+  /**
+   * Deadline, abort signal and the registry's current round trip for a shared-tag update (also
+   * used by the `.sig` writer).
+   */
+  sharedTagLimits(): { deadlineMs?: number; signal?: AbortSignal; roundTripMs: () => number } {
     return {
+      roundTripMs: () => this.transport.slowestRoundTripMs(),
       ...(this.options.sharedTagDeadlineMs ? { deadlineMs: this.options.sharedTagDeadlineMs } : {}),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     };

@@ -34,6 +34,8 @@ export interface TransportResponse {
   text(): Promise<string>;
   bytes(): Promise<Buffer>;
   dump(): Promise<void>;
+  /** Request sent → headers received (ms), once the HTTP client is loaded: the round trip. */
+  roundTripMs: number;
 }
 
 interface HttpRequest {
@@ -54,6 +56,7 @@ export function proxyDispatcher(): Dispatcher {
 /** One exchange, redirects not followed: the headers are read, the body is left to the caller. */
 export async function httpRequest(url: string | URL, req: HttpRequest): Promise<TransportResponse> {
   const [{ request }, dispatcher] = await Promise.all([loadUndici(), req.dispatcher.agent()]);
+  const sent = performance.now();
   const res = await request(url, {
     method: req.method as Undici.Dispatcher.HttpMethod,
     headers: req.headers,
@@ -63,11 +66,16 @@ export async function httpRequest(url: string | URL, req: HttpRequest): Promise<
     bodyTimeout: req.idleTimeoutMs,
     ...(req.signal ? { signal: req.signal } : {}),
   });
-  return wrap(res, url.toString());
+  return wrap(res, url.toString(), performance.now() - sent);
 }
 
-function wrap(res: Undici.Dispatcher.ResponseData, url: string): TransportResponse {
+function wrap(
+  res: Undici.Dispatcher.ResponseData,
+  url: string,
+  roundTripMs: number,
+): TransportResponse {
   return {
+    roundTripMs,
     status: res.statusCode,
     url,
     header: (name) => header(res.headers, name),

@@ -81,6 +81,14 @@ export interface SharedTagOptions<E> {
   freshMs?: number;
   /** Longest settle window. Default 2 s. */
   settleCapMs?: number;
+  /**
+   * The registry's slowest recent round trip (ms), as this process sees it now (the transport's
+   * `slowestRoundTripMs`). A concurrent writer's PUT made from a read older than ours can land up
+   * to about `freshMs + 4` of those after that read (its read's answer, the time it allows
+   * itself before writing, its PUT's way in): every settle window is at least that long, so a
+   * slow registry or a busy machine lengthens it. Default: none (only the other bounds).
+   */
+  roundTripMs?: () => number;
   signal?: AbortSignal;
   /** Injectable for tests. */
   now?: () => number;
@@ -124,7 +132,7 @@ export function forgetConditionalWriteSupport(): void {
 
 /** An If-Match value no registry can have issued (quoted, so it parses as an entity tag). */
 const PROBE_ETAG = '"flux-oci-action-conditional-write-probe"';
-const MAX_REPAIRS = 2;
+const MAX_REPAIRS = 4;
 /** Settle looks per confirmation while other writers keep changing the tag. */
 const MAX_LOOKS = 4;
 
@@ -371,7 +379,11 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     // (longer) window, so a writer still on its way lands while we watch. Bounded.
     let previous = state.digest;
     for (let look = 0; look < MAX_LOOKS; look++) {
-      const window = Math.min(cap, Math.max(contended ? contendedFloor : floor, 2 * cycleMs));
+      const inFlight = freshMs + 4 * (options.roundTripMs?.() ?? 0);
+      const window = Math.min(
+        cap,
+        Math.max(contended ? contendedFloor : floor, 2 * cycleMs, inFlight),
+      );
       const t = now();
       writing--;
       if (writing === 0) flushIdle(); // every writer waits: nothing else to do until then

@@ -60,6 +60,9 @@ interface TransportRequest {
 
 const MAX_REDIRECTS = 5;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+/** Round trips remembered, and the largest request body whose round trip counts. */
+const ROUND_TRIPS_KEPT = 16;
+const SMALL_BODY_BYTES = 64 * 1024;
 
 export class Transport {
   readonly registry: string;
@@ -69,6 +72,7 @@ export class Transport {
   private readonly retry: RetryOptions;
   private readonly idleTimeoutMs: number;
   private readonly auth: Authenticator;
+  private readonly roundTrips: number[] = [];
 
   constructor(options: TransportOptions) {
     this.registry = options.registry;
@@ -97,6 +101,15 @@ export class Transport {
    */
   prepare(): void {
     this.dispatcher.agent().catch(() => {});
+  }
+
+  /**
+   * The slowest of the last few answered requests with small bodies (ms; 0 before any): how
+   * long this registry, the network and this machine take to answer right now, without retry
+   * sleeps or upload time. Shared-tag writers size their settle window from it.
+   */
+  slowestRoundTripMs(): number {
+    return this.roundTrips.length ? Math.max(...this.roundTrips) : 0;
   }
 
   /**
@@ -133,6 +146,12 @@ export class Transport {
       try {
         const auth = await this.auth.authorization(scopes, req.signal);
         res = await this.send(req, auth);
+        const size =
+          typeof req.body === 'function' ? Number.POSITIVE_INFINITY : (req.body?.length ?? 0);
+        if (size <= SMALL_BODY_BYTES) {
+          this.roundTrips.push(res.roundTripMs);
+          if (this.roundTrips.length > ROUND_TRIPS_KEPT) this.roundTrips.shift();
+        }
       } catch (err) {
         if (isOurs(err)) throw err;
         if (req.signal?.aborted) throw aborted(req.signal, err);

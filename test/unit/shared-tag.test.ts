@@ -312,6 +312,32 @@ test('a PUT that applied but whose answer was lost is found on the next read', a
   assert.deepEqual(tag.entries, ['ours']);
 });
 
+test('a write found present after its answer was lost waits as long as a concurrent PUT may be in flight', async () => {
+  // A slow registry (100 ms round trips, e.g. a busy runner). Our PUT applies at t=400 but its
+  // answer is lost; the next read (t=575) finds our entry. Writer B read the tag at t=380, just
+  // before our PUT applied, so its list lacks ours; B's PUT lands at t=800, within what a writer
+  // may take after its read (freshMs + 4 round trips = 420 ms). A 50 ms look (t=725) would
+  // confirm before B lands and B would drop our entry.
+  const clock = new Clock();
+  const tag = new Tag(clock, false, 100);
+  clock.at(800, () => tag.put(['b']));
+  const store = tag.store({ 0: 'lost-answer' });
+  const result = await addToSharedTag(
+    options(clock, store, 'ours', { roundTripMs: () => tag.rtt }),
+  );
+  assert.deepEqual(tag.entries, ['b', 'ours'], JSON.stringify(tag.writes));
+  assert.ok(result.attempts >= 3, `merged again after B landed: ${result.attempts}`);
+  assert.ok(clock.slept.includes(420), `the window covers a PUT in flight: ${clock.slept}`);
+});
+
+test('on a fast registry the round-trip bound adds nothing: one 50 ms look', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['theirs']);
+  await addToSharedTag(options(clock, tag.store(), 'ours', { roundTripMs: () => tag.rtt }));
+  assert.deepEqual(clock.slept, [50]);
+});
+
 test('when the tag moves between prepare and PUT, the attempt merges again instead of writing', async () => {
   const clock = new Clock();
   const tag = new Tag(clock);
