@@ -518,3 +518,24 @@ test('a credential failure with an ENOENT cause stays itself, not a network fail
   });
   assert.ok(hits.length <= 1, `retried ${hits.length} times`);
 });
+
+test('slowestRoundTripMs: the slowest answered small request, without retry sleeps or uploads', async () => {
+  let n = 0;
+  const { host } = await serve((req, res) => {
+    const delay = req.url === '/slow' ? 80 : req.url === '/upload' ? 300 : 0;
+    // The first /v2/ is a 429 with Retry-After: 1: its second's sleep must not count.
+    if (req.url === '/v2/' && ++n === 1) return res.writeHead(429, { 'retry-after': '1' }).end();
+    setTimeout(() => res.writeHead(200).end(), delay);
+  });
+  const t = transport(host);
+  assert.equal(t.slowestRoundTripMs(), 0, 'nothing measured yet');
+  await (await t.request({ method: 'GET', url: '/v2/' })).dump();
+  assert.ok(t.slowestRoundTripMs() < 500, `retry sleep not counted: ${t.slowestRoundTripMs()}`);
+  await (await t.request({ method: 'GET', url: '/slow' })).dump();
+  const slow = t.slowestRoundTripMs();
+  assert.ok(slow >= 75 && slow < 500, `the slow answer counts: ${slow}`);
+  // A large upload's time is the transfer's, not the registry's answer: not counted.
+  const big = Buffer.alloc(256 * 1024);
+  await (await t.request({ method: 'PUT', url: '/upload', body: big })).dump();
+  assert.equal(t.slowestRoundTripMs(), slow);
+});
