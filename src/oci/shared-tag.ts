@@ -83,10 +83,10 @@ export interface SharedTagOptions<E> {
   settleCapMs?: number;
   /**
    * The registry's slowest recent round trip (ms), as this process sees it now (the transport's
-   * `slowestRoundTripMs`). A concurrent writer's PUT made from a read older than ours can land up
-   * to about `freshMs + 4` of those after that read (its read's answer, the time it allows
-   * itself before writing, its PUT's way in): every settle window is at least that long, so a
-   * slow registry or a busy machine lengthens it. Default: none (only the other bounds).
+   * `slowestRoundTripMs`). A concurrent writer sends its PUT at most `freshMs` plus two of its
+   * quickest round trips after sending the read (or HEAD) it merged, so its PUT lands at most
+   * about that long after the state it read: every settle window is at least `freshMs + 2 ×`
+   * the slowest round trip, so a slow registry or a busy machine lengthens it. Default: none.
    */
   roundTripMs?: () => number;
   signal?: AbortSignal;
@@ -379,7 +379,7 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     // (longer) window, so a writer still on its way lands while we watch. Bounded.
     let previous = state.digest;
     for (let look = 0; look < MAX_LOOKS; look++) {
-      const inFlight = freshMs + 4 * (options.roundTripMs?.() ?? 0);
+      const inFlight = freshMs + 2 * (options.roundTripMs?.() ?? 0);
       const window = Math.min(
         cap,
         Math.max(contended ? contendedFloor : floor, 2 * cycleMs, inFlight),

@@ -314,20 +314,20 @@ test('a PUT that applied but whose answer was lost is found on the next read', a
 
 test('a write found present after its answer was lost waits as long as a concurrent PUT may be in flight', async () => {
   // A slow registry (100 ms round trips, e.g. a busy runner). Our PUT applies at t=400 but its
-  // answer is lost; the next read (t=575) finds our entry. Writer B read the tag at t=380, just
-  // before our PUT applied, so its list lacks ours; B's PUT lands at t=800, within what a writer
-  // may take after its read (freshMs + 4 round trips = 420 ms). A 50 ms look (t=725) would
-  // confirm before B lands and B would drop our entry.
+  // answer is lost; the next read (t=575) finds our entry. Writer B saw the tag just before our
+  // PUT applied, so its list lacks ours; its PUT goes out within freshMs + 2 round trips of its
+  // read and lands at t=750. A 50 ms look (read answered at t=725) would confirm before B lands
+  // and B would drop our entry; a window of freshMs + 2 × 100 ms sees B and merges again.
   const clock = new Clock();
   const tag = new Tag(clock, false, 100);
-  clock.at(800, () => tag.put(['b']));
+  clock.at(750, () => tag.put(['b']));
   const store = tag.store({ 0: 'lost-answer' });
   const result = await addToSharedTag(
     options(clock, store, 'ours', { roundTripMs: () => tag.rtt }),
   );
   assert.deepEqual(tag.entries, ['b', 'ours'], JSON.stringify(tag.writes));
   assert.ok(result.attempts >= 3, `merged again after B landed: ${result.attempts}`);
-  assert.ok(clock.slept.includes(420), `the window covers a PUT in flight: ${clock.slept}`);
+  assert.ok(clock.slept.includes(220), `the window covers a PUT in flight: ${clock.slept}`);
 });
 
 test('on a fast registry the round-trip bound adds nothing: one 50 ms look', async () => {
