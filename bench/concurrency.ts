@@ -25,6 +25,8 @@ for (const referrers of [false, true]) {
     });
     rows.push(reportRow(r));
     console.error(reportRow(r), r.failures.slice(0, 3).join(' | '));
+    if (r.lostRuns.length)
+      console.error('lost (round, signer, format):', JSON.stringify(r.lostRuns));
   }
 }
 console.log(`Concurrent signing, ${rounds} rounds × ${signers} signers (seed ${seed})\n`);

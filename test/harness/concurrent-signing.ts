@@ -48,6 +48,8 @@ export interface ConcurrencyReport {
   wallSeconds: number;
   /** First lines of failed runs' errors, for the report. */
   failures: string[];
+  /** Which round and signer (0-based) lost its signature, and in which format. */
+  lostRuns: { round: number; signer: number; format: 'cosign-v2' | 'cosign-v3' }[];
 }
 
 interface Signer {
@@ -96,6 +98,7 @@ export async function runConcurrentSigning(
     faults: registry.proxy.counters(),
     wallSeconds: 0,
     failures: [],
+    lostRuns: [],
   };
   try {
     mkdirSync(join(ws, 'deploy'));
@@ -159,10 +162,12 @@ export async function runConcurrentSigning(
             );
           });
           report[found ? 'kept' : 'lost']['cosign-v2']++;
+          if (!found) report.lostRuns.push({ round, signer: i, format: 'cosign-v2' });
         }
         if (formats.includes('cosign-v3')) {
           const found = bundles.some((b) => dsseVerifies(b, signer.publicKey));
           report[found ? 'kept' : 'lost']['cosign-v3']++;
+          if (!found) report.lostRuns.push({ round, signer: i, format: 'cosign-v3' });
         }
       });
     }
