@@ -2,7 +2,7 @@
 // fluxcd/pkg/sourceignore v0.18.0 (`ReadPatterns`) and its gitignore package, itself a copy
 // of go-git v5.16.4 plumbing/format/gitignore (pattern.go, matcher.go; Apache-2.0).
 // Re-implemented here from that source; see NOTICE.
-import { goMatch } from './match.js';
+import { compileMatch } from './match.js';
 
 /** `flux build/push artifact`'s default `--ignore-paths` (sourceignore ExcludeVCS + ExcludeExt). */
 export const FLUX_DEFAULT_IGNORE: readonly string[] = Object.freeze([
@@ -25,6 +25,8 @@ const enc = new TextEncoder();
 export interface IgnorePattern {
   /** The pattern's components (split on `/`), as UTF-8 bytes. */
   readonly parts: readonly Uint8Array[];
+  /** `goMatch(part, name)` for each of `parts`, compiled once per pattern (match.ts). */
+  readonly matchers: readonly ((name: Uint8Array) => boolean)[];
   readonly inclusion: boolean;
   readonly dirOnly: boolean;
   /** Contains a `/`: anchored at the root, matched component by component. */
@@ -46,7 +48,8 @@ export function parsePattern(line: string): IgnorePattern {
     p = p.slice(0, -1);
   }
   const isGlob = p.includes('/');
-  return { parts: p.split('/').map((s) => enc.encode(s)), inclusion, dirOnly, isGlob };
+  const parts = p.split('/').map((s) => enc.encode(s));
+  return { parts, matchers: parts.map(compileMatch), inclusion, dirOnly, isGlob };
 }
 
 // Go's unicode.IsSpace: JS `\s` minus U+FEFF, plus U+0085.
@@ -89,9 +92,9 @@ function matchPattern(p: IgnorePattern, path: readonly Uint8Array[], isDir: bool
 
 /** A pattern without `/` matches any component; dir-only patterns not a final non-dir one. */
 function simpleNameMatch(p: IgnorePattern, path: readonly Uint8Array[], isDir: boolean): boolean {
-  const pat = p.parts[0]!;
+  const matches = p.matchers[0]!;
   for (let i = 0; i < path.length; i++) {
-    if (!goMatch(pat, path[i]!)) continue;
+    if (!matches(path[i]!)) continue;
     return !(p.dirOnly && !isDir && i === path.length - 1);
   }
   return false;
@@ -128,14 +131,14 @@ function globMatch(p: IgnorePattern, fullPath: readonly Uint8Array[], isDir: boo
       canTraverse = false;
       while (path < fullPath.length) {
         const e = fullPath[path++]!;
-        if (goMatch(pat, e)) {
+        if (p.matchers[i]!(e)) {
           matched = true;
           break;
         }
         if (path >= fullPath.length) matched = false;
       }
     } else {
-      if (!goMatch(pat, fullPath[path]!)) return false;
+      if (!p.matchers[i]!(fullPath[path]!)) return false;
       matched = true;
       path++;
     }

@@ -52,6 +52,43 @@ export function goMatch(pattern: Uint8Array, name: Uint8Array): boolean {
   }
 }
 
+/** Whether `b` holds none of Match's special bytes (`*`, `?`, `[`, `\\`). */
+function isLiteral(b: Uint8Array, from: number): boolean {
+  for (let i = from; i < b.length; i++) {
+    const c = b[i];
+    if (c === 0x2a || c === 0x3f || c === 0x5b || c === BACKSLASH) return false;
+  }
+  return true;
+}
+
+function endsWith(name: Uint8Array, suffix: Uint8Array, from: number): boolean {
+  const off = name.length - (suffix.length - from);
+  if (off < 0) return false;
+  for (let i = from; i < suffix.length; i++) if (name[off + i - from] !== suffix[i]) return false;
+  return true;
+}
+
+/**
+ * goMatch for one pattern, specialised for the shapes ignore lists are made of (issue 10: the
+ * walk matches every entry against every pattern): a literal (no special byte) matches only the
+ * same bytes; `*` + literal matches a name that ends with the literal and has no `/` before it
+ * (Match's star never crosses a separator). Anything else runs the full matcher.
+ */
+export function compileMatch(pattern: Uint8Array): (name: Uint8Array) => boolean {
+  if (isLiteral(pattern, 0)) {
+    return (name) => name.length === pattern.length && endsWith(name, pattern, 0);
+  }
+  if (pattern.length > 1 && pattern[0] === 0x2a && isLiteral(pattern, 1)) {
+    return (name) => {
+      if (!endsWith(name, pattern, 1)) return false;
+      const end = name.length - (pattern.length - 1);
+      for (let i = 0; i < end; i++) if (name[i] === SLASH) return false;
+      return true;
+    };
+  }
+  return (name) => goMatch(pattern, name);
+}
+
 function match(pattern: Uint8Array, name: Uint8Array): boolean {
   let p = 0;
   let n = 0;

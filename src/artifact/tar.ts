@@ -96,6 +96,67 @@ function template(name: Uint8Array, typeflag: number, mode: number, size: number
   return blk;
 }
 
+/**
+ * The constant fields of every USTAR header Flux writes (uid, gid, mtime, devmajor, devminor as
+ * `template` writes them, the magic), and their checksum contribution with the checksum field
+ * read as spaces. A tree of small files writes one header per file, so the common header is
+ * filled in place from this copy: no per-field strings or buffers (issue 10: the build of 500
+ * small files spent ~30% of its CPU on headers).
+ */
+const USTAR_BASE = (() => {
+  const blk = template(new Uint8Array(0), 0, 0, 0);
+  blk.fill(0, 100, 108); // mode and size are written per header
+  blk.fill(0, 124, 136);
+  blk.write('ustar\u000000', 257, 'latin1');
+  return blk;
+})();
+const USTAR_BASE_SUM = (() => {
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : USTAR_BASE[i]!;
+  return sum;
+})();
+
+/** Zero-padded octal of `x` in `digits` digits at `off`; returns the digits' byte sum. */
+function octalDigits(blk: Buffer, off: number, digits: number, x: number): number {
+  let sum = 0;
+  for (let i = digits - 1; i >= 0; i--) {
+    const d = x % 8;
+    blk[off + i] = 0x30 + d;
+    sum += 0x30 + d;
+    x = (x - d) / 8;
+  }
+  return sum;
+}
+
+/**
+ * `template` + `putString(prefix)` + `finish` for a name ≤ 100 bytes, a prefix ≤ 155 bytes and a
+ * size that fits 11 octal digits (so no field is truncated): the same bytes, written in place.
+ */
+function ustarHeader(
+  name: Uint8Array,
+  prefix: Uint8Array | undefined,
+  typeflag: number,
+  mode: number,
+  size: number,
+): Buffer {
+  const blk = Buffer.allocUnsafe(BLOCK);
+  USTAR_BASE.copy(blk);
+  let sum = USTAR_BASE_SUM + typeflag;
+  blk[156] = typeflag;
+  blk.set(name, 0);
+  for (let i = 0; i < name.length; i++) sum += name[i]!;
+  if (prefix) {
+    blk.set(prefix, 345);
+    for (let i = 0; i < prefix.length; i++) sum += prefix[i]!;
+  }
+  sum += octalDigits(blk, 100, 7, mode < 8 ** 7 ? mode : 0);
+  sum += octalDigits(blk, 124, 11, size);
+  octalDigits(blk, 148, 6, sum);
+  blk[154] = 0;
+  blk[155] = 0x20;
+  return blk;
+}
+
 /** formatPAXRecord: "<len> key=value\n" where len counts its own digits. */
 export function paxRecord(key: string, value: Uint8Array): Buffer {
   const body = Buffer.concat([Buffer.from(` ${key}=`), value, Buffer.from('\n')]);
@@ -121,11 +182,9 @@ export function encodeHeader(h: TarHeader): Buffer {
   const sizeFits = h.size <= MAX_OCTAL_SIZE;
 
   if ((nameFits || split) && sizeFits) {
-    const [prefix, name] = split ?? [new Uint8Array(0), h.name];
-    const blk = template(name, typeflag, h.mode, h.size);
-    putString(blk, 345, 155, prefix);
-    finish(blk);
-    return blk;
+    return split
+      ? ustarHeader(split[1], split[0], typeflag, h.mode, h.size)
+      : ustarHeader(h.name, undefined, typeflag, h.mode, h.size);
   }
 
   // PAX: records sorted by key ("path" < "size"). Go records any long or non-ASCII name, even

@@ -107,9 +107,7 @@ export async function publish(
   ctx: WorkflowContext,
   makeSigner?: (ctx: WorkflowContext) => Promise<SignStep | undefined>,
 ): Promise<void> {
-  const { repository, client } = input.connection;
-  const path = input.path;
-  const pathLabel = relative(ctx.workspace, path) || '.';
+  const pathLabel = relative(ctx.workspace, input.path) || '.';
   const pr = pullRequestOf(ctx);
   // The first line says what the step will do as soon as the inputs are read, before the git
   // processes run (~30 ms; issue 10's cold start). A checkout that does not match the event still
@@ -117,8 +115,48 @@ export async function publish(
   if (!pr?.fromFork) core.info(buildingLine(pathLabel, input.format));
   // Every path from here builds and sends requests: the encoder and the HTTP client load while
   // git runs, not when the build or the first request needs them.
-  client.transport.prepare();
+  input.connection.client.transport.prepare();
   prepareBuild();
+  // When a push follows for sure (no fork, no diff-tag), the signer is set up and keyless
+  // signing's OIDC token and Fulcio certificate are asked now, while git runs and the layer is
+  // built: on a runner that round trip to Fulcio is the longest on the path (issue 10). A step
+  // that fails before its push (checkout mismatch, content guard) leaves that certificate
+  // unused, as a failed build already did; the request is abandoned and settled before this
+  // returns or throws.
+  const early =
+    makeSigner && !pr?.fromFork && !input.diffTag ? startSigner(makeSigner, ctx) : undefined;
+  try {
+    await publishChecked(input, ctx, pr, pathLabel, makeSigner, early);
+  } finally {
+    early?.abort.abort();
+    await early?.warm;
+  }
+}
+
+/** The signer, set up at once, and its warm-up started with an abort the flow shares. */
+function startSigner(
+  makeSigner: (ctx: WorkflowContext) => Promise<SignStep | undefined>,
+  ctx: WorkflowContext,
+): { signer: Promise<SignStep | undefined>; abort: AbortController; warm: Promise<void> } {
+  const signer = makeSigner(ctx);
+  signer.catch(() => {});
+  const abort = new AbortController();
+  const warm = signer.then((s) => s?.warmUp?.(abort.signal)).catch(() => {});
+  return { signer, abort, warm };
+}
+
+/** publish() once the first line is out (and, when a push follows, the signer started). */
+async function publishChecked(
+  input: PublishInputs,
+  ctx: WorkflowContext,
+  pr: ReturnType<typeof pullRequestOf>,
+  pathLabel: string,
+  makeSigner: ((ctx: WorkflowContext) => Promise<SignStep | undefined>) | undefined,
+  /** The signer the caller started before git ran (see publish). */
+  early: { signer: Promise<SignStep | undefined>; abort: AbortController } | undefined,
+): Promise<void> {
+  const { repository, client } = input.connection;
+  const path = input.path;
   // What is packaged is what is checked out: revision, created and tags describe HEAD.
   const checkout = await readCheckout(path, ctx.workspace);
   const packaged = reconcileOrSkipFork(ctx, () =>
@@ -191,7 +229,7 @@ export async function publish(
   }
   // The signer is set up (a cosign key decrypted: scrypt, off the main thread) while the layer is
   // built; a bad signing input still fails before anything is pushed.
-  const signer = makeSigner?.(ctx);
+  const signer = early?.signer ?? makeSigner?.(ctx);
   signer?.catch(() => {});
   const plan: PublishPlan = {
     client,
@@ -216,6 +254,7 @@ export async function publish(
       });
     },
     ...(signer ? { signer } : {}),
+    ...(early ? { warmAbort: early.abort } : {}),
     // The signature is not confirmed stored: no tag moves, and the outputs say so.
     signFailed: (digest, pushed) =>
       setOutputs({

@@ -35,6 +35,11 @@ export interface PublishSteps {
   signer?: Promise<SignStep | undefined>;
   /** The signature is not confirmed stored: called before the error is rethrown (no tag moved). */
   signFailed?: (digest: string, pushed: boolean) => void;
+  /**
+   * The abort of a warm-up the caller started already with it (publish@v1 asks the certificate
+   * before git runs): aborted here, with this flow's own warm-up, when the build fails.
+   */
+  warmAbort?: AbortController;
 }
 
 export interface PublishResult {
@@ -76,7 +81,7 @@ export async function publishArtifact(
   // unused). Abandoned and settled before this returns or throws.
   const signer = steps.signer ?? Promise.resolve(undefined);
   signer.catch(() => {});
-  const warmAbort = new AbortController();
+  const warmAbort = steps.warmAbort ?? new AbortController();
   let warm: Promise<void> | undefined;
   const warmUp = () => {
     warm ??= signer.then((s) => s?.warmUp?.(warmAbort.signal)).catch(() => {});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeRune, goMatch } from '../../src/artifact/match.js';
+import { compileMatch, decodeRune, goMatch } from '../../src/artifact/match.js';
+import { rng } from '../harness/rng.js';
 
 const enc = new TextEncoder();
 
@@ -102,4 +103,26 @@ test('decodeRune follows utf8.DecodeRune (invalid → U+FFFD width 1)', () => {
     const b = enc.encode(String.fromCodePoint(cp));
     assert.deepEqual(decodeRune(b, 0), [cp, b.length]);
   }
+});
+
+test("compileMatch gives goMatch's answer: the table, and random literal and *literal patterns", () => {
+  for (const [pattern, name, want] of CASES) {
+    assert.equal(compileMatch(enc.encode(pattern))(enc.encode(name)), want, `${pattern} ${name}`);
+  }
+  // Bytes that exercise the fast paths' edges: separators, a multi-byte rune, metacharacters.
+  const alphabet = [0x61, 0x62, 0x2e, 0x2f, 0xc3, 0xa9, 0x2a, 0x3f, 0x5c, 0x5b, 0x5d];
+  const next = rng(1010);
+  const bytes = (max: number) =>
+    Uint8Array.from({ length: Math.floor(next() * max) }, () => {
+      return alphabet[Math.floor(next() * alphabet.length)]!;
+    });
+  let checked = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const body = bytes(4);
+    const pattern = next() < 0.5 ? body : Uint8Array.from([0x2a, ...body]);
+    const name = next() < 0.3 ? Uint8Array.from([...bytes(3), ...body]) : bytes(6);
+    assert.equal(compileMatch(pattern)(name), goMatch(pattern, name), `${pattern} ${name}`);
+    checked++;
+  }
+  assert.equal(checked, 20_000);
 });
