@@ -1,9 +1,9 @@
 // Bundles every entry point in src/entry/ into dist/ (ESM, shared chunks).
 // Usage: node scripts/build.mjs [outdir]   (default: dist)
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { builtinModules, createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -110,6 +110,46 @@ const lazyOidc = {
     });
   },
 };
+// @actions/core re-exports its platform details (`core.platform`), whose getDetails() runs
+// lsb_release through @actions/exec and @actions/io: both load when @actions/core loads, and
+// @actions/io reads fs.promises at once (fs/promises, readline, streams). Nothing here calls
+// getDetails(); the stand-in keeps the same exports (os.platform(), os.arch() as computed there)
+// and loads the real module on the first getDetails() call. The build fails when platform.js
+// exports anything else.
+const realPlatform = join(dirname(realOidc), 'platform.js');
+const PLATFORM_EXPORTS = ['arch', 'getDetails', 'isLinux', 'isMacOS', 'isWindows', 'platform'];
+const lazyPlatform = {
+  name: 'actions-core-lazy-platform',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/platform\.js$/ }, (args) =>
+      /[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/.test(args.importer)
+        ? { path: 'platform', namespace: 'lazy-platform' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-platform' }, async () => {
+      const real = await readFile(realPlatform, 'utf8');
+      const names = [...real.matchAll(/^export (?:const|function) (\w+)/gm)].map((m) => m[1]).sort();
+      if (names.join() !== PLATFORM_EXPORTS.join()) {
+        throw new Error(
+          '@actions/core platform.js exports other names now; update lazyPlatform in scripts/build.mjs',
+        );
+      }
+      return {
+        contents: `import os from 'node:os';
+export const platform = os.platform();
+export const arch = os.arch();
+export const isWindows = platform === 'win32';
+export const isMacOS = platform === 'darwin';
+export const isLinux = platform === 'linux';
+export async function getDetails() {
+  return (await import(${JSON.stringify(realPlatform)})).getDetails();
+}`,
+        loader: 'js',
+        resolveDir: dirname(realPlatform),
+      };
+    });
+  },
+};
 // The registry transport (src/oci/http.ts, its one undici import) needs undici's request() and EnvHttpProxyAgent, not
 // fetch, WebSocket, EventSource, the caches or the mocks that undici's index.js loads with them
 // (~40% of undici's start cost). It gets them from undici's own modules; `request` is the
@@ -205,6 +245,101 @@ const sigstoreHttp2 = {
   },
 };
 
+// Node's crypto (~20 internal modules), zlib and child_process (with net and dgram) cost ~8 ms of
+// every start, and no entry point needs them before its first line: digests, gzip and git come
+// after it. An import of one of them gets a CommonJS stand-in whose exports are getters that
+// require() the module on first use (esbuild turns `import { createHash }` into a property
+// read at each use, so nothing else changes). The names come from the importing file's own
+// import statement; a namespace or default import gets the `ns.name` properties it reads, or the
+// module at once if it uses the namespace otherwise. The build fails on a name Node does not have.
+const LAZY_BUILTINS = ['crypto', 'zlib', 'child_process', 'fs/promises', 'stream/promises'];
+const lazyNames = new Map();
+/** The names `importer` imports from builtin `mod`, or undefined when they cannot be listed. */
+function importedNames(importer, mod) {
+  if (!existsSync(importer)) return undefined;
+  const text = readFileSync(importer, 'utf8');
+  const spec = `['"](?:node:)?${mod}['"]`;
+  const names = new Set();
+  let found = false;
+  for (const m of text.matchAll(new RegExp(`(?:^|[;\\n])\\s*(import|export)\\s+([^'";]*?)\\s*from\\s*${spec}`, 'g'))) {
+    const [, kind, clause] = m;
+    if (kind === 'export') return undefined;
+    if (/^type\s/.test(clause)) continue;
+    found = true;
+    const named = /\{([^}]*)\}/.exec(clause);
+    for (const part of named?.[1].split(',') ?? []) {
+      const n = part.trim();
+      if (n && !n.startsWith('type ')) names.add(n.split(/\s+as\s+/)[0].trim());
+    }
+    const bare = clause.replace(/\{[^}]*\}/, '').replace(/,/g, ' ').trim();
+    if (!bare) continue;
+    const local = /^(?:\*\s*as\s+)?([\w$]+)$/.exec(bare)?.[1];
+    if (!local) return undefined;
+    // Every other use of the local name must be a property read `local.name`.
+    const rest = text.replace(m[0], '');
+    const uses = [...rest.matchAll(new RegExp(`(?<![\\w$.])${local.replace('$', '\\$')}(?![\\w$])(\\.[\\w$]+)?`, 'g'))];
+    if (uses.some((u) => !u[1])) return undefined;
+    for (const u of uses) names.add(u[1].slice(1));
+  }
+  return found && names.size > 0 ? [...names].sort() : undefined;
+}
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) => {
+      if (args.kind !== 'import-statement') return undefined;
+      const mod = args.path.replace(/^node:/, '');
+      const names = importedNames(args.importer, mod);
+      if (!names) return undefined;
+      const key = `${mod}:${names.join(',')}`;
+      lazyNames.set(key, { mod, names });
+      return { path: key, namespace: 'lazy-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const { mod, names } = lazyNames.get(args.path);
+      const real = createRequire(import.meta.url)(`node:${mod}`);
+      const missing = names.filter((n) => !(n in real));
+      if (missing.length > 0)
+        throw new Error(`node:${mod} has no ${missing.join(', ')} (lazy-builtins in scripts/build.mjs)`);
+      return {
+        contents: `let m;
+const load = () => (m ??= require('node:${mod}'));
+for (const n of ${JSON.stringify(names)}) Object.defineProperty(exports, n, { enumerable: true, get: () => load()[n] });`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+// An ESM import of a Node builtin builds the module's ESM facade, which reads every export once:
+// fs's and util's lazy getters then load fs/promises, streams, readline, worker_threads… (~5 ms
+// per start for nothing). After the build, every such import in the output becomes a require()
+// at the top of its file (imports are hoisted, so the order of evaluation is the same); the
+// number rewritten per file must equal the builtin imports esbuild reports for it.
+const BUILTINS = new Set(builtinModules);
+const IMPORT_RE =
+  /(?<=^|[;}\n])import\s*(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\}|\*\s*as\s+([\w$]+))?\s*from\s*"([^"]+)";?/g;
+function requireBuiltins(text, expected, file) {
+  const nl = text.indexOf('\n');
+  const head = text.slice(0, nl + 1);
+  let top = '';
+  let n = 0;
+  const body = text.slice(nl + 1).replace(IMPORT_RE, (all, def, named, ns, spec) => {
+    if (!BUILTINS.has(spec.replace(/^node:/, ''))) return all;
+    n++;
+    const req = `require(${JSON.stringify(spec.startsWith('node:') ? spec : `node:${spec}`)})`;
+    if (def) top += `var ${def}=${req};`;
+    if (ns) top += `var ${ns}=${req};`;
+    if (named !== undefined) top += `var{${named.replace(/\s+as\s+/g, ':')}}=${req};`;
+    return '';
+  });
+  if (n !== expected) {
+    throw new Error(`${file}: rewrote ${n} builtin imports, esbuild reports ${expected} (scripts/build.mjs)`);
+  }
+  return head + top + body;
+}
+
 export const ENTRY_DIR = 'src/entry';
 
 /** `overrides`: extra esbuild options (e.g. `{ minify: false }` to read a CPU profile). */
@@ -214,7 +349,7 @@ export async function bundle(outdir, overrides = {}) {
     .sort()
     .map((f) => join(ENTRY_DIR, f));
   rmSync(outdir, { recursive: true, force: true });
-  return build({
+  const result = await build({
     // + the layer encoder thread (dist/layer-worker.js; src/artifact/layer-sink.ts finds it).
     entryPoints: [...entries, 'src/artifact/layer-worker.ts'],
     outdir,
@@ -239,6 +374,8 @@ export async function bundle(outdir, overrides = {}) {
       lazyHttp,
       undiciOnFirstUse,
       lazyOidc,
+      lazyPlatform,
+      lazyBuiltins,
       fetchShim,
       sigstoreHttp2,
     ],
@@ -247,7 +384,21 @@ export async function bundle(outdir, overrides = {}) {
       js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
     },
     ...overrides,
+    write: false,
   });
+  for (const f of result.outputFiles) {
+    mkdirSync(dirname(f.path), { recursive: true });
+    const meta = result.metafile.outputs[relative(process.cwd(), f.path)];
+    if (!f.path.endsWith('.js') || !meta) {
+      writeFileSync(f.path, f.contents);
+      continue;
+    }
+    const builtin = meta.imports.filter(
+      (i) => i.kind === 'import-statement' && i.external && BUILTINS.has(i.path.replace(/^node:/, '')),
+    ).length;
+    writeFileSync(f.path, requireBuiltins(f.text, builtin, f.path));
+  }
+  return result;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
