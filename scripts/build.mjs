@@ -128,7 +128,9 @@ const lazyPlatform = {
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-platform' }, async () => {
       const real = await readFile(realPlatform, 'utf8');
-      const names = [...real.matchAll(/^export (?:const|function) (\w+)/gm)].map((m) => m[1]).sort();
+      const names = [...real.matchAll(/^export (?:const|function) (\w+)/gm)]
+        .map((m) => m[1])
+        .sort();
       if (names.join() !== PLATFORM_EXPORTS.join()) {
         throw new Error(
           '@actions/core platform.js exports other names now; update lazyPlatform in scripts/build.mjs',
@@ -261,7 +263,9 @@ function importedNames(importer, mod) {
   const spec = `['"](?:node:)?${mod}['"]`;
   const names = new Set();
   let found = false;
-  for (const m of text.matchAll(new RegExp(`(?:^|[;\\n])\\s*(import|export)\\s+([^'";]*?)\\s*from\\s*${spec}`, 'g'))) {
+  for (const m of text.matchAll(
+    new RegExp(`(?:^|[;\\n])\\s*(import|export)\\s+([^'";]*?)\\s*from\\s*${spec}`, 'g'),
+  )) {
     const [, kind, clause] = m;
     if (kind === 'export') return undefined;
     if (/^type\s/.test(clause)) continue;
@@ -271,13 +275,20 @@ function importedNames(importer, mod) {
       const n = part.trim();
       if (n && !n.startsWith('type ')) names.add(n.split(/\s+as\s+/)[0].trim());
     }
-    const bare = clause.replace(/\{[^}]*\}/, '').replace(/,/g, ' ').trim();
+    const bare = clause
+      .replace(/\{[^}]*\}/, '')
+      .replace(/,/g, ' ')
+      .trim();
     if (!bare) continue;
     const local = /^(?:\*\s*as\s+)?([\w$]+)$/.exec(bare)?.[1];
     if (!local) return undefined;
     // Every other use of the local name must be a property read `local.name`.
     const rest = text.replace(m[0], '');
-    const uses = [...rest.matchAll(new RegExp(`(?<![\\w$.])${local.replace('$', '\\$')}(?![\\w$])(\\.[\\w$]+)?`, 'g'))];
+    const uses = [
+      ...rest.matchAll(
+        new RegExp(`(?<![\\w$.])${local.replace('$', '\\$')}(?![\\w$])(\\.[\\w$]+)?`, 'g'),
+      ),
+    ];
     if (uses.some((u) => !u[1])) return undefined;
     for (const u of uses) names.add(u[1].slice(1));
   }
@@ -301,7 +312,9 @@ const lazyBuiltins = {
       const real = createRequire(import.meta.url)(`node:${mod}`);
       const missing = names.filter((n) => !(n in real));
       if (missing.length > 0)
-        throw new Error(`node:${mod} has no ${missing.join(', ')} (lazy-builtins in scripts/build.mjs)`);
+        throw new Error(
+          `node:${mod} has no ${missing.join(', ')} (lazy-builtins in scripts/build.mjs)`,
+        );
       return {
         contents: `let m;
 const load = () => (m ??= require('node:${mod}'));
@@ -335,12 +348,26 @@ function requireBuiltins(text, expected, file) {
     return '';
   });
   if (n !== expected) {
-    throw new Error(`${file}: rewrote ${n} builtin imports, esbuild reports ${expected} (scripts/build.mjs)`);
+    throw new Error(
+      `${file}: rewrote ${n} builtin imports, esbuild reports ${expected} (scripts/build.mjs)`,
+    );
   }
   return head + top + body;
 }
 
 export const ENTRY_DIR = 'src/entry';
+
+// publish and push are built on their own (issue 10: publish's first line came 110–125 ms after
+// the spawn, against a target of 100 ms). In one build with every entry point, esbuild cuts their
+// start graph into ~23 chunks, one per set of entry points and import() targets that reach a
+// module, and Node 24's ESM loader costs ~0.3–0.7 ms per file (resolve, stat, read, compile,
+// link); built with only each other, the two load 10–11 files (publish idle: 105 → 92 ms to the
+// first line). Their code is then in dist twice (~1.5 MB more); the other entry points, whose
+// first lines were at or under the target already, stay in the shared build. Both builds write
+// into one dist/chunks/ (content-hashed names; a name written twice must have the same bytes),
+// and the layer encoder thread (dist/layer-worker.js) comes from the shared build only: a thread
+// loads its own module instances anyway.
+export const OWN_BUILD = ['publish', 'push'];
 
 /** `overrides`: extra esbuild options (e.g. `{ minify: false }` to read a CPU profile). */
 export async function bundle(outdir, overrides = {}) {
@@ -348,10 +375,51 @@ export async function bundle(outdir, overrides = {}) {
     .filter((f) => f.endsWith('.ts'))
     .sort()
     .map((f) => join(ENTRY_DIR, f));
+  const own = entries.filter((e) => OWN_BUILD.some((n) => e.endsWith(`/${n}.ts`)));
+  const shared = entries.filter((e) => !own.includes(e));
   rmSync(outdir, { recursive: true, force: true });
-  const result = await build({
-    // + the layer encoder thread (dist/layer-worker.js; src/artifact/layer-sink.ts finds it).
-    entryPoints: [...entries, 'src/artifact/layer-worker.ts'],
+  // + the layer encoder thread (dist/layer-worker.js; src/artifact/layer-sink.ts finds it).
+  const results = [];
+  for (const entryPoints of [[...shared, 'src/artifact/layer-worker.ts'], own]) {
+    results.push(await buildOnce(outdir, entryPoints, overrides));
+  }
+  const written = new Map();
+  for (const result of results) {
+    for (const f of result.outputFiles) {
+      const before = written.get(f.path);
+      if (before !== undefined) {
+        if (before !== f.hash) throw new Error(`${f.path}: both builds wrote it, with other bytes`);
+        continue;
+      }
+      written.set(f.path, f.hash);
+      mkdirSync(dirname(f.path), { recursive: true });
+      const meta = result.metafile.outputs[relative(process.cwd(), f.path)];
+      if (!f.path.endsWith('.js')) {
+        writeFileSync(f.path, f.contents);
+        continue;
+      }
+      if (!meta) throw new Error(`${f.path}: not in esbuild's metafile`);
+      const builtin = meta.imports.filter(
+        (i) =>
+          i.kind === 'import-statement' && i.external && BUILTINS.has(i.path.replace(/^node:/, '')),
+      ).length;
+      writeFileSync(f.path, requireBuiltins(f.text, builtin, f.path));
+    }
+  }
+  const metafile = {
+    inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)),
+    outputs: Object.assign({}, ...results.map((r) => r.metafile.outputs)),
+  };
+  return {
+    metafile,
+    errors: results.flatMap((r) => r.errors),
+    warnings: results.flatMap((r) => r.warnings),
+  };
+}
+
+function buildOnce(outdir, entryPoints, overrides) {
+  return build({
+    entryPoints,
     outdir,
     bundle: true,
     splitting: true,
@@ -386,19 +454,6 @@ export async function bundle(outdir, overrides = {}) {
     ...overrides,
     write: false,
   });
-  for (const f of result.outputFiles) {
-    mkdirSync(dirname(f.path), { recursive: true });
-    const meta = result.metafile.outputs[relative(process.cwd(), f.path)];
-    if (!f.path.endsWith('.js') || !meta) {
-      writeFileSync(f.path, f.contents);
-      continue;
-    }
-    const builtin = meta.imports.filter(
-      (i) => i.kind === 'import-statement' && i.external && BUILTINS.has(i.path.replace(/^node:/, '')),
-    ).length;
-    writeFileSync(f.path, requireBuiltins(f.text, builtin, f.path));
-  }
-  return result;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
