@@ -367,7 +367,7 @@ export const ENTRY_DIR = 'src/entry';
 // into one dist/chunks/ (content-hashed names; a name written twice must have the same bytes),
 // and the layer encoder thread (dist/layer-worker.js) comes from the shared build only: a thread
 // loads its own module instances anyway.
-export const OWN_BUILD = ['publish', 'push'];
+const OWN_BUILD = ['publish', 'push'];
 
 /** `overrides`: extra esbuild options (e.g. `{ minify: false }` to read a CPU profile). */
 export async function bundle(outdir, overrides = {}) {

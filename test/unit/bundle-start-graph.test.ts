@@ -4,6 +4,7 @@
 // its parse and evaluation back on every start (docs/benchmarks.md, "Cold start").
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -27,6 +28,9 @@ const LAZY: [string, RegExp][] = [
   ['TUF', /node_modules\/(tuf-js|@tufjs)\//],
   ['Octokit / @actions/github', /node_modules\/(@octokit|@actions\/github)\//],
   ['@actions/http-client (OIDC)', /node_modules\/@actions\/http-client\//],
+  // core.platform's getDetails() (lazyPlatform), docker credential helpers and `created` from git
+  // load @actions/exec (and @actions/io, which reads fs.promises at once) when they run.
+  ['@actions/exec / @actions/io', /node_modules\/@actions\/(exec|io)\//],
   ['yaml', /node_modules\/yaml\//],
   ['re2js', /node_modules\/re2js\//],
   ['@noble/ciphers', /node_modules\/@noble\//],
@@ -90,6 +94,49 @@ describe('bundled entry points: the start graph', () => {
       }
     });
   }
+
+  it('no output imports a Node builtin as ESM; crypto, zlib and child_process load on first use', () => {
+    for (const file of Object.keys(meta.outputs)) {
+      if (!file.endsWith('.js')) continue;
+      // requireBuiltins in scripts/build.mjs: an ESM import builds the builtin's facade, which
+      // reads every export (fs's and util's getters load fs/promises, readline, worker_threads…).
+      const text = readFileSync(file, 'utf8');
+      const esm = /(?:^|[;}\n])import\s*[^"'();]*?from\s*"((?:node:)?[a-z_/]+)"/g;
+      for (const m of text.matchAll(esm)) {
+        assert.ok(
+          !builtinModules.includes((m[1] ?? '').replace(/^node:/, '')),
+          `${file} imports ${m[1]}`,
+        );
+      }
+    }
+    for (const entry of entries) {
+      for (const f of startFiles(entry)) {
+        for (const i of meta.outputs[f]?.imports ?? []) {
+          assert.ok(
+            !(
+              i.kind === 'import-statement' && /^(node:)?(crypto|zlib|child_process)$/.test(i.path)
+            ),
+            `${entry} loads ${i.path} at start (${f}); see lazyBuiltins in scripts/build.mjs`,
+          );
+        }
+      }
+      const shims = startFiles(entry).flatMap((f) =>
+        Object.keys(meta.outputs[f]?.inputs ?? {}).filter((i) => i.startsWith('lazy-builtin:')),
+      );
+      assert.ok(
+        shims.some((i) => i.startsWith('lazy-builtin:crypto:')),
+        `${entry}: no lazy crypto`,
+      );
+    }
+  });
+
+  it('publish and push, built on their own, load at most 12 files at start', () => {
+    // OWN_BUILD in scripts/build.mjs: in the shared build their start graph was 20–23 chunks.
+    for (const entry of ['publish', 'push']) {
+      const files = startFiles(entry);
+      assert.ok(files.length <= 12, `${entry} loads ${files.length} files at start`);
+    }
+  });
 
   it('the registry transport gets undici core on its first request, @actions/core its OIDC client on demand', () => {
     const inputs = startFiles('publish').flatMap((f) => Object.keys(meta.outputs[f]?.inputs ?? {}));
