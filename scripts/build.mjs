@@ -37,7 +37,7 @@ const lazyHttp = {
     }));
   },
 };
-// Two lines of undici that cost every start without use here, rewritten to do the same work on
+// Lines (of undici, of @actions/core) that cost every start without use here, rewritten to do the same work on
 // first use. The build fails when a line is no longer there (an undici update), so a change is
 // seen rather than silently loaded again.
 // - The cookie helpers (which we never call) read `globalThis.Headers`; that lazy global loads
@@ -54,6 +54,13 @@ const UNDICI_PATCHES = [
     file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
     from: "const connectH2 = require('./client-h2.js')",
     to: "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)",
+  },
+  // @actions/core's summary reads fs.promises when it loads, which loads fs/promises, readline,
+  // fs.Dir and the watchers (~1–2 ms per start); only writing a summary needs them.
+  {
+    file: /[\\/]@actions[\\/]core[\\/]lib[\\/]summary\.js$/,
+    from: "import { constants, promises } from 'fs';\nconst { access, appendFile, writeFile } = promises;",
+    to: "import * as fs from 'fs';\nconst { constants } = fs;\nconst access = (...a) => fs.promises.access(...a);\nconst appendFile = (...a) => fs.promises.appendFile(...a);\nconst writeFile = (...a) => fs.promises.writeFile(...a);",
   },
 ];
 const undiciOnFirstUse = {

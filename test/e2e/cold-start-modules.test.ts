@@ -21,7 +21,7 @@ const NOT_BEFORE_FIRST_LINE = [
   'NativeModule http2',
   'NativeModule http',
   // Loaded on first use (scripts/build.mjs, lazyBuiltins): digests, gzip and git come after the
-  // first line (~8 ms of every start). (fs/promises too, but pull uses it before its first line.)
+  // first line (~8 ms of every start).
   'NativeModule crypto',
   'NativeModule zlib',
   'NativeModule child_process',
@@ -97,7 +97,11 @@ process.stdout.write = (...a) => {
       assert.match(res.stdout.split('\n')[0] ?? '', first, res.stdout);
       const loaded = readFileSync(list, 'utf8').split('\n');
       assert.ok(loaded.includes('NativeModule fs'), 'the list is Node 24 moduleLoadList');
-      for (const m of NOT_BEFORE_FIRST_LINE) {
+      // fs/promises (with readline, fs.Dir, the watchers) loads on first use too (@actions/core's
+      // summary is patched in scripts/build.mjs); pull prepares its output directory first.
+      const notYet =
+        entry === 'pull' ? [] : ['NativeModule fs/promises', 'NativeModule internal/fs/promises'];
+      for (const m of [...NOT_BEFORE_FIRST_LINE, ...notYet]) {
         assert.ok(!loaded.includes(m), `${entry} loaded ${m} before its first line`);
       }
     });
