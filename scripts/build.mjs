@@ -264,7 +264,7 @@ const sigstoreHttp2 = {
 const LAZY_BUILTINS = ['crypto', 'zlib', 'child_process', 'fs/promises', 'stream/promises'];
 const lazyNames = new Map();
 /** The names `importer` imports from builtin `mod`, or undefined when they cannot be listed. */
-function importedNames(importer, mod) {
+export function importedNames(importer, mod) {
   if (!existsSync(importer)) return undefined;
   const text = readFileSync(importer, 'utf8');
   const spec = `['"](?:node:)?${mod}['"]`;
@@ -340,7 +340,7 @@ for (const n of ${JSON.stringify(names)}) Object.defineProperty(exports, n, { en
 const BUILTINS = new Set(builtinModules);
 const IMPORT_RE =
   /(?<=^|[;}\n])import\s*(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\}|\*\s*as\s+([\w$]+))?\s*from\s*"([^"]+)";?/g;
-function requireBuiltins(text, expected, file) {
+export function requireBuiltins(text, expected, file) {
   const nl = text.indexOf('\n');
   const head = text.slice(0, nl + 1);
   let top = '';

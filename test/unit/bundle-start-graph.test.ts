@@ -3,13 +3,13 @@
 // path that needs them; a static import of one of them anywhere on an entry's start graph puts
 // its parse and evaluation back on every start (docs/benchmarks.md, "Cold start").
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 // @ts-expect-error: the build script is plain JavaScript without declarations
-import { bundle, ENTRY_DIR } from '../../scripts/build.mjs';
+import { bundle, ENTRY_DIR, importedNames, requireBuiltins } from '../../scripts/build.mjs';
 
 type Meta = {
   outputs: Record<
@@ -170,5 +170,53 @@ describe('bundled entry points: the start graph', () => {
     const loaded = [...onDemand].flatMap((f) => Object.keys(meta.outputs[f]?.inputs ?? {}));
     assert.ok(loaded.some((i) => i.endsWith('undici/lib/dispatcher/env-http-proxy-agent.js')));
     assert.ok(!loaded.some((i) => /node_modules\/undici\/index\.js$/.test(i)), 'undici index');
+  });
+});
+
+describe('scripts/build.mjs: builtins through require(), crypto and co. on first use', () => {
+  const head =
+    "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);\n";
+  it('rewrites every form of builtin import esbuild writes, at the top, and nothing else', () => {
+    const body =
+      'import{a as b}from"./chunk-X.js";var q=1;import e,{EOL as f}from"os";import*as g from"node:fs";' +
+      'function h(){return g.readFileSync}import{join as i,dirname}from"node:path";const s="import{x}from\\"fs\\"";';
+    const out = requireBuiltins(head + body, 3, 'chunk.js');
+    assert.equal(
+      out,
+      `${head}var e=require("node:os");var{EOL:f}=require("node:os");var g=require("node:fs");var{join:i,dirname}=require("node:path");` +
+        'import{a as b}from"./chunk-X.js";var q=1;function h(){return g.readFileSync}const s="import{x}from\\"fs\\"";',
+    );
+    // A count that differs from esbuild's metafile fails the build rather than loading a facade.
+    assert.throws(
+      () => requireBuiltins(head + body, 4, 'chunk.js'),
+      /rewrote 3 builtin imports, esbuild reports 4/,
+    );
+  });
+
+  it('lists the names a file imports, or none when it uses the module as a whole', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lazy-names-'));
+    try {
+      const file = (name: string, text: string) => {
+        writeFileSync(join(dir, name), text);
+        return join(dir, name);
+      };
+      const named = file(
+        'a.ts',
+        "import { createHash, type Hash, randomBytes as rb } from 'node:crypto';\nimport type { KeyObject } from 'node:crypto';\n",
+      );
+      assert.deepEqual(importedNames(named, 'crypto'), ['createHash', 'randomBytes']);
+      const ns = file(
+        'b.js',
+        "import * as crypto from 'crypto';\nexport const id = () => crypto.randomUUID();\n",
+      );
+      assert.deepEqual(importedNames(ns, 'crypto'), ['randomUUID']);
+      // The namespace passed on as a value: its names cannot be listed, so it loads at once.
+      const whole = file('c.js', "import * as zlib from 'node:zlib';\nexport const z = zlib;\n");
+      assert.equal(importedNames(whole, 'zlib'), undefined);
+      const reexport = file('d.ts', "export { spawn } from 'node:child_process';\n");
+      assert.equal(importedNames(reexport, 'child_process'), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
