@@ -1,9 +1,9 @@
 // Bundles every entry point in src/entry/ into dist/ (ESM, shared chunks).
 // Usage: node scripts/build.mjs [outdir]   (default: dist)
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { builtinModules, createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -37,7 +37,7 @@ const lazyHttp = {
     }));
   },
 };
-// Two lines of undici that cost every start without use here, rewritten to do the same work on
+// Lines (of undici, of @actions/core) that cost every start without use here, rewritten to do the same work on
 // first use. The build fails when a line is no longer there (an undici update), so a change is
 // seen rather than silently loaded again.
 // - The cookie helpers (which we never call) read `globalThis.Headers`; that lazy global loads
@@ -54,6 +54,13 @@ const UNDICI_PATCHES = [
     file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
     from: "const connectH2 = require('./client-h2.js')",
     to: "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)",
+  },
+  // @actions/core's summary reads fs.promises when it loads, which loads fs/promises, readline,
+  // fs.Dir and the watchers (~1–2 ms per start); only writing a summary needs them.
+  {
+    file: /[\\/]@actions[\\/]core[\\/]lib[\\/]summary\.js$/,
+    from: "import { constants, promises } from 'fs';\nconst { access, appendFile, writeFile } = promises;",
+    to: "import * as fs from 'fs';\nconst { constants } = fs;\nconst access = (...a) => fs.promises.access(...a);\nconst appendFile = (...a) => fs.promises.appendFile(...a);\nconst writeFile = (...a) => fs.promises.writeFile(...a);",
   },
 ];
 const undiciOnFirstUse = {
@@ -107,6 +114,48 @@ const lazyOidc = {
           '@actions/core uses its OidcClient differently now; update lazyOidc in scripts/build.mjs',
         );
       }
+    });
+  },
+};
+// @actions/core re-exports its platform details (`core.platform`), whose getDetails() runs
+// lsb_release through @actions/exec and @actions/io: both load when @actions/core loads, and
+// @actions/io reads fs.promises at once (fs/promises, readline, streams). Nothing here calls
+// getDetails(); the stand-in keeps the same exports (os.platform(), os.arch() as computed there)
+// and loads the real module on the first getDetails() call. The build fails when platform.js
+// exports anything else.
+const realPlatform = join(dirname(realOidc), 'platform.js');
+const PLATFORM_EXPORTS = ['arch', 'getDetails', 'isLinux', 'isMacOS', 'isWindows', 'platform'];
+const lazyPlatform = {
+  name: 'actions-core-lazy-platform',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/platform\.js$/ }, (args) =>
+      /[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/.test(args.importer)
+        ? { path: 'platform', namespace: 'lazy-platform' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-platform' }, async () => {
+      const real = await readFile(realPlatform, 'utf8');
+      const names = [...real.matchAll(/^export (?:const|function) (\w+)/gm)]
+        .map((m) => m[1])
+        .sort();
+      if (names.join() !== PLATFORM_EXPORTS.join()) {
+        throw new Error(
+          '@actions/core platform.js exports other names now; update lazyPlatform in scripts/build.mjs',
+        );
+      }
+      return {
+        contents: `import os from 'node:os';
+export const platform = os.platform();
+export const arch = os.arch();
+export const isWindows = platform === 'win32';
+export const isMacOS = platform === 'darwin';
+export const isLinux = platform === 'linux';
+export async function getDetails() {
+  return (await import(${JSON.stringify(realPlatform)})).getDetails();
+}`,
+        loader: 'js',
+        resolveDir: dirname(realPlatform),
+      };
     });
   },
 };
@@ -205,7 +254,127 @@ const sigstoreHttp2 = {
   },
 };
 
+// Node's crypto (~20 internal modules), zlib and child_process (with net and dgram) cost ~8 ms of
+// every start, and no entry point needs them before its first line: digests, gzip and git come
+// after it. An import of one of them gets a CommonJS stand-in whose exports are getters that
+// require() the module on first use (esbuild turns `import { createHash }` into a property
+// read at each use, so nothing else changes). The names come from the importing file's own
+// import statement; a namespace or default import gets the `ns.name` properties it reads, or the
+// module at once if it uses the namespace otherwise. The build fails on a name Node does not have.
+const LAZY_BUILTINS = ['crypto', 'zlib', 'child_process', 'fs/promises', 'stream/promises'];
+const lazyNames = new Map();
+/** The names `importer` imports from builtin `mod`, or undefined when they cannot be listed. */
+export function importedNames(importer, mod) {
+  if (!existsSync(importer)) return undefined;
+  const text = readFileSync(importer, 'utf8');
+  const spec = `['"](?:node:)?${mod}['"]`;
+  const names = new Set();
+  let found = false;
+  for (const m of text.matchAll(
+    new RegExp(`(?:^|[;\\n])\\s*(import|export)\\s+([^'";]*?)\\s*from\\s*${spec}`, 'g'),
+  )) {
+    const [, kind, clause] = m;
+    if (kind === 'export') return undefined;
+    if (/^type\s/.test(clause)) continue;
+    found = true;
+    const named = /\{([^}]*)\}/.exec(clause);
+    for (const part of named?.[1].split(',') ?? []) {
+      const n = part.trim();
+      if (n && !n.startsWith('type ')) names.add(n.split(/\s+as\s+/)[0].trim());
+    }
+    const bare = clause
+      .replace(/\{[^}]*\}/, '')
+      .replace(/,/g, ' ')
+      .trim();
+    if (!bare) continue;
+    const local = /^(?:\*\s*as\s+)?([\w$]+)$/.exec(bare)?.[1];
+    if (!local) return undefined;
+    // Every other use of the local name must be a property read `local.name`.
+    const rest = text.replace(m[0], '');
+    const uses = [
+      ...rest.matchAll(
+        new RegExp(`(?<![\\w$.])${local.replace('$', '\\$')}(?![\\w$])(\\.[\\w$]+)?`, 'g'),
+      ),
+    ];
+    if (uses.some((u) => !u[1])) return undefined;
+    for (const u of uses) names.add(u[1].slice(1));
+  }
+  return found && names.size > 0 ? [...names].sort() : undefined;
+}
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) => {
+      if (args.kind !== 'import-statement') return undefined;
+      const mod = args.path.replace(/^node:/, '');
+      const names = importedNames(args.importer, mod);
+      if (!names) return undefined;
+      const key = `${mod}:${names.join(',')}`;
+      lazyNames.set(key, { mod, names });
+      return { path: key, namespace: 'lazy-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const { mod, names } = lazyNames.get(args.path);
+      const real = createRequire(import.meta.url)(`node:${mod}`);
+      const missing = names.filter((n) => !(n in real));
+      if (missing.length > 0)
+        throw new Error(
+          `node:${mod} has no ${missing.join(', ')} (lazy-builtins in scripts/build.mjs)`,
+        );
+      return {
+        contents: `let m;
+const load = () => (m ??= require('node:${mod}'));
+for (const n of ${JSON.stringify(names)}) Object.defineProperty(exports, n, { enumerable: true, get: () => load()[n] });`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+// An ESM import of a Node builtin builds the module's ESM facade, which reads every export once:
+// fs's and util's lazy getters then load fs/promises, streams, readline, worker_threads… (~5 ms
+// per start for nothing). After the build, every such import in the output becomes a require()
+// at the top of its file (imports are hoisted, so the order of evaluation is the same); the
+// number rewritten per file must equal the builtin imports esbuild reports for it.
+const BUILTINS = new Set(builtinModules);
+const IMPORT_RE =
+  /(?<=^|[;}\n])import\s*(?:([\w$]+)\s*,?\s*)?(?:\{([^}]*)\}|\*\s*as\s+([\w$]+))?\s*from\s*"([^"]+)";?/g;
+export function requireBuiltins(text, expected, file) {
+  const nl = text.indexOf('\n');
+  const head = text.slice(0, nl + 1);
+  let top = '';
+  let n = 0;
+  const body = text.slice(nl + 1).replace(IMPORT_RE, (all, def, named, ns, spec) => {
+    if (!BUILTINS.has(spec.replace(/^node:/, ''))) return all;
+    n++;
+    const req = `require(${JSON.stringify(spec.startsWith('node:') ? spec : `node:${spec}`)})`;
+    if (def) top += `var ${def}=${req};`;
+    if (ns) top += `var ${ns}=${req};`;
+    if (named !== undefined) top += `var{${named.replace(/\s+as\s+/g, ':')}}=${req};`;
+    return '';
+  });
+  if (n !== expected) {
+    throw new Error(
+      `${file}: rewrote ${n} builtin imports, esbuild reports ${expected} (scripts/build.mjs)`,
+    );
+  }
+  return head + top + body;
+}
+
 export const ENTRY_DIR = 'src/entry';
+
+// publish and push are built on their own (issue 10: publish's first line came 110–125 ms after
+// the spawn, against a target of 100 ms). In one build with every entry point, esbuild cuts their
+// start graph into ~23 chunks, one per set of entry points and import() targets that reach a
+// module, and Node 24's ESM loader costs ~0.3–0.7 ms per file (resolve, stat, read, compile,
+// link); built with only each other, the two load 10–11 files (publish idle: 105 → 92 ms to the
+// first line). Their code is then in dist twice (~1.5 MB more); the other entry points, whose
+// first lines were at or under the target already, stay in the shared build. Both builds write
+// into one dist/chunks/ (content-hashed names; a name written twice must have the same bytes),
+// and the layer encoder thread (dist/layer-worker.js) comes from the shared build only: a thread
+// loads its own module instances anyway.
+const OWN_BUILD = ['publish', 'push'];
 
 /** `overrides`: extra esbuild options (e.g. `{ minify: false }` to read a CPU profile). */
 export async function bundle(outdir, overrides = {}) {
@@ -213,10 +382,51 @@ export async function bundle(outdir, overrides = {}) {
     .filter((f) => f.endsWith('.ts'))
     .sort()
     .map((f) => join(ENTRY_DIR, f));
+  const own = entries.filter((e) => OWN_BUILD.some((n) => e.endsWith(`/${n}.ts`)));
+  const shared = entries.filter((e) => !own.includes(e));
   rmSync(outdir, { recursive: true, force: true });
+  // + the layer encoder thread (dist/layer-worker.js; src/artifact/layer-sink.ts finds it).
+  const results = [];
+  for (const entryPoints of [[...shared, 'src/artifact/layer-worker.ts'], own]) {
+    results.push(await buildOnce(outdir, entryPoints, overrides));
+  }
+  const written = new Map();
+  for (const result of results) {
+    for (const f of result.outputFiles) {
+      const before = written.get(f.path);
+      if (before !== undefined) {
+        if (before !== f.hash) throw new Error(`${f.path}: both builds wrote it, with other bytes`);
+        continue;
+      }
+      written.set(f.path, f.hash);
+      mkdirSync(dirname(f.path), { recursive: true });
+      const meta = result.metafile.outputs[relative(process.cwd(), f.path)];
+      if (!f.path.endsWith('.js')) {
+        writeFileSync(f.path, f.contents);
+        continue;
+      }
+      if (!meta) throw new Error(`${f.path}: not in esbuild's metafile`);
+      const builtin = meta.imports.filter(
+        (i) =>
+          i.kind === 'import-statement' && i.external && BUILTINS.has(i.path.replace(/^node:/, '')),
+      ).length;
+      writeFileSync(f.path, requireBuiltins(f.text, builtin, f.path));
+    }
+  }
+  const metafile = {
+    inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)),
+    outputs: Object.assign({}, ...results.map((r) => r.metafile.outputs)),
+  };
+  return {
+    metafile,
+    errors: results.flatMap((r) => r.errors),
+    warnings: results.flatMap((r) => r.warnings),
+  };
+}
+
+function buildOnce(outdir, entryPoints, overrides) {
   return build({
-    // + the layer encoder thread (dist/layer-worker.js; src/artifact/layer-sink.ts finds it).
-    entryPoints: [...entries, 'src/artifact/layer-worker.ts'],
+    entryPoints,
     outdir,
     bundle: true,
     splitting: true,
@@ -239,6 +449,8 @@ export async function bundle(outdir, overrides = {}) {
       lazyHttp,
       undiciOnFirstUse,
       lazyOidc,
+      lazyPlatform,
+      lazyBuiltins,
       fetchShim,
       sigstoreHttp2,
     ],
@@ -247,6 +459,7 @@ export async function bundle(outdir, overrides = {}) {
       js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
     },
     ...overrides,
+    write: false,
   });
 }
 

@@ -10,8 +10,6 @@ import { promisify } from 'node:util';
 import { UserError } from '../util/errors.js';
 import { isPullRequestEvent, type Provenance, type WorkflowContext } from './context.js';
 
-const run = promisify(execFile);
-
 /** The commit checked out in the workspace, as git reports it. */
 export interface Checkout {
   head: string;
@@ -43,7 +41,10 @@ function gitEnv(ceiling: string): NodeJS.ProcessEnv {
 
 async function git(cwd: string, ceiling: string, args: string[]): Promise<string | undefined> {
   try {
-    const { stdout } = await run(
+    // promisify(execFile) here, not when this module loads: reading `execFile` loads
+    // node:child_process (and net), which the first line does not need (issue 10's cold start;
+    // scripts/build.mjs, lazyBuiltins).
+    const { stdout } = await promisify(execFile)(
       'git',
       // The workspace may belong to another user (containers, act); reading it is safe here:
       // `git log` runs no hooks and touch no index, and fsmonitor is turned off.

@@ -1,5 +1,4 @@
 import * as core from '@actions/core';
-import { getExecOutput } from '@actions/exec';
 import { isRFC3339, formatCreated as rfc3339 } from '../artifact/index.js';
 import { UserError } from '../util/errors.js';
 import type { Provenance } from './context.js';
@@ -39,6 +38,8 @@ export async function resolveCreated(
 async function commitTimeFromGit(sha: string, cwd: string): Promise<string | undefined> {
   if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
   try {
+    // Loaded here, after the first line (issue 10's cold start).
+    const { getExecOutput } = await import('@actions/exec');
     const r = await getExecOutput('git', ['show', '-s', '--format=%cI', sha], {
       cwd,
       silent: true,

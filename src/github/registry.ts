@@ -1,13 +1,17 @@
 import * as core from '@actions/core';
-import { getExecOutput } from '@actions/exec';
 import { RegistryClient } from '../oci/client.js';
 import type { ExecFn } from '../oci/credentials.js';
 import { type Deadline, deadlineIn } from '../oci/deadline.js';
 import { parseRepository, type Repository } from '../oci/reference.js';
 import { type Inputs, parseDuration } from './inputs.js';
 
-/** Runs docker-credential-* helpers through @actions/exec, output kept out of the log. */
+/**
+ * Runs docker-credential-* helpers through @actions/exec, output kept out of the log. Loaded on
+ * the first helper run: @actions/exec (and @actions/io, which it loads) is not needed before the
+ * first line (issue 10's cold start).
+ */
 const execHelper: ExecFn = async (file, args, input) => {
+  const { getExecOutput } = await import('@actions/exec');
   const r = await getExecOutput(file, args, {
     input: Buffer.from(input),
     silent: true,

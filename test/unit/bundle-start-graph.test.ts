@@ -3,12 +3,13 @@
 // path that needs them; a static import of one of them anywhere on an entry's start graph puts
 // its parse and evaluation back on every start (docs/benchmarks.md, "Cold start").
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 // @ts-expect-error: the build script is plain JavaScript without declarations
-import { bundle, ENTRY_DIR } from '../../scripts/build.mjs';
+import { bundle, ENTRY_DIR, importedNames, requireBuiltins } from '../../scripts/build.mjs';
 
 type Meta = {
   outputs: Record<
@@ -27,6 +28,9 @@ const LAZY: [string, RegExp][] = [
   ['TUF', /node_modules\/(tuf-js|@tufjs)\//],
   ['Octokit / @actions/github', /node_modules\/(@octokit|@actions\/github)\//],
   ['@actions/http-client (OIDC)', /node_modules\/@actions\/http-client\//],
+  // core.platform's getDetails() (lazyPlatform), docker credential helpers and `created` from git
+  // load @actions/exec (and @actions/io, which reads fs.promises at once) when they run.
+  ['@actions/exec / @actions/io', /node_modules\/@actions\/(exec|io)\//],
   ['yaml', /node_modules\/yaml\//],
   ['re2js', /node_modules\/re2js\//],
   ['@noble/ciphers', /node_modules\/@noble\//],
@@ -91,6 +95,49 @@ describe('bundled entry points: the start graph', () => {
     });
   }
 
+  it('no output imports a Node builtin as ESM; crypto, zlib and child_process load on first use', () => {
+    for (const file of Object.keys(meta.outputs)) {
+      if (!file.endsWith('.js')) continue;
+      // requireBuiltins in scripts/build.mjs: an ESM import builds the builtin's facade, which
+      // reads every export (fs's and util's getters load fs/promises, readline, worker_threads…).
+      const text = readFileSync(file, 'utf8');
+      const esm = /(?:^|[;}\n])import\s*[^"'();]*?from\s*"((?:node:)?[a-z_/]+)"/g;
+      for (const m of text.matchAll(esm)) {
+        assert.ok(
+          !builtinModules.includes((m[1] ?? '').replace(/^node:/, '')),
+          `${file} imports ${m[1]}`,
+        );
+      }
+    }
+    for (const entry of entries) {
+      for (const f of startFiles(entry)) {
+        for (const i of meta.outputs[f]?.imports ?? []) {
+          assert.ok(
+            !(
+              i.kind === 'import-statement' && /^(node:)?(crypto|zlib|child_process)$/.test(i.path)
+            ),
+            `${entry} loads ${i.path} at start (${f}); see lazyBuiltins in scripts/build.mjs`,
+          );
+        }
+      }
+      const shims = startFiles(entry).flatMap((f) =>
+        Object.keys(meta.outputs[f]?.inputs ?? {}).filter((i) => i.startsWith('lazy-builtin:')),
+      );
+      assert.ok(
+        shims.some((i) => i.startsWith('lazy-builtin:crypto:')),
+        `${entry}: no lazy crypto`,
+      );
+    }
+  });
+
+  it('publish and push, built on their own, load at most 12 files at start', () => {
+    // OWN_BUILD in scripts/build.mjs: in the shared build their start graph was 20–23 chunks.
+    for (const entry of ['publish', 'push']) {
+      const files = startFiles(entry);
+      assert.ok(files.length <= 12, `${entry} loads ${files.length} files at start`);
+    }
+  });
+
   it('the registry transport gets undici core on its first request, @actions/core its OIDC client on demand', () => {
     const inputs = startFiles('publish').flatMap((f) => Object.keys(meta.outputs[f]?.inputs ?? {}));
     // The runner's OIDC token is asked by src/github/signing.ts itself now; if @actions/core's
@@ -123,5 +170,53 @@ describe('bundled entry points: the start graph', () => {
     const loaded = [...onDemand].flatMap((f) => Object.keys(meta.outputs[f]?.inputs ?? {}));
     assert.ok(loaded.some((i) => i.endsWith('undici/lib/dispatcher/env-http-proxy-agent.js')));
     assert.ok(!loaded.some((i) => /node_modules\/undici\/index\.js$/.test(i)), 'undici index');
+  });
+});
+
+describe('scripts/build.mjs: builtins through require(), crypto and co. on first use', () => {
+  const head =
+    "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);\n";
+  it('rewrites every form of builtin import esbuild writes, at the top, and nothing else', () => {
+    const body =
+      'import{a as b}from"./chunk-X.js";var q=1;import e,{EOL as f}from"os";import*as g from"node:fs";' +
+      'function h(){return g.readFileSync}import{join as i,dirname}from"node:path";const s="import{x}from\\"fs\\"";';
+    const out = requireBuiltins(head + body, 3, 'chunk.js');
+    assert.equal(
+      out,
+      `${head}var e=require("node:os");var{EOL:f}=require("node:os");var g=require("node:fs");var{join:i,dirname}=require("node:path");` +
+        'import{a as b}from"./chunk-X.js";var q=1;function h(){return g.readFileSync}const s="import{x}from\\"fs\\"";',
+    );
+    // A count that differs from esbuild's metafile fails the build rather than loading a facade.
+    assert.throws(
+      () => requireBuiltins(head + body, 4, 'chunk.js'),
+      /rewrote 3 builtin imports, esbuild reports 4/,
+    );
+  });
+
+  it('lists the names a file imports, or none when it uses the module as a whole', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lazy-names-'));
+    try {
+      const file = (name: string, text: string) => {
+        writeFileSync(join(dir, name), text);
+        return join(dir, name);
+      };
+      const named = file(
+        'a.ts',
+        "import { createHash, type Hash, randomBytes as rb } from 'node:crypto';\nimport type { KeyObject } from 'node:crypto';\n",
+      );
+      assert.deepEqual(importedNames(named, 'crypto'), ['createHash', 'randomBytes']);
+      const ns = file(
+        'b.js',
+        "import * as crypto from 'crypto';\nexport const id = () => crypto.randomUUID();\n",
+      );
+      assert.deepEqual(importedNames(ns, 'crypto'), ['randomUUID']);
+      // The namespace passed on as a value: its names cannot be listed, so it loads at once.
+      const whole = file('c.js', "import * as zlib from 'node:zlib';\nexport const z = zlib;\n");
+      assert.equal(importedNames(whole, 'zlib'), undefined);
+      const reexport = file('d.ts', "export { spawn } from 'node:child_process';\n");
+      assert.equal(importedNames(reexport, 'child_process'), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,2 +1,0 @@
-import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);
-import{a,b,c,d}from"./chunk-2ZFXEQBV.js";import"./chunk-ZEW4GNS3.js";import"./chunk-JUNDJAJM.js";import"./chunk-NDJNVI3F.js";export{b as decryptSecret,d as encryptCosignKey,c as encryptSecret,a as loadCosignKey};
