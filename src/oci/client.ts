@@ -167,7 +167,11 @@ export class RegistryClient {
   }
 
   /** Deadline, signal and round trip for a shared-tag update (also used by the `.sig` writer). */
-  sharedTagLimits(): { deadlineMs?: number; signal?: AbortSignal; roundTripMs: () => number } {
+  sharedTagLimits(): {
+    deadlineMs?: number;
+    signal?: AbortSignal;
+    roundTripMs: (since: number) => number;
+  } {
     return this.ctx.sharedTagLimits();
   }
 

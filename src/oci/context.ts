@@ -37,9 +37,13 @@ export class RepoContext {
    * Deadline, abort signal and the registry's current round trip for a shared-tag update (also
    * used by the `.sig` writer).
    */
-  sharedTagLimits(): { deadlineMs?: number; signal?: AbortSignal; roundTripMs: () => number } {
+  sharedTagLimits(): {
+    deadlineMs?: number;
+    signal?: AbortSignal;
+    roundTripMs: (since: number) => number;
+  } {
     return {
-      roundTripMs: () => this.transport.slowestRoundTripMs(),
+      roundTripMs: (since) => this.transport.slowestRoundTripMs(since),
       ...(this.options.sharedTagDeadlineMs ? { deadlineMs: this.options.sharedTagDeadlineMs } : {}),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     };

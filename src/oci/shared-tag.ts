@@ -82,13 +82,14 @@ export interface SharedTagOptions<E> {
   /** Longest settle window. Default 2 s. */
   settleCapMs?: number;
   /**
-   * The registry's slowest recent round trip (ms), as this process sees it now (the transport's
-   * `slowestRoundTripMs`). A concurrent writer sends its PUT at most `freshMs` plus two of its
-   * quickest round trips after sending the read (or HEAD) it merged, so its PUT lands at most
-   * about that long after the state it read: every settle window is at least `freshMs + 2 ×`
-   * the slowest round trip, so a slow registry or a busy machine lengthens it. Default: none.
+   * The registry's slowest round trip (ms) answered since `since` (an epoch ms time: when this
+   * writer started), as this process sees it (the transport's `slowestRoundTripMs`). A
+   * concurrent writer sends its PUT at most `freshMs` plus two of its quickest round trips after
+   * sending the read (or HEAD) it merged, so its PUT lands at most about that long after the
+   * state it read: every settle window is at least `freshMs + 2 ×` that round trip, so a slow
+   * registry or a busy machine lengthens it. Default: none.
    */
-  roundTripMs?: () => number;
+  roundTripMs?: (since: number) => number;
   signal?: AbortSignal;
   /** Injectable for tests. */
   now?: () => number;
@@ -159,6 +160,8 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
   const random = options.random ?? Math.random;
   const attempts = options.attempts ?? 12;
   const started = now();
+  // Epoch ms (the transport's clock, not the injectable one): round trips of this writer's phase.
+  const startedAt = Date.now();
   const deadline = started + (options.deadlineMs ?? 90_000);
   const floor = options.settleFloorMs ?? 50;
   const cap = options.settleCapMs ?? 2000;
@@ -379,7 +382,7 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     // (longer) window, so a writer still on its way lands while we watch. Bounded.
     let previous = state.digest;
     for (let look = 0; look < MAX_LOOKS; look++) {
-      const inFlight = freshMs + 2 * (options.roundTripMs?.() ?? 0);
+      const inFlight = freshMs + 2 * (options.roundTripMs?.(startedAt) ?? 0);
       const window = Math.min(
         cap,
         Math.max(contended ? contendedFloor : floor, 2 * cycleMs, inFlight),

@@ -72,7 +72,7 @@ export class Transport {
   private readonly retry: RetryOptions;
   private readonly idleTimeoutMs: number;
   private readonly auth: Authenticator;
-  private readonly roundTrips: number[] = [];
+  private readonly roundTrips: { at: number; ms: number }[] = [];
 
   constructor(options: TransportOptions) {
     this.registry = options.registry;
@@ -104,12 +104,16 @@ export class Transport {
   }
 
   /**
-   * The slowest of the last few answered requests with small bodies (ms; 0 before any): how
-   * long this registry, the network and this machine take to answer right now, without retry
-   * sleeps or upload time. Shared-tag writers size their settle window from it.
+   * The slowest of the last few answered requests with small bodies answered since `since` (an
+   * epoch time in ms; 0 before any): how long this registry, the network and this machine take
+   * to answer right now, without retry sleeps or upload time. Shared-tag writers size their
+   * settle window from it, counting only their own phase: earlier answers may have waited on
+   * this process's own CPU work (the build), which says nothing about other writers.
    */
-  slowestRoundTripMs(): number {
-    return this.roundTrips.length ? Math.max(...this.roundTrips) : 0;
+  slowestRoundTripMs(since = 0): number {
+    let slowest = 0;
+    for (const r of this.roundTrips) if (r.at >= since) slowest = Math.max(slowest, r.ms);
+    return slowest;
   }
 
   /**
@@ -149,7 +153,7 @@ export class Transport {
         const size =
           typeof req.body === 'function' ? Number.POSITIVE_INFINITY : (req.body?.length ?? 0);
         if (size <= SMALL_BODY_BYTES) {
-          this.roundTrips.push(res.roundTripMs);
+          this.roundTrips.push({ at: Date.now(), ms: res.roundTripMs });
           if (this.roundTrips.length > ROUND_TRIPS_KEPT) this.roundTrips.shift();
         }
       } catch (err) {

@@ -538,4 +538,8 @@ test('slowestRoundTripMs: the slowest answered small request, without retry slee
   const big = Buffer.alloc(256 * 1024);
   await (await t.request({ method: 'PUT', url: '/upload', body: big })).dump();
   assert.equal(t.slowestRoundTripMs(), slow);
+  // Only answers since a moment count (a shared-tag writer's own phase).
+  const since = Date.now();
+  await (await t.request({ method: 'GET', url: '/v2/' })).dump();
+  assert.ok(t.slowestRoundTripMs(since) < slow, `${t.slowestRoundTripMs(since)} < ${slow}`);
 });
