@@ -42,15 +42,38 @@ export async function uploadBlob(
     if (st.size !== size)
       throw new Error(`uploadBlob: ${source.path} is ${st.size} bytes, expected ${size}`);
   }
-  if (!options.fresh && (await blobExists(ctx, digest))) return false;
   const signal = ctx.signal();
+  // The HEAD and the upload session's POST go out at once: a new blob (the usual case: every
+  // change of the tree is a new layer) costs two round trips instead of three, and a blob the
+  // registry has costs one, its unused session left to expire like any abandoned one.
+  let session: Promise<UploadSession> | undefined;
+  if (!options.fresh) {
+    const unused = new AbortController();
+    const opening = startSession(ctx, digest, AbortSignal.any([signal, unused.signal]));
+    opening.catch(() => {});
+    const abandon = async () => {
+      unused.abort(); // not left retrying a POST whose session nobody will use
+      await opening.catch(() => {});
+    };
+    const exists = await blobExists(ctx, digest).catch(async (err: unknown) => {
+      await abandon();
+      throw err;
+    });
+    if (exists) {
+      await abandon();
+      return false;
+    }
+    session = opening;
+  }
   const maxAttempts = Math.max(1, ctx.options.retry?.maxAttempts ?? 5);
   // A lost answer (reset after the registry stored the blob, a 5xx from a proxy in between)
   // makes the session's retry meet 404: so after any failure the blob is checked with HEAD
   // first, and only then is a new session started. Bounded by the retry attempts.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await uploadOnce(ctx, source, digest, size, signal);
+      const started = session ?? startSession(ctx, digest, signal);
+      session = undefined;
+      return await uploadOnce(ctx, source, digest, size, signal, await started);
     } catch (err) {
       if (!restartable(err) || signal.aborted) throw err;
       if (await blobExists(ctx, digest)) return true;
@@ -62,13 +85,19 @@ export async function uploadBlob(
   }
 }
 
-async function uploadOnce(
+/** An open upload session: where to send the blob, and the registry's least chunk size. */
+interface UploadSession {
+  url: string;
+  minChunk: number;
+}
+
+/** Opens an upload session (POST). */
+async function startSession(
   ctx: RepoContext,
-  source: BlobSource,
   digest: string,
-  size: number,
   signal: AbortSignal,
-): Promise<boolean> {
+): Promise<UploadSession> {
+  const operation = `start upload of blob ${digest}`;
   const start = await ctx.transport.request({
     method: 'POST',
     url: ctx.path('blobs/uploads/'),
@@ -76,27 +105,34 @@ async function uploadOnce(
     scopes: ctx.pushScope,
     signal,
     idempotent: true, // a second session is harmless; the first one just expires
-    operation: `start upload of blob ${digest}`,
+    operation,
   });
   await start.dump();
-  if (start.status !== 202) throw await unexpected(start, `start upload of blob ${digest}`);
+  if (start.status !== 202) throw await unexpected(start, operation);
   const location = start.header('location');
   if (!location)
-    throw new RegistryError(
-      `start upload of blob ${digest}: no Location header`,
-      start.status,
-      undefined,
-      {
-        registry: ctx.repository.registry,
-        operation: `start upload of blob ${digest}`,
-      },
-    );
-  let url = new URL(location, start.url).toString();
+    throw new RegistryError(`${operation}: no Location header`, start.status, undefined, {
+      registry: ctx.repository.registry,
+      operation,
+    });
+  return {
+    url: new URL(location, start.url).toString(),
+    minChunk: Number(start.header('oci-chunk-min-length') ?? 0) || 0,
+  };
+}
 
+async function uploadOnce(
+  ctx: RepoContext,
+  source: BlobSource,
+  digest: string,
+  size: number,
+  signal: AbortSignal,
+  session: UploadSession,
+): Promise<boolean> {
+  let url = session.url;
   const threshold = ctx.options.chunkThreshold ?? 128 * 1024 * 1024;
   if (size > threshold) {
-    const minChunk = Number(start.header('oci-chunk-min-length') ?? 0) || 0;
-    const chunk = Math.max(ctx.options.chunkSize ?? 32 * 1024 * 1024, minChunk);
+    const chunk = Math.max(ctx.options.chunkSize ?? 32 * 1024 * 1024, session.minChunk);
     url = await uploadChunks(ctx, source, url, size, chunk, signal);
     return finishUpload(ctx, url, digest, undefined, 0, signal);
   }

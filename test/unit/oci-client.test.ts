@@ -103,6 +103,57 @@ test('chunked upload honours OCI-Chunk-Min-Length and resumes after a failed PAT
   assert.ok(hits.includes('GET /upload/1?state=300'));
 });
 
+test('uploadBlob: the HEAD and the upload session go out at once; a blob the registry has is not sent', async () => {
+  const data = randomBytes(100);
+  let stored = false;
+  // HEAD is answered only once the POST has arrived: a client that waits for the HEAD before
+  // opening the session would hang here (the test then fails on its timeout).
+  let postSeen: () => void = () => {};
+  const posted = new Promise<void>((r) => {
+    postSeen = r;
+  });
+  const { client, hits } = await fake((req, res) => {
+    if (req.method === 'HEAD') {
+      void posted.then(() => res.writeHead(stored ? 200 : 404).end());
+      return;
+    }
+    if (req.method === 'POST') {
+      postSeen();
+      return res.writeHead(202, { location: '/upload/1' }).end();
+    }
+    if (req.method === 'PUT') {
+      stored = true;
+      return res.writeHead(201, { 'docker-content-digest': sha256(data) }).end();
+    }
+    res.writeHead(500).end();
+  });
+  const c = client();
+  assert.equal(await c.uploadBlob({ bytes: data }, sha256(data), data.length), true);
+  assert.deepEqual(hits.map((h) => h.split(' ')[0]).sort(), ['HEAD', 'POST', 'PUT']);
+  hits.length = 0;
+  // Stored now: the HEAD says so, the session opened with it is left unused, nothing is PUT.
+  assert.equal(await c.uploadBlob({ bytes: data }, sha256(data), data.length), false);
+  assert.deepEqual(hits.map((h) => h.split(' ')[0]).sort(), ['HEAD', 'POST']);
+});
+
+test('uploadBlob: a blob the registry has is not failed by a session it could not open', async () => {
+  const data = randomBytes(10);
+  const { client, hits } = await fake((req, res) => {
+    if (req.method === 'HEAD') return res.writeHead(200).end();
+    // Retry-After: a client that waited for this session through its retries would take 30 s.
+    if (req.method === 'POST') return res.writeHead(503, { 'retry-after': '30' }).end();
+    res.writeHead(500).end();
+  });
+  const t = performance.now();
+  assert.equal(await client().uploadBlob({ bytes: data }, sha256(data), data.length), false);
+  assert.ok(hits.includes('HEAD /v2/a/b/blobs/' + sha256(data)));
+  assert.ok(!hits.some((h) => h.startsWith('PUT')));
+  assert.ok(
+    performance.now() - t < 5_000,
+    'the unused session is not waited for through its retries',
+  );
+});
+
 test('fetchBlob fails on a digest mismatch', async () => {
   const { client } = await fake((_req, res) => res.writeHead(200).end('tampered'));
   const stream = await client().fetchBlob(sha256(Buffer.from('original')));
