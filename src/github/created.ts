@@ -11,16 +11,15 @@ import type { Provenance } from './context.js';
 export async function resolveCreated(
   input: string | undefined,
   p: Provenance,
-  workspace: string,
   now: () => Date = () => new Date(),
 ): Promise<string> {
   const value = (input ?? 'commit').trim();
   if (value === 'now') return rfc3339(now());
   if (value === 'epoch') return '1970-01-01T00:00:00Z';
   if (value === 'commit') {
+    // The checkout's commit time is in the provenance already (src/github/checkout.ts): a
+    // workspace without one has no git to ask.
     if (p.commitTime) return rfc3339(new Date(p.commitTime));
-    const fromGit = await commitTimeFromGit(p.sha, workspace);
-    if (fromGit) return fromGit;
     core.warning(
       `created: neither the event payload nor a git checkout in the workspace gives the time of commit ${p.sha.slice(0, 7) || '(none)'}; using the current time, so re-runs change the digest; check out the repository with actions/checkout, or set created: epoch`,
     );
@@ -33,21 +32,4 @@ export async function resolveCreated(
     );
   }
   return rfc3339(new Date(value));
-}
-
-async function commitTimeFromGit(sha: string, cwd: string): Promise<string | undefined> {
-  if (!/^[0-9a-f]{40}$/.test(sha)) return undefined;
-  try {
-    // Loaded here, after the first line (issue 10's cold start).
-    const { getExecOutput } = await import('@actions/exec');
-    const r = await getExecOutput('git', ['show', '-s', '--format=%cI', sha], {
-      cwd,
-      silent: true,
-      ignoreReturnCode: true,
-    });
-    const text = r.stdout.trim();
-    return r.exitCode === 0 && isRFC3339(text) ? rfc3339(new Date(text)) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -201,7 +201,7 @@ async function publishChecked(
   );
   const diffTag = input.diffTag;
   const format = input.format;
-  const created = await resolveCreated(input.created, prov, ctx.workspace);
+  const created = await resolveCreated(input.created, prov);
   const annotations = annotationsFrom({ created, source, revision, extra: input.annotations });
 
   const build = {

@@ -134,7 +134,7 @@ describe('checkout awareness (real git)', () => {
     const p = await packagedFor(c, 'merge');
     assert.equal(defaultRevision(p.provenance), `pull/${origin.pr}/merge@sha1:${origin.merge}`);
     assert.deepEqual(defaultTags('pull_request', p.provenance), [`pr-${origin.pr}`]);
-    assert.equal(await resolveCreated(undefined, p.provenance, ws), '2026-01-04T13:00:00Z');
+    assert.equal(await resolveCreated(undefined, p.provenance), '2026-01-04T13:00:00Z');
   });
 
   test('depth-1 head checkout: revision and created describe the head commit, same on a re-run', async () => {
@@ -152,7 +152,7 @@ describe('checkout awareness (real git)', () => {
       assert.deepEqual(p.notes, []);
       runs.push({
         revision: defaultRevision(p.provenance),
-        created: await resolveCreated(undefined, p.provenance, ws),
+        created: await resolveCreated(undefined, p.provenance),
       });
     }
     assert.deepEqual(runs[0], {

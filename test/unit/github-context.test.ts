@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,35 +176,42 @@ describe('context defaults per event', () => {
 describe('created', () => {
   const p = { sha: SHA, commitTime: '2026-11-20T14:03:07+01:00' };
   test('commit time is normalised to UTC seconds', async () => {
-    assert.equal(await resolveCreated(undefined, p, '.'), '2026-11-20T13:03:07Z');
+    assert.equal(await resolveCreated(undefined, p), '2026-11-20T13:03:07Z');
   });
   test('epoch and now', async () => {
-    assert.equal(await resolveCreated('epoch', p, '.'), '1970-01-01T00:00:00Z');
+    assert.equal(await resolveCreated('epoch', p), '1970-01-01T00:00:00Z');
     const fixed = new Date('2030-01-02T03:04:05.678Z');
-    assert.equal(await resolveCreated('now', p, '.', () => fixed), '2030-01-02T03:04:05Z');
+    assert.equal(await resolveCreated('now', p, () => fixed), '2030-01-02T03:04:05Z');
   });
   test('RFC 3339 values are accepted, others refused naming the input', async () => {
-    assert.equal(await resolveCreated('2026-01-02T03:04:05-02:00', p, '.'), '2026-01-02T05:04:05Z');
+    assert.equal(await resolveCreated('2026-01-02T03:04:05-02:00', p), '2026-01-02T05:04:05Z');
     await assert.rejects(
-      resolveCreated('yesterday', p, '.'),
+      resolveCreated('yesterday', p),
       (e: unknown) => e instanceof UserError && e.input === 'created',
     );
   });
-  test('falls back to git for the commit time when the payload has none', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'git-'));
-    const env = {
-      ...process.env,
-      GIT_COMMITTER_DATE: '2025-05-06T07:08:09+02:00',
-      GIT_AUTHOR_DATE: '2025-05-06T07:08:09+02:00',
-    };
-    const git = (...args: string[]) =>
-      execFileSync('git', args, { cwd: dir, env }).toString().trim();
-    git('init', '-q');
-    writeFileSync(join(dir, 'f'), 'x');
-    git('add', 'f');
-    git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'init');
-    const sha = git('rev-parse', 'HEAD');
-    assert.equal(await resolveCreated('commit', { sha }, dir), '2025-05-06T05:08:09Z');
+  test('no commit time (payload or checkout): the current time, with a warning saying so', async () => {
+    // A checkout's commit time comes with the provenance (checkout-git.test.ts); without one
+    // there is no git to ask.
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    const fixed = new Date('2030-01-02T03:04:05Z');
+    try {
+      assert.equal(
+        await resolveCreated('commit', { sha: SHA }, () => fixed),
+        '2030-01-02T03:04:05Z',
+      );
+    } finally {
+      process.stdout.write = write;
+    }
+    assert.match(
+      lines.join(''),
+      /::warning::created: neither the event payload nor a git checkout/,
+    );
   });
 });
 

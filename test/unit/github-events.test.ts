@@ -130,9 +130,13 @@ describe('defaults per event (payload fixtures)', () => {
         if (row.latestTrue) assert.deepEqual(tagsFor('true'), row.latestTrue);
       }
       if (row.created) {
-        assert.equal(await resolveCreated(undefined, p, '/nonexistent'), row.created);
+        assert.equal(await resolveCreated(undefined, p), row.created);
       } else {
-        assert.equal(p.commitTime, undefined, 'no commit time in this payload: git gives it');
+        assert.equal(
+          p.commitTime,
+          undefined,
+          'no commit time in this payload: the checkout gives it',
+        );
       }
     });
   }
