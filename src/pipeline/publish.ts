@@ -133,7 +133,11 @@ export async function publishArtifact(
           onDigest: (subject) => {
             early = lookupTags(client, subject.digest, plan.tags);
             early.catch(() => {});
-            ready = signer.then((s) => {
+            // The signature's work (sigstore-js loading, Rekor, its blobs) starts once the
+            // artifact's own first requests are on their way: on this thread it would otherwise
+            // hold them up, and the artifact's manifest is what the signature waits for.
+            ready = new Promise<void>((go) => setImmediate(go)).then(async () => {
+              const s = await signer;
               sign = s;
               if (!s) return;
               warmUp();

@@ -91,7 +91,7 @@ export async function findUnchanged(
 
 /** What publish learns of the artifact before its manifest is stored, and may hold it at. */
 export interface PushHooks {
-  /** Told the manifest's descriptor before anything is sent (publish looks its tags up and
+  /** Told the manifest's descriptor as its blobs' uploads start (publish looks its tags up and
    * starts its signature meanwhile). */
   onDigest?: (manifest: { digest: string; mediaType: string; size: number }) => void;
   /**
@@ -119,16 +119,16 @@ export async function pushByDigest(
     annotations,
     config: config.descriptor,
   });
-  hooks.onDigest?.({
-    digest: manifest.digest,
-    mediaType: manifest.mediaType,
-    size: manifest.bytes.length,
-  });
   const blobs = Promise.all([
     client.uploadBlob({ bytes: config.bytes }, config.descriptor.digest, config.descriptor.size),
     client.uploadBlob({ path: layer.file }, layer.digest, layer.size),
   ]);
   blobs.catch(() => {});
+  hooks.onDigest?.({
+    digest: manifest.digest,
+    mediaType: manifest.mediaType,
+    size: manifest.bytes.length,
+  });
   if (hooks.beforeManifest) {
     try {
       await hooks.beforeManifest();
