@@ -1,16 +1,51 @@
-// The one place the registry client talks to undici (HTTP requests and the proxy agent), so
-// how undici is loaded is decided in one file. undici (its core: ~320 KB of the bundle) loads on
-// the first request (or Transport.prepare()), not at start: entry points print their first line
-// before any request.
-import type { Readable } from 'node:stream';
+// The one place requests meet the network (registries, Fulcio, Rekor, TSA, the runner's OIDC
+// endpoint), so which HTTP client runs is decided in one file:
+// - no proxy configured (GitHub-hosted runners): node:http/https with keep-alive agents. Loading
+//   them costs ~5 ms; undici's core costs ~45 ms (~320 KB of JS and its llhttp WebAssembly) and
+//   more CPU per request: ~100 ms of CPU less over a signed publish's ~30 requests on a 2-core
+//   runner (docs/benchmarks.md, "node:http without a proxy").
+// - HTTPS_PROXY or HTTP_PROXY set: undici's EnvHttpProxyAgent, which honours NO_PROXY as Go and
+//   curl do; node:http has no proxy support on the Node versions we run on (20 in tests; 24.5's
+//   `proxyEnv` is newer than some runners' Node 24).
+// Both load on the first request (or Dispatcher.prepare()), not at start: entry points print
+// their first line before any request.
+import type * as NodeHttp from 'node:http';
+import { pipeline, type Readable } from 'node:stream';
 import type * as Undici from 'undici';
 
-/** The transport's agent: proxy-aware (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), made on first use. */
+type Agents = { http: NodeHttp.Agent; https: NodeHttp.Agent };
+
+/** The HTTPS_PROXY / HTTP_PROXY variables undici's EnvHttpProxyAgent reads, either case. */
+function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((k) => !!env[k]);
+}
+
+/** Connections of a transport (or of the Sigstore clients): kept alive, proxy-aware. */
 export class Dispatcher {
-  #agent: Promise<Undici.Dispatcher> | undefined;
-  agent(): Promise<Undici.Dispatcher> {
-    this.#agent ??= loadUndici().then((u) => new u.EnvHttpProxyAgent());
-    return this.#agent;
+  /** Whether requests go through undici's proxy agent (read once, when made). */
+  readonly proxied = proxyConfigured();
+  #undici: Promise<Undici.Dispatcher> | undefined;
+  #agents: Promise<Agents> | undefined;
+
+  /** undici's proxy-aware agent: requests when a proxy is set; TUF's global fetch (trust.ts). */
+  undiciAgent(): Promise<Undici.Dispatcher> {
+    this.#undici ??= loadUndici().then((u) => new u.EnvHttpProxyAgent());
+    return this.#undici;
+  }
+
+  nodeAgents(): Promise<Agents> {
+    this.#agents ??= Promise.all([import('node:http'), import('node:https')]).then(
+      ([http, https]) => ({
+        http: new http.Agent({ keepAlive: true }),
+        https: new https.Agent({ keepAlive: true }),
+      }),
+    );
+    return this.#agents;
+  }
+
+  /** Loads the client requests will use, making no connection; a failure shows on first use. */
+  prepare(): void {
+    (this.proxied ? this.undiciAgent() : this.nodeAgents()).catch(() => {});
   }
 }
 
@@ -55,7 +90,8 @@ export function proxyDispatcher(): Dispatcher {
 
 /** One exchange, redirects not followed: the headers are read, the body is left to the caller. */
 export async function httpRequest(url: string | URL, req: HttpRequest): Promise<TransportResponse> {
-  const [{ request }, dispatcher] = await Promise.all([loadUndici(), req.dispatcher.agent()]);
+  if (!req.dispatcher.proxied) return nodeRequest(new URL(url), req);
+  const [{ request }, dispatcher] = await Promise.all([loadUndici(), req.dispatcher.undiciAgent()]);
   const sent = performance.now();
   const res = await request(url, {
     method: req.method as Undici.Dispatcher.HttpMethod,
@@ -66,19 +102,11 @@ export async function httpRequest(url: string | URL, req: HttpRequest): Promise<
     bodyTimeout: req.idleTimeoutMs,
     ...(req.signal ? { signal: req.signal } : {}),
   });
-  return wrap(res, url.toString(), performance.now() - sent);
-}
-
-function wrap(
-  res: Undici.Dispatcher.ResponseData,
-  url: string,
-  roundTripMs: number,
-): TransportResponse {
   return {
-    roundTripMs,
+    roundTripMs: performance.now() - sent,
     status: res.statusCode,
-    url,
-    header: (name) => header(res.headers, name),
+    url: url.toString(),
+    header: (name) => joined(res.headers[name.toLowerCase()]),
     body: res.body,
     text: () => res.body.text(),
     bytes: async () => Buffer.from(await res.body.arrayBuffer()),
@@ -87,10 +115,77 @@ function wrap(
   };
 }
 
-function header(
-  headers: Undici.Dispatcher.ResponseData['headers'],
-  name: string,
-): string | undefined {
-  const v = headers[name.toLowerCase()];
+/** No byte either way for longer than the idle timeout: `ETIMEDOUT`, a stall (failures.ts). */
+function stalled(ms: number): Error {
+  return Object.assign(new Error(`no data from the server for ${ms} ms`), { code: 'ETIMEDOUT' });
+}
+
+async function nodeRequest(url: URL, req: HttpRequest): Promise<TransportResponse> {
+  const agents = await req.dispatcher.nodeAgents();
+  const https = url.protocol === 'https:';
+  const { request } = https ? await import('node:https') : await import('node:http');
+  const headers: Record<string, string> = { ...req.headers };
+  const body = req.body;
+  // As undici does: a body in memory is sent with its length, not chunked.
+  if (body !== undefined && typeof body !== 'object') {
+    headers['content-length'] ??= String(Buffer.byteLength(body));
+  } else if (Buffer.isBuffer(body)) headers['content-length'] ??= String(body.length);
+  return new Promise<TransportResponse>((resolve, reject) => {
+    const sent = performance.now();
+    const r = request(url, {
+      method: req.method,
+      headers,
+      agent: https ? agents.https : agents.http,
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+    let response: NodeHttp.IncomingMessage | undefined;
+    // The socket's idle timer: waiting for headers, and between body chunks after them.
+    r.setTimeout(req.idleTimeoutMs, () => {
+      const err = stalled(req.idleTimeoutMs);
+      response?.destroy(err);
+      r.destroy(err);
+    });
+    r.on('error', reject); // after the response: its body stream carries the error
+    r.on('response', (res) => {
+      response = res;
+      resolve(nodeResponse(res, url.toString(), performance.now() - sent));
+    });
+    if (body === undefined) r.end();
+    else if (typeof body === 'string' || Buffer.isBuffer(body)) r.end(body);
+    else pipeline(body, r, () => {}); // a failure on either side ends both; r reports it
+  });
+}
+
+function nodeResponse(
+  res: NodeHttp.IncomingMessage,
+  url: string,
+  roundTripMs: number,
+): TransportResponse {
+  const bytes = async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  };
+  return {
+    roundTripMs,
+    status: res.statusCode ?? 0,
+    url,
+    header: (name) => joined(res.headers[name.toLowerCase()]),
+    body: res,
+    text: async () => (await bytes()).toString('utf8'),
+    bytes,
+    dump: () =>
+      new Promise<void>((done) => {
+        if (res.readableEnded || res.destroyed) return done();
+        res
+          .once('end', done)
+          .once('close', done)
+          .once('error', () => done());
+        res.resume();
+      }),
+  };
+}
+
+function joined(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }

@@ -95,12 +95,12 @@ export class Transport {
   }
 
   /**
-   * Loads the HTTP client (undici's core, ~40–50 ms of evaluating) now, while the caller waits on
-   * something else (git, the build's file reads), instead of on the first request. Makes no
-   * connection; a failure to load surfaces on the first request.
+   * Loads the HTTP client (http.ts) now, while the caller waits on something else (git, the
+   * build's file reads), instead of on the first request. Makes no connection; a failure to
+   * load surfaces on the first request.
    */
   prepare(): void {
-    this.dispatcher.agent().catch(() => {});
+    this.dispatcher.prepare();
   }
 
   /**

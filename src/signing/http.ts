@@ -3,12 +3,12 @@
  * timeout, bounded retries on 408/429/5xx and network errors (never on other 4xx), waiting as
  * registry requests do (src/util/backoff.ts: `Retry-After`, else jittered exponential backoff).
  *
- * Requests go through the registry transport's one undici entry (src/oci/http.ts: undici's
- * request() and EnvHttpProxyAgent, HTTPS_PROXY/HTTP_PROXY/NO_PROXY), not undici's fetch: the
- * bundle then loads undici's core only, not fetch/WebSocket/caches (~0.5 MB parsed and ~30 ms of
- * evaluating it on every signing run). Rekor and TSA calls are made by sigstore-js through
- * fetch-shim.ts, which uses this same agent; TUF (verification only) uses it as undici's global
- * dispatcher. TLS trusts Node's CA store, so NODE_EXTRA_CA_CERTS adds a private CA for all of them.
+ * Requests go through the registry transport's one HTTP entry (src/oci/http.ts: node:http, or
+ * undici's EnvHttpProxyAgent when HTTPS_PROXY/HTTP_PROXY is set), not undici's fetch (~0.5 MB
+ * parsed and ~30 ms of evaluating it on every signing run). Rekor and TSA calls are made by
+ * sigstore-js through fetch-shim.ts, which uses this same dispatcher; TUF (verification only)
+ * uses its undici agent as undici's global dispatcher. TLS trusts Node's CA store, so
+ * NODE_EXTRA_CA_CERTS adds a private CA for all of them.
  * Redirects are not followed (Sigstore's APIs answer where they are asked; a 3xx is an error
  * naming where it points).
  */
@@ -23,7 +23,7 @@ export function proxyAgent(): Dispatcher {
   return agent;
 }
 
-/** Status texts for messages (undici's request() gives the code only). */
+/** Status texts for messages (the HTTP clients give the code only). */
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',

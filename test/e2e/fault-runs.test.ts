@@ -399,7 +399,7 @@ describe('deadline and stalls (bundled entry points)', () => {
     assert.match(
       r.errors[0] ?? '',
       new RegExp(
-        `^registry ${reg.host}: GET manifest latest: no data for 4 s \\(UND_ERR_BODY_TIMEOUT\\), after 5 attempts \\(retry limit reached\\): the registry stopped sending`,
+        `^registry ${reg.host}: GET manifest latest: no data for 4 s \\(ETIMEDOUT\\), after 5 attempts \\(retry limit reached\\): the registry stopped sending`,
       ),
     );
     assert.doesNotMatch(r.errors[0] ?? '', /cannot reach|host and port|unexpected error/);

@@ -8,7 +8,6 @@
 // the loopback Sigstore's trusted root, with a certificate from the same CA, as a TLS-inspecting
 // corporate proxy would.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import { type ForwardProxy, startForwardProxy } from '../harness/forward-proxy.j
 import { GITHUB_OIDC_ISSUER } from '../harness/github-oidc.js';
 import { type Keyless, startKeyless } from '../harness/keyless.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
+import { makeCA } from '../harness/test-ca.js';
 import { requireTools } from '../harness/tools.js';
 import { startTufRepo, type TufRepo } from '../harness/tuf-repo.js';
 
@@ -30,71 +30,6 @@ const IDENTITY = [
   `- issuer: ^${GITHUB_OIDC_ISSUER.replace(/\./g, '\\.')}$`,
   '  subject: ^https://github\\.com/org/app-config/\\.github/workflows/publish\\.yaml@refs/heads/main$',
 ].join('\n');
-
-function makeCA(dir: string): { ca: string; certificate: string; key: string } {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  openssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=flux-oci-action test CA',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign',
-  );
-  openssl(
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-subj',
-    `/CN=${NAME}`,
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-  );
-  writeFileSync(
-    join(dir, 'ext.cnf'),
-    `subjectAltName=DNS:${NAME},DNS:${TUF_HOST}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`,
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '1',
-    '-extfile',
-    'ext.cnf',
-    '-out',
-    'server.pem',
-  );
-  return {
-    ca: join(dir, 'ca.pem'),
-    certificate: join(dir, 'server.pem'),
-    key: join(dir, 'server.key'),
-  };
-}
 
 describe(
   'proxies and a private CA (publish under Node 24)',
@@ -116,7 +51,7 @@ describe(
       ws = join(dir, 'ws');
       mkdirSync(join(ws, 'deploy'), { recursive: true });
       writeFileSync(join(ws, 'deploy', 'app.yaml'), 'kind: ConfigMap\n');
-      const made = makeCA(dir);
+      const made = makeCA(dir, [`DNS:${NAME}`, `DNS:${TUF_HOST}`]);
       ca = made.ca;
       registry = await startRegistry({ tls: { certificate: made.certificate, key: made.key } });
       keyless = await startKeyless({

@@ -166,7 +166,7 @@ test('a stall names the registry, the operation and the idle limit', async () =>
       e.data.failure === 'stalled' &&
       e.data.reached &&
       e.message ===
-        `registry ${host}: list tags: no data for 0.2 s (UND_ERR_HEADERS_TIMEOUT), after 2 attempts (retry limit reached)`,
+        `registry ${host}: list tags: no data for 0.2 s (ETIMEDOUT), after 2 attempts (retry limit reached)`,
   );
 });
 

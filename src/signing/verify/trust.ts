@@ -77,7 +77,7 @@ export async function loadTrustMaterial(
  * Node's NODE_USE_ENV_PROXY=1.
  */
 async function routeGlobalFetch(): Promise<void> {
-  setGlobalDispatcher(await proxyAgent().agent());
+  setGlobalDispatcher(await proxyAgent().undiciAgent());
 }
 
 /** "error refreshing TUF metadata: fetch failed: getaddrinfo ENOTFOUND …", one line, bounded. */
