@@ -1,6 +1,6 @@
 // Where a publish's time goes: one publish per variant (unsigned; keyless and key, each format)
 // against the loopback registry and Sigstore stack, with a preload that stamps every log line and
-// every HTTP request (undici's diagnostics channels: created, headers answered, done) with the
+// every HTTP request (node:http's and undici's diagnostics channels: sent, headers answered) with the
 // time since the process started, plus the process's CPU time at each mark.
 // Usage: node --import tsx bench/publish-timeline.ts [--files 500] [--runs 2] [--only key]
 //        [--cpu-prof DIR]   (writes one .cpuprofile per run: open in Chrome DevTools)
@@ -51,6 +51,11 @@ dc.channel('undici:request:create').subscribe(({ request: r }) =>
 dc.channel('undici:request:headers').subscribe(({ request: r, response }) => mark('hdr ' + name(r) + ' ' + response.statusCode));
 dc.channel('undici:request:trailers').subscribe(({ request: r }) => mark('end ' + name(r)));
 dc.channel('undici:request:error').subscribe(({ request: r, error }) => mark('err ' + name(r) + ' ' + error.message));
+// node:http (no proxy set): the request is written, the response's headers are in, or it failed.
+dc.channel('http.client.request.start').subscribe(({ request: r }) =>
+  mark('req ' + name(r) + ' ' + r.method + ' :' + (r.socket?.remotePort ?? r.host) + r.path.replace(/sha256[:-]([0-9a-f]{8})[0-9a-f]{56}/g, 'sha256:$1').slice(0, 90)));
+dc.channel('http.client.response.finish').subscribe(({ request: r, response }) => mark('hdr ' + name(r) + ' ' + response.statusCode));
+dc.channel('http.client.request.error').subscribe(({ request: r, error }) => mark('err ' + name(r) + ' ' + error.message));
 process.on('exit', () => { mark('exit'); fs.appendFileSync(out, lines.join('\\n') + '\\n---\\n'); });
 `,
 );

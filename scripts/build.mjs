@@ -23,6 +23,7 @@ const oneUndici = {
 // build the module's ESM facade, which reads every export, and node:http's lazy WebSocket,
 // EventSource… getters load Node's internal undici: ~40–50 ms per start for nothing. Through
 // require() (a CommonJS shim; esbuild's namespace copy reads exports only when used) they stay lazy.
+// Imports whose names lazyBuiltins can list (src/oci/http.ts's) get its getters instead.
 const lazyHttp = {
   name: 'lazy-node-http',
   setup(b) {
@@ -256,12 +257,20 @@ const sigstoreHttp2 = {
 
 // Node's crypto (~20 internal modules), zlib and child_process (with net and dgram) cost ~8 ms of
 // every start, and no entry point needs them before its first line: digests, gzip and git come
-// after it. An import of one of them gets a CommonJS stand-in whose exports are getters that
+// after it (http and https: the first request; https with TLS only for an https URL). An import of one of them gets a CommonJS stand-in whose exports are getters that
 // require() the module on first use (esbuild turns `import { createHash }` into a property
 // read at each use, so nothing else changes). The names come from the importing file's own
 // import statement; a namespace or default import gets the `ns.name` properties it reads, or the
 // module at once if it uses the namespace otherwise. The build fails on a name Node does not have.
-const LAZY_BUILTINS = ['crypto', 'zlib', 'child_process', 'fs/promises', 'stream/promises'];
+const LAZY_BUILTINS = [
+  'crypto',
+  'zlib',
+  'child_process',
+  'fs/promises',
+  'stream/promises',
+  'http',
+  'https',
+];
 const lazyNames = new Map();
 /** The names `importer` imports from builtin `mod`, or undefined when they cannot be listed. */
 export function importedNames(importer, mod) {
@@ -446,11 +455,12 @@ function buildOnce(outdir, entryPoints, overrides) {
     plugins: [
       coreUndici,
       oneUndici,
+      // Before lazyHttp: an import whose names can be listed gets getters (first use loads it).
+      lazyBuiltins,
       lazyHttp,
       undiciOnFirstUse,
       lazyOidc,
       lazyPlatform,
-      lazyBuiltins,
       fetchShim,
       sigstoreHttp2,
     ],

@@ -9,11 +9,10 @@
 //   `proxyEnv` is newer than some runners' Node 24).
 // Both load on the first request (or Dispatcher.prepare()), not at start: entry points print
 // their first line before any request.
-import type * as NodeHttp from 'node:http';
+import { Agent as HttpAgent, request as httpSend, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsSend } from 'node:https';
 import { pipeline, type Readable } from 'node:stream';
 import type * as Undici from 'undici';
-
-type Agents = { http: NodeHttp.Agent; https: NodeHttp.Agent };
 
 /** The HTTPS_PROXY / HTTP_PROXY variables undici's EnvHttpProxyAgent reads, either case. */
 function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -25,7 +24,8 @@ export class Dispatcher {
   /** Whether requests go through undici's proxy agent (read once, when made). */
   readonly proxied = proxyConfigured();
   #undici: Promise<Undici.Dispatcher> | undefined;
-  #agents: Promise<Agents> | undefined;
+  #http: HttpAgent | undefined;
+  #https: HttpsAgent | undefined;
 
   /** undici's proxy-aware agent: requests when a proxy is set; TUF's global fetch (trust.ts). */
   undiciAgent(): Promise<Undici.Dispatcher> {
@@ -33,19 +33,23 @@ export class Dispatcher {
     return this.#undici;
   }
 
-  nodeAgents(): Promise<Agents> {
-    this.#agents ??= Promise.all([import('node:http'), import('node:https')]).then(
-      ([http, https]) => ({
-        http: new http.Agent({ keepAlive: true }),
-        https: new https.Agent({ keepAlive: true }),
-      }),
-    );
-    return this.#agents;
+  /**
+   * The kept-alive agent for `http:` or `https:`. node:http and node:https load on first use
+   * (scripts/build.mjs, lazyBuiltins): https brings TLS, which a loopback registry never needs.
+   */
+  nodeAgent(protocol: string): HttpAgent {
+    if (protocol === 'https:') {
+      this.#https ??= new HttpsAgent({ keepAlive: true });
+      return this.#https;
+    }
+    this.#http ??= new HttpAgent({ keepAlive: true });
+    return this.#http;
   }
 
-  /** Loads the client requests will use, making no connection; a failure shows on first use. */
-  prepare(): void {
-    (this.proxied ? this.undiciAgent() : this.nodeAgents()).catch(() => {});
+  /** Loads the client requests to `url` will use, making no connection. */
+  prepare(url: string): void {
+    if (this.proxied) this.undiciAgent().catch(() => {});
+    else this.nodeAgent(new URL(url).protocol);
   }
 }
 
@@ -120,25 +124,23 @@ function stalled(ms: number): Error {
   return Object.assign(new Error(`no data from the server for ${ms} ms`), { code: 'ETIMEDOUT' });
 }
 
-async function nodeRequest(url: URL, req: HttpRequest): Promise<TransportResponse> {
-  const agents = await req.dispatcher.nodeAgents();
+function nodeRequest(url: URL, req: HttpRequest): Promise<TransportResponse> {
   const https = url.protocol === 'https:';
-  const { request } = https ? await import('node:https') : await import('node:http');
+  const send = https ? httpsSend : httpSend;
   const headers: Record<string, string> = { ...req.headers };
   const body = req.body;
   // As undici does: a body in memory is sent with its length, not chunked.
-  if (body !== undefined && typeof body !== 'object') {
-    headers['content-length'] ??= String(Buffer.byteLength(body));
-  } else if (Buffer.isBuffer(body)) headers['content-length'] ??= String(body.length);
+  if (typeof body === 'string') headers['content-length'] ??= String(Buffer.byteLength(body));
+  else if (Buffer.isBuffer(body)) headers['content-length'] ??= String(body.length);
   return new Promise<TransportResponse>((resolve, reject) => {
     const sent = performance.now();
-    const r = request(url, {
+    const r = send(url, {
       method: req.method,
       headers,
-      agent: https ? agents.https : agents.http,
+      agent: req.dispatcher.nodeAgent(url.protocol),
       ...(req.signal ? { signal: req.signal } : {}),
     });
-    let response: NodeHttp.IncomingMessage | undefined;
+    let response: IncomingMessage | undefined;
     // The socket's idle timer: waiting for headers, and between body chunks after them.
     r.setTimeout(req.idleTimeoutMs, () => {
       const err = stalled(req.idleTimeoutMs);
@@ -156,11 +158,7 @@ async function nodeRequest(url: URL, req: HttpRequest): Promise<TransportRespons
   });
 }
 
-function nodeResponse(
-  res: NodeHttp.IncomingMessage,
-  url: string,
-  roundTripMs: number,
-): TransportResponse {
+function nodeResponse(res: IncomingMessage, url: string, roundTripMs: number): TransportResponse {
   const bytes = async () => {
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);

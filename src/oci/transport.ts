@@ -100,7 +100,7 @@ export class Transport {
    * load surfaces on the first request.
    */
   prepare(): void {
-    this.dispatcher.prepare();
+    this.dispatcher.prepare(this.baseUrl);
   }
 
   /**
