@@ -1,0 +1,94 @@
+// src/oci/http.ts without a proxy (node:http): bodies in memory go with their length, a
+// connection that drops mid-body fails its reader and nothing else, a silent server is a stall
+// (ETIMEDOUT) after the idle timeout, and connections are kept alive between requests.
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { after, test } from 'node:test';
+import { failureOf } from '../../src/oci/failures.js';
+import { Dispatcher, httpRequest } from '../../src/oci/http.js';
+
+const servers: Server[] = [];
+after(async () => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+});
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
+  const sockets = new Set<Socket>();
+  const server = createServer(handler);
+  server.on('connection', (s) => sockets.add(s));
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`, sockets };
+}
+
+const send = (
+  url: string,
+  dispatcher: Dispatcher,
+  extra: { method?: string; body?: string } = {},
+) =>
+  httpRequest(url, {
+    method: extra.method ?? 'GET',
+    headers: {},
+    ...(extra.body !== undefined ? { body: extra.body } : {}),
+    dispatcher,
+    idleTimeoutMs: 300,
+  });
+
+test('no proxy set: node:http, bodies in memory with their length, one kept-alive connection', async () => {
+  const seen: string[] = [];
+  const { url, sockets } = await serve((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c;
+    });
+    req.on('end', () => {
+      seen.push(
+        `${req.headers['content-length']} ${req.headers['transfer-encoding'] ?? '-'} ${body}`,
+      );
+      res.end('ok');
+    });
+  });
+  const d = new Dispatcher();
+  assert.equal(d.proxied, false);
+  for (const body of ['héllo', 'again']) {
+    const res = await send(url, d, { method: 'PUT', body });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'ok');
+    assert.ok(res.roundTripMs >= 0);
+  }
+  assert.deepEqual(seen, ['6 - héllo', '5 - again']);
+  assert.equal(sockets.size, 1);
+});
+
+test('a connection dropped mid-body fails its reader; an unread body does not crash the step', async () => {
+  const { url } = await serve((_req, res) => {
+    res.writeHead(200, { 'content-length': '1000' });
+    res.write('partial');
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
+  const d = new Dispatcher();
+  // Never read: Node emits a response's error only to listeners, so this one must not crash.
+  const unread = await send(url, d);
+  const read = await send(url, d);
+  await assert.rejects(read.bytes(), (e: unknown) => failureOf(e) === 'reset');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(unread.status, 200);
+});
+
+test('a server silent after its headers: the body fails as a stall after the idle timeout', async () => {
+  const { url } = await serve((_req, res) => {
+    res.writeHead(200, { 'content-length': '10' });
+    res.write('a');
+  });
+  const res = await send(url, new Dispatcher());
+  const t = performance.now();
+  await assert.rejects(
+    res.bytes(),
+    (e: unknown) => (e as { code?: string }).code === 'ETIMEDOUT' && failureOf(e) === 'stalled',
+  );
+  assert.ok(performance.now() - t < 3000);
+});
