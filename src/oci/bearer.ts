@@ -42,13 +42,49 @@ interface CachedToken {
   expiresAt: number;
 }
 
+/** A token request in flight, with how many callers still wait for it. */
+interface SharedRequest {
+  answer: Promise<string>;
+  controller: AbortController;
+  waiting: number;
+}
+
+/** The shared answer for one caller: it stops waiting when its signal aborts. */
+function waitFor(shared: SharedRequest, signal: AbortSignal | undefined): Promise<string> {
+  shared.waiting++;
+  if (!signal) return shared.answer;
+  return new Promise<string>((resolve, reject) => {
+    const leave = () => {
+      signal.removeEventListener('abort', onAbort);
+      shared.waiting--;
+    };
+    const onAbort = () => {
+      leave();
+      if (shared.waiting === 0) shared.controller.abort(signal.reason);
+      reject(signal.reason);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.answer.then(
+      (token) => {
+        leave();
+        resolve(token);
+      },
+      (err: unknown) => {
+        leave();
+        reject(err);
+      },
+    );
+  });
+}
+
 const TOKEN_EXPIRY_MARGIN_MS = 10_000;
 const DEFAULT_TOKEN_LIFETIME_S = 60;
 const MAX_TOKEN_BODY = 1024 * 1024;
 
 export class BearerTokens {
   private tokens: CachedToken[] = [];
-  private readonly inflight = new Map<string, Promise<string>>();
+  private readonly inflight = new Map<string, SharedRequest>();
 
   constructor(private readonly o: BearerOptions) {}
 
@@ -64,14 +100,24 @@ export class BearerTokens {
     this.tokens = this.tokens.filter((t) => !covers(t.scopes, scopes));
   }
 
-  /** One token request per scope set at a time: concurrent requests share its answer. */
+  /**
+   * One token request per scope set at a time: concurrent requests share its answer. A caller
+   * whose signal aborts stops waiting; the shared request stops only when every caller has
+   * (one caller's abort, e.g. an upload session found unneeded, must not fail the others).
+   */
   fetch(realm: TokenRealm, scopes: string[], signal?: AbortSignal): Promise<string> {
     const key = [...scopes].sort().join(' ');
-    const pending = this.inflight.get(key);
-    if (pending) return pending;
-    const p = this.requestToken(realm, scopes, signal).finally(() => this.inflight.delete(key));
-    this.inflight.set(key, p);
-    return p;
+    let shared = this.inflight.get(key);
+    if (!shared) {
+      const controller = new AbortController();
+      const answer = this.requestToken(realm, scopes, controller.signal).finally(() =>
+        this.inflight.delete(key),
+      );
+      answer.catch(() => {});
+      shared = { answer, controller, waiting: 0 };
+      this.inflight.set(key, shared);
+    }
+    return waitFor(shared, signal);
   }
 
   /** Exchanges credentials for a bearer token (distribution's token auth spec). */
