@@ -11,6 +11,7 @@
 // their first line before any request.
 import { Agent as HttpAgent, request as httpSend, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsSend } from 'node:https';
+import type { Socket } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import type * as Undici from 'undici';
 
@@ -39,10 +40,10 @@ export class Dispatcher {
    */
   nodeAgent(protocol: string): HttpAgent {
     if (protocol === 'https:') {
-      this.#https ??= new HttpsAgent({ keepAlive: true });
+      this.#https ??= keptAlive(new HttpsAgent({ keepAlive: true }));
       return this.#https;
     }
-    this.#http ??= new HttpAgent({ keepAlive: true });
+    this.#http ??= keptAlive(new HttpAgent({ keepAlive: true }));
     return this.#http;
   }
 
@@ -52,6 +53,25 @@ export class Dispatcher {
     else this.nodeAgent(new URL(url).protocol);
   }
 }
+
+/**
+ * Idle connections close after 4 s, as undici's do: Node's agent keeps them forever by default,
+ * and one reused just as the server closes it (proxies and load balancers close idle ones after
+ * about a minute) fails the request on it. The agent's own 'free' handler runs first and arms
+ * the socket's timer; the agent destroys a free socket when it fires.
+ */
+const IDLE_CONNECTION_MS = 4000;
+function keptAlive<A extends HttpAgent>(agent: A): A {
+  agent.on('free', (socket: Socket) => socket.setTimeout(IDLE_CONNECTION_MS));
+  return agent;
+}
+
+/**
+ * A connection not made within this long: undici's default, under undici's code, which
+ * failures.ts (`refused`) and retry.ts (safe to repeat for any method) know.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
 
 type UndiciCore = Pick<typeof Undici, 'EnvHttpProxyAgent' | 'request'>;
 let undici: Promise<UndiciCore> | undefined;
@@ -141,12 +161,28 @@ function nodeRequest(url: URL, req: HttpRequest): Promise<TransportResponse> {
       ...(req.signal ? { signal: req.signal } : {}),
     });
     let response: IncomingMessage | undefined;
-    // The socket's idle timer: waiting for headers, and between body chunks after them.
-    r.setTimeout(req.idleTimeoutMs, () => {
+    // Connecting: Node's request timer starts only once connected.
+    r.once('socket', (socket: Socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => {
+        const err = new Error(`could not connect within ${CONNECT_TIMEOUT_MS / 1000} s`);
+        r.destroy(Object.assign(err, { code: CONNECT_TIMEOUT }));
+      }, CONNECT_TIMEOUT_MS);
+      socket.once('connect', () => clearTimeout(timer)).once('close', () => clearTimeout(timer));
+    });
+    // The socket's idle timer: waiting for headers, and between body chunks after them. A body
+    // all here, or waiting for its reader, is not a stall (as undici's body timeout).
+    const onIdle = () => {
+      if (response?.complete) return;
+      if (response && response.readableLength > 0) {
+        r.setTimeout(req.idleTimeoutMs, onIdle); // its listener is called once
+        return;
+      }
       const err = stalled(req.idleTimeoutMs);
       response?.destroy(err);
       r.destroy(err);
-    });
+    };
+    r.setTimeout(req.idleTimeoutMs, onIdle);
     r.on('error', reject); // after the response: its body stream carries the error
     r.on('response', (res) => {
       response = res;

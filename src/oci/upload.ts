@@ -107,8 +107,8 @@ async function startSession(
     idempotent: true, // a second session is harmless; the first one just expires
     operation,
   });
+  if (start.status !== 202) throw await unexpected(start, operation); // reads the error body
   await start.dump();
-  if (start.status !== 202) throw await unexpected(start, operation);
   const location = start.header('location');
   if (!location)
     throw new RegistryError(`${operation}: no Location header`, start.status, undefined, {

@@ -19,6 +19,7 @@ after(async () => {
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
   const sockets = new Set<Socket>();
   const server = createServer(handler);
+  server.keepAliveTimeout = 60_000; // Node's server would close idle connections after 5 s
   server.on('connection', (s) => sockets.add(s));
   servers.push(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -91,4 +92,24 @@ test('a server silent after its headers: the body fails as a stall after the idl
     (e: unknown) => (e as { code?: string }).code === 'ETIMEDOUT' && failureOf(e) === 'stalled',
   );
   assert.ok(performance.now() - t < 3000);
+});
+
+test('a body all here but read later than the idle timeout is not a stall', async () => {
+  const { url } = await serve((_req, res) => res.end('whole answer'));
+  const res = await send(url, new Dispatcher());
+  await new Promise((r) => setTimeout(r, 600)); // twice the idle timeout, nothing read
+  assert.equal(await res.text(), 'whole answer');
+});
+
+test('an idle kept-alive connection is closed after 4 s (a server closing it first cannot race us)', async () => {
+  let closed = 0;
+  const { url, sockets } = await serve((_req, res) => res.end('ok'));
+  const d = new Dispatcher();
+  const res = await send(url, d);
+  await res.text();
+  for (const s of sockets) s.on('close', () => closed++);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(closed, 0, 'kept alive for reuse meanwhile');
+  for (let i = 0; i < 40 && closed === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(closed, 1, 'closed by us, within 5 s');
 });
