@@ -176,8 +176,13 @@ export class RegistryClient {
   }
 
   /** PUTs a manifest with a `subject` and lists it as a referrer where needed; its digest. */
-  putReferrer(bytes: Buffer | Uint8Array, mediaType: string = MEDIA_TYPE.ociManifest) {
-    return this.referrers.put(bytes, mediaType);
+  putReferrer(
+    bytes: Buffer | Uint8Array,
+    mediaType: string = MEDIA_TYPE.ociManifest,
+    /** The subject's manifest is stored once this resolves (it may be in flight meanwhile). */
+    stored?: Promise<unknown>,
+  ) {
+    return this.referrers.put(bytes, mediaType, stored);
   }
 }
 

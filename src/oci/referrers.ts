@@ -146,10 +146,12 @@ export class Referrers {
    * Adds `add` to the `sha256-<hex>` referrers tag of `subjectDigest` without losing entries
    * written concurrently (src/oci/shared-tag.ts). Writers in one process are serialised.
    */
-  async updateTag(subjectDigest: string, add: Descriptor): Promise<void> {
+  async updateTag(subjectDigest: string, add: Descriptor, ready?: Promise<unknown>): Promise<void> {
     const key = subjectDigest;
     const previous = this.referrerLocks.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => {}).then(() => this.updateTagUnlocked(subjectDigest, add));
+    const run = previous
+      .catch(() => {})
+      .then(() => this.updateTagUnlocked(subjectDigest, add, ready));
     this.referrerLocks.set(key, run);
     try {
       await run;
@@ -158,7 +160,12 @@ export class Referrers {
     }
   }
 
-  private async updateTagUnlocked(subjectDigest: string, add: Descriptor): Promise<void> {
+  private async updateTagUnlocked(
+    subjectDigest: string,
+    add: Descriptor,
+    /** Writes wait for this; the first read does not (see SharedTagOptions.ready). */
+    ready: Promise<unknown> | undefined,
+  ): Promise<void> {
     const tag = referrersTagFor(subjectDigest);
     let base: Index = emptyIndex();
     await addToSharedTag<Descriptor>({
@@ -191,6 +198,7 @@ export class Referrers {
       ...(this.ctx.options.referrersTagAttempts
         ? { attempts: this.ctx.options.referrersTagAttempts }
         : {}),
+      ...(ready ? { ready } : {}),
       ...this.ctx.sharedTagLimits(),
     });
   }
@@ -202,6 +210,8 @@ export class Referrers {
   async put(
     bytes: Buffer | Uint8Array,
     mediaType: string = MEDIA_TYPE.ociManifest,
+    /** The subject's manifest is stored once this resolves: nothing visible is written before. */
+    stored?: Promise<unknown>,
   ): Promise<string> {
     const body = Buffer.from(bytes);
     const manifest = JSON.parse(body.toString()) as {
@@ -212,16 +222,51 @@ export class Referrers {
     };
     if (!manifest.subject) throw new Error('putReferrer: manifest has no subject');
     const digest = digestOf(body);
-    const put = await putManifestResponse(this.ctx, digest, body, mediaType);
-    if (put.subject) return digest; // OCI-Subject: the registry maintains the referrers list
-    if (await this.apiSupported(manifest.subject.digest)) return digest;
+    const subject = manifest.subject.digest;
+    // With the referrers API, the PUT itself is what verifiers see: only once the subject is stored.
+    if (await this.apiSupported(subject)) {
+      await stored;
+      await putManifestResponse(this.ctx, digest, body, mediaType);
+      return digest;
+    }
+    // Without it, a manifest by digest is listed nowhere until the referrers tag names it: it is
+    // put while the subject is, and the tag's first read goes out meanwhile (its PUT waits for
+    // both: the index must not name a manifest the registry lacks).
+    const putNow = () => putManifestResponse(this.ctx, digest, body, mediaType);
+    // The OCI spec asks registries to accept a subject they do not have yet; one that refuses it
+    // (a 4xx other than auth and rate limits) gets the same PUT again once the subject is stored.
+    const put = putNow().catch(async (err: unknown) => {
+      if (!(err instanceof RegistryError) || !refusesEarlySubject(err.status) || !stored) throw err;
+      await stored;
+      return putNow();
+    });
+    // A registry that answers OCI-Subject indexes referrers itself (though we found no referrers
+    // API): there is no tag to update, and the tag's update stops before writing.
+    const indexed = new Error('the registry indexes this referrer itself');
+    const ready = Promise.all([
+      put.then((r) => {
+        if (r.subject) throw indexed;
+      }),
+      stored,
+    ]);
+    ready.catch(() => {});
     const descriptor: Descriptor = { mediaType, size: body.length, digest };
     const artifactType = manifest.artifactType ?? manifest.config?.mediaType;
     if (artifactType) descriptor.artifactType = artifactType;
     if (manifest.annotations) descriptor.annotations = manifest.annotations;
-    await this.updateTag(manifest.subject.digest, descriptor);
+    try {
+      await this.updateTag(subject, descriptor, ready);
+    } catch (err) {
+      if (err !== indexed) throw err;
+    } finally {
+      await ready.catch(() => {});
+    }
     return digest;
   }
+}
+
+function refusesEarlySubject(status: number): boolean {
+  return status >= 400 && status < 500 && ![401, 403, 408, 429].includes(status);
 }
 
 function emptyIndex(): Index {

@@ -90,6 +90,12 @@ export interface SharedTagOptions<E> {
    * registry or a busy machine lengthens it. Default: none.
    */
   roundTripMs?: (since: number) => number;
+  /**
+   * Nothing is written before this resolves (e.g. the signed artifact's manifest is stored); the
+   * first read goes out at once. A read older than the freshness rule by then is checked with a
+   * HEAD before the PUT, as any. A rejection ends the update with its error.
+   */
+  ready?: Promise<unknown>;
   signal?: AbortSignal;
   /** Injectable for tests. */
   now?: () => number;
@@ -162,7 +168,8 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
   const started = now();
   // Epoch ms (the transport's clock, not the injectable one): round trips of this writer's phase.
   const startedAt = Date.now();
-  const deadline = started + (options.deadlineMs ?? 90_000);
+  const budget = options.deadlineMs ?? 90_000;
+  let deadline = started + budget;
   const floor = options.settleFloorMs ?? 50;
   const cap = options.settleCapMs ?? 2000;
   const contendedFloor = options.contendedSettleMs ?? 500;
@@ -233,6 +240,11 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     const readAt = now();
     const state = await step('read', () => store.read());
     sample(readAt);
+    if (options.ready) {
+      await options.ready;
+      // The time budget is for the update itself, not for what it waited on (a large layer).
+      if (attempt === 1) deadline = Math.max(deadline, now() + budget);
+    }
     if (!state) {
       if (!(await wait(backoff()))) break;
       continue;

@@ -37,11 +37,18 @@ export async function uploadBlob(
     if (bytes.length !== size || (digest.startsWith('sha256:') && actual !== digest)) {
       throw new Error(`uploadBlob: bytes do not match ${digest} (size ${size})`);
     }
-  } else {
-    const st = await stat(source.path);
-    if (st.size !== size)
-      throw new Error(`uploadBlob: ${source.path} is ${st.size} bytes, expected ${size}`);
   }
+  // A file's size is checked while the first requests are on their way, not before: a stat goes
+  // through the thread pool, and whatever else this thread starts meanwhile (publish starts the
+  // signature's work one tick after the artifact's uploads) would otherwise send first.
+  const sized =
+    'path' in source
+      ? stat(source.path).then((st) => {
+          if (st.size !== size)
+            throw new Error(`uploadBlob: ${source.path} is ${st.size} bytes, expected ${size}`);
+        })
+      : undefined;
+  sized?.catch(() => {});
   const signal = ctx.signal();
   // The HEAD and the upload session's POST go out at once: a new blob (the usual case: every
   // change of the tree is a new layer) costs two round trips instead of three, and a blob the
@@ -55,15 +62,21 @@ export async function uploadBlob(
       unused.abort(); // not left retrying a POST whose session nobody will use
       await opening.catch(() => {});
     };
-    const exists = await blobExists(ctx, digest).catch(async (err: unknown) => {
+    const [found, checked] = await Promise.allSettled([blobExists(ctx, digest), sized]);
+    if (checked.status === 'rejected' || found.status === 'rejected') {
       await abandon();
-      throw err;
-    });
+      throw checked.status === 'rejected'
+        ? checked.reason
+        : (found as PromiseRejectedResult).reason;
+    }
+    const exists = found.value;
     if (exists) {
       await abandon();
       return false;
     }
     session = opening;
+  } else {
+    await sized;
   }
   const maxAttempts = Math.max(1, ctx.options.retry?.maxAttempts ?? 5);
   // A lost answer (reset after the registry stored the blob, a 5xx from a proxy in between)

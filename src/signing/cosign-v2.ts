@@ -212,7 +212,6 @@ export async function writeCosignV2Signature(options: CosignV2Options): Promise<
       .catch(() => {}),
   ]);
   const layer = signatureLayer(payload, sig);
-  await options.stored;
 
   let clientLocks = locks.get(client);
   if (!clientLocks) {
@@ -222,7 +221,7 @@ export async function writeCosignV2Signature(options: CosignV2Options): Promise<
   const previous = clientLocks.get(digest) ?? Promise.resolve();
   const run = previous
     .catch(() => {})
-    .then(() => mergeIntoSigTag(client, digest, layer, options.attempts, uploaded));
+    .then(() => mergeIntoSigTag(client, digest, layer, options.attempts, uploaded, options.stored));
   clientLocks.set(digest, run);
   try {
     return { ...(await run), bundle: sig.bundle };
@@ -238,6 +237,8 @@ async function mergeIntoSigTag(
   attempts: number | undefined,
   /** Config blobs already stored by this writer. */
   uploaded: Set<string>,
+  /** The artifact's manifest is stored: the tag's first read goes out before, its PUT after. */
+  stored: Promise<unknown> | undefined,
 ): Promise<CosignV2Result> {
   const tag = cosignSignatureTag(digest);
   const image = (layers: readonly Descriptor[]) => signatureImage(layers);
@@ -271,6 +272,7 @@ async function mergeIntoSigTag(
     label: `${client.repository.name}:${tag}`,
     registry: client.repository.registry,
     ...(attempts ? { attempts } : {}),
+    ...(stored ? { ready: stored } : {}),
     ...client.sharedTagLimits(),
   });
   return { tag, manifestDigest: result.digest, layer };

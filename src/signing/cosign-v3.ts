@@ -125,7 +125,7 @@ export async function writeCosignV3Signature(options: CosignV3Options): Promise<
     subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },
     created: (options.now ?? (() => new Date()))(),
   });
-  await options.stored;
-  const referrerDigest = await client.putReferrer(manifest, MEDIA_TYPE.ociManifest);
+  // Written where verifiers look only once the artifact's manifest is stored (putReferrer).
+  const referrerDigest = await client.putReferrer(manifest, MEDIA_TYPE.ociManifest, options.stored);
   return { referrerDigest, bundle };
 }

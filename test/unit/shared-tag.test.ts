@@ -507,3 +507,80 @@ test('isTransient: 429/5xx, blob races, resets and typed network failures yes; a
   assert.equal(isTransient(new RegistryError('x', 401)), false);
   assert.equal(isTransient(new Error('denied')), false);
 });
+
+test('ready: the first read goes out before it, no PUT before it, and a stale read is checked with a HEAD', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  const inner = tag.store();
+  const events: string[] = [];
+  let release: () => void = () => {};
+  const ready = new Promise<void>((go) => {
+    release = go;
+  });
+  const store: SharedTagStore<string> = {
+    read: async () => {
+      events.push(`read@${clock.t}`);
+      const s = await inner.read();
+      // The artifact's manifest is stored 100 ms after our first read was answered; meanwhile
+      // another writer adds 'b' (our read is stale by then).
+      if (events.length === 1) {
+        setImmediate(() => {
+          clock.advance(100);
+          tag.put(['a', 'b']);
+          events.push(`ready@${clock.t}`);
+          release();
+        });
+      }
+      return s;
+    },
+    head: async () => {
+      events.push(`head@${clock.t}`);
+      return inner.head?.();
+    },
+    write: async (entries, condition) => {
+      events.push(`write@${clock.t}`);
+      return inner.write(entries, condition);
+    },
+  };
+  const result = await addToSharedTag(options(clock, store, 'ours', { ready }));
+  assert.equal(events[0], 'read@0');
+  assert.equal(events[1], 'ready@102');
+  // The read was older than the freshness rule allows: a HEAD saw the tag move, and the update
+  // read again before writing; nothing was written before `ready`.
+  assert.equal(events[2], 'head@102');
+  const firstWrite = events.findIndex((e) => e.startsWith('write@'));
+  assert.ok(firstWrite > 3, events.join(' '));
+  assert.ok(events[3]?.startsWith('read@'), events.join(' '));
+  assert.deepEqual(tag.entries, ['a', 'b', 'ours']);
+  assert.equal(result.confirmedBy, 'read-after-settle');
+});
+
+test('ready: a rejection ends the update with its error, having written nothing', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  const store = tag.store();
+  const failed = Promise.reject(new Error('artifact manifest PUT failed'));
+  failed.catch(() => {});
+  await assert.rejects(
+    addToSharedTag(options(clock, store, 'ours', { ready: failed })),
+    /artifact manifest PUT failed/,
+  );
+  assert.equal(store.written.length, 0);
+});
+
+test('ready: the time budget starts when it resolves, not at the first read', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  const store = tag.store();
+  // The layer takes 5 s to upload; the budget is 1 s.
+  const ready = new Promise<void>((go) =>
+    setImmediate(() => {
+      clock.advance(5000);
+      go();
+    }),
+  );
+  const result = await addToSharedTag(options(clock, store, 'ours', { ready, deadlineMs: 1000 }));
+  assert.deepEqual(tag.entries, ['ours']);
+  assert.equal(result.attempts, 1);
+});
