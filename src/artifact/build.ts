@@ -33,6 +33,8 @@ export interface BuildOptions {
   readonly tmpDir?: string;
   /** Which thread deflates (default `auto`: a second one for a tar over 3 MiB); see layer-sink.ts. */
   readonly encoderThread?: EncoderThread;
+  /** Stops the build between entries (its file removed), e.g. when nobody will take the layer. */
+  signal?: AbortSignal;
 }
 
 export interface Layer {
@@ -116,6 +118,7 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
     sink.attach(fd);
     const out = new TarBatches(sink, tarHash);
     for await (const e of walk(walkOpts, stats, plan)) {
+      options.signal?.throwIfAborted();
       entries++;
       if (e.type === 'file') files++;
       await out.put(encodeHeader(e));

@@ -3,7 +3,14 @@
 // src/pipeline/publish.ts; publish-report.ts writes the outputs, the summary and the preview comment.
 import { relative } from 'node:path';
 import * as core from '@actions/core';
-import { annotationsFrom, type FluxFormat, prepareBuild } from '../artifact/index.js';
+import {
+  annotationsFrom,
+  type BuildOptions,
+  buildLayer,
+  type FluxFormat,
+  type Layer,
+  prepareBuild,
+} from '../artifact/index.js';
 import { parseTag } from '../oci/reference.js';
 import {
   buildingLine,
@@ -155,6 +162,46 @@ async function publishChecked(
   /** The signer the caller started before git ran (see publish). */
   early: { signer: Promise<SignStep | undefined>; abort: AbortController } | undefined,
 ): Promise<void> {
+  const path = input.path;
+  const build = {
+    gzip: input.format.gzip,
+    path,
+    ignorePaths: input.ignorePaths,
+    resolveSymlinks: input.resolveSymlinks,
+    workspace: ctx.workspace,
+    tmpDir: process.env.RUNNER_TEMP,
+  };
+  // The layer is built (a file in RUNNER_TEMP, nothing sent) while git reads the checkout in its
+  // own process; what the checkout check decides still comes first, and a build nobody takes is
+  // removed. Its own failure is reported once the checkout is found consistent.
+  const unused = new AbortController();
+  const layer = buildLayer({ ...build, signal: unused.signal });
+  layer.catch(() => {});
+  let handed = false;
+  try {
+    await publishBuilding(input, ctx, pr, pathLabel, makeSigner, early, build, () => {
+      handed = true;
+      return layer;
+    });
+  } finally {
+    if (!handed) {
+      unused.abort();
+      await layer.then((l) => l.cleanup()).catch(() => {});
+    }
+  }
+}
+
+/** publishChecked with the layer being built: `take` hands it over (whoever takes it removes it). */
+async function publishBuilding(
+  input: PublishInputs,
+  ctx: WorkflowContext,
+  pr: ReturnType<typeof pullRequestOf>,
+  pathLabel: string,
+  makeSigner: ((ctx: WorkflowContext) => Promise<SignStep | undefined>) | undefined,
+  early: { signer: Promise<SignStep | undefined>; abort: AbortController } | undefined,
+  build: BuildOptions,
+  take: () => Promise<Layer>,
+): Promise<void> {
   const { repository, client } = input.connection;
   const path = input.path;
   // What is packaged is what is checked out: revision, created and tags describe HEAD.
@@ -204,14 +251,6 @@ async function publishChecked(
   const created = await resolveCreated(input.created, prov);
   const annotations = annotationsFrom({ created, source, revision, extra: input.annotations });
 
-  const build = {
-    gzip: format.gzip,
-    path,
-    ignorePaths: input.ignorePaths,
-    resolveSymlinks: input.resolveSymlinks,
-    workspace: ctx.workspace,
-    tmpDir: process.env.RUNNER_TEMP,
-  };
   // Pull-request previews: a fork gets a diff and a summary only; `comment` posts the preview.
   const preview = {
     repository: repository.name,
@@ -220,7 +259,7 @@ async function publishChecked(
   };
   if (pr?.fromFork) {
     const result = await previewFork(
-      { client, build, diffRule: input.diffRule, ...preview },
+      { client, build, layer: take(), diffRule: input.diffRule, ...preview },
       (l) => reportSkipped(l.skipped),
       isUserFault,
     );
@@ -235,6 +274,7 @@ async function publishChecked(
     client,
     repository: repository.name,
     build,
+    layer: take(),
     format,
     annotations,
     tags,

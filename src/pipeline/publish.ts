@@ -17,6 +17,8 @@ export interface PublishPlan {
   /** `registry/path`, for the log. */
   repository: string;
   build: BuildOptions;
+  /** The layer of `build`, when the caller started building it already (while git ran). */
+  layer?: Promise<Layer>;
   format: FluxFormat;
   annotations: Record<string, string>;
   tags: string[];
@@ -87,7 +89,7 @@ export async function publishArtifact(
     warm ??= signer.then((s) => s?.warmUp?.(warmAbort.signal)).catch(() => {});
   };
   if (!plan.diffTag) warmUp();
-  const layer = await buildLayer(plan.build).catch(async (err: unknown) => {
+  const layer = await (plan.layer ?? buildLayer(plan.build)).catch(async (err: unknown) => {
     warmAbort.abort();
     await warm;
     throw err;
@@ -221,14 +223,14 @@ export interface ForkPreviewResult {
  * tag (src/github/publish.ts says why).
  */
 export async function previewFork(
-  plan: Pick<PublishPlan, 'client' | 'build' | 'diffRule'> & { compareTag: string },
+  plan: Pick<PublishPlan, 'client' | 'build' | 'layer' | 'diffRule'> & { compareTag: string },
   built: (layer: Layer) => void,
   /** Whether a failed compare is the user's to act on (not there, no access): reported, not thrown. */
   reportable: (err: unknown) => boolean,
 ): Promise<ForkPreviewResult> {
-  const layer = await buildLayer(plan.build);
-  built(layer);
+  const layer = await (plan.layer ?? buildLayer(plan.build));
   try {
+    built(layer);
     const diff = await diffTree(plan.client, plan.compareTag, plan.build, layer, plan.diffRule);
     return { layer, diff };
   } catch (err) {

@@ -4,7 +4,7 @@
 // the merge with pr-content: merge), a re-run PR job gives the same digest, and a feature branch
 // never moves latest.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -139,11 +139,18 @@ describe('real checkouts end to end (dist under Node 24)', () => {
 
   test('pull_request on the default merge checkout: refused with the checkout lines, pr-N not created', async () => {
     const ws = checkoutLike(origin, `refs/pull/${origin.pr}/merge`, { root });
-    const r = await push(ws, {}, { eventName: 'pull_request', event: prEvent(), env: prEnv() });
+    // The layer is built while git reads the checkout: refused, it leaves nothing behind.
+    const temp = mkdtempSync(join(root, 'runner-temp-'));
+    const r = await push(
+      ws,
+      {},
+      { eventName: 'pull_request', event: prEvent(), env: { ...prEnv(), RUNNER_TEMP: temp } },
+    );
     assert.equal(r.exitCode, 1, r.stdout);
     assert.match(r.errors[0] ?? '', /merge commit/);
     assert.match(r.errors[0] ?? '', /ref: \$\{\{ github\.event\.pull_request\.head\.sha \}\}/);
     assert.equal(await client.headManifest(`pr-${origin.pr}`), undefined);
+    assert.deepEqual(readdirSync(temp), []);
   });
 
   test('pr-content: merge publishes the merge result labelled as pull/N/merge', async () => {
