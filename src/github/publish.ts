@@ -118,7 +118,8 @@ export async function publish(
   const pr = pullRequestOf(ctx);
   // The first line says what the step will do as soon as the inputs are read, before the git
   // processes run (~30 ms; issue 10's cold start). A checkout that does not match the event still
-  // fails the step next, before anything is built or sent. A fork's preview starts otherwise.
+  // fails the step next, before anything is sent (the layer being built meanwhile is dropped).
+  // A fork's preview starts otherwise.
   if (!pr?.fromFork) core.info(buildingLine(pathLabel, input.format));
   // Every path from here builds and sends requests: the encoder and the HTTP client load while
   // git runs, not when the build or the first request needs them.

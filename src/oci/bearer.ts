@@ -108,14 +108,17 @@ export class BearerTokens {
   fetch(realm: TokenRealm, scopes: string[], signal?: AbortSignal): Promise<string> {
     const key = [...scopes].sort().join(' ');
     let shared = this.inflight.get(key);
-    if (!shared) {
+    // One that every caller gave up on is stopping: a caller arriving now needs a request of its
+    // own (joining it would hand this caller the others' abort).
+    if (!shared || shared.controller.signal.aborted) {
       const controller = new AbortController();
-      const answer = this.requestToken(realm, scopes, controller.signal).finally(() =>
-        this.inflight.delete(key),
-      );
+      const answer = this.requestToken(realm, scopes, controller.signal).finally(() => {
+        if (this.inflight.get(key) === entry) this.inflight.delete(key);
+      });
       answer.catch(() => {});
-      shared = { answer, controller, waiting: 0 };
-      this.inflight.set(key, shared);
+      const entry: SharedRequest = { answer, controller, waiting: 0 };
+      shared = entry;
+      this.inflight.set(key, entry);
     }
     return waitFor(shared, signal);
   }

@@ -79,3 +79,19 @@ test('when every caller aborts, the token request stops', async () => {
   for (let i = 0; i < 50 && seen.abandoned === 0; i++) await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(seen, { requests: 1, abandoned: 1 });
 });
+
+test('a caller arriving after every earlier caller gave up gets a request of its own', async () => {
+  // An anonymous push: the config blob's session POST is found unneeded (the blob exists) and
+  // aborted, the only one waiting for the token; the layer's POST asks for the same scopes
+  // right after, before the stopped request has settled. It used to get the others' abort.
+  const { realm, seen } = await tokenService(100);
+  const t = tokens();
+  const gone = new AbortController();
+  const first = t.fetch(realm, SCOPES, gone.signal);
+  await new Promise((r) => setTimeout(r, 20));
+  gone.abort(new Error('not needed'));
+  const later = t.fetch(realm, SCOPES, new AbortController().signal);
+  await assert.rejects(first, /not needed/);
+  assert.equal(await later, 'tok');
+  assert.equal(seen.requests, 2);
+});
