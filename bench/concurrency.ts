@@ -2,6 +2,7 @@
 // distribution and the referrers-API registry, with and without faults: signatures kept and
 // the wall time (a regression in waiting shows here). Same harness as test/e2e/signing-faults.
 // Usage: node --import tsx bench/concurrency.ts [--signers 8] [--rounds 5] [--seed 1]
+//        [--entry publish]   (concurrent publishes of one tree instead of sign runs of one push)
 import {
   REPORT_HEADER,
   reportRow,
@@ -12,6 +13,7 @@ import { flag } from './args.js';
 const signers = Number(flag('--signers', '8'));
 const rounds = Number(flag('--rounds', '5'));
 const seed = Number(flag('--seed', '1'));
+const entry = flag('--entry', 'sign') === 'publish' ? 'publish' : 'sign';
 
 const rows: string[] = [];
 for (const referrers of [false, true]) {
@@ -22,6 +24,7 @@ for (const referrers of [false, true]) {
       signers,
       rounds,
       seed: seed + rate * 10,
+      entry,
     });
     rows.push(reportRow(r));
     console.error(reportRow(r), r.failures.slice(0, 3).join(' | '));
@@ -29,6 +32,8 @@ for (const referrers of [false, true]) {
       console.error('lost (round, signer, format):', JSON.stringify(r.lostRuns));
   }
 }
-console.log(`Concurrent signing, ${rounds} rounds × ${signers} signers (seed ${seed})\n`);
+console.log(
+  `Concurrent signing (${entry}), ${rounds} rounds × ${signers} signers (seed ${seed})\n`,
+);
 console.log(REPORT_HEADER);
 for (const row of rows) console.log(row);

@@ -37,6 +37,24 @@ describe(
           assert.ok(r.succeeded >= (SIGNERS * ROUNDS) / 4, JSON.stringify(r));
         });
       }
+      // Concurrent publishes of one tree: each pushes the artifact, signs it and moves one tag,
+      // the signature writers reading their tags while the artifact's manifest is stored.
+      const name = `publish: ${referrers ? 'referrers API' : 'distribution'}, 30% faults, ${ROUNDS} rounds × ${SIGNERS} publishers`;
+      test(name, { timeout: 600_000 }, async (t) => {
+        const r = await runConcurrentSigning({
+          referrers,
+          rate: 0.3,
+          signers: SIGNERS,
+          rounds: ROUNDS,
+          seed: SEED + (referrers ? 100 : 0) + 50,
+          entry: 'publish',
+          ...(FORMAT ? { signatureFormat: FORMAT } : {}),
+        });
+        t.diagnostic(JSON.stringify({ ...r, faults: { ...r.faults } }));
+        assert.ok(r.faults.faults > 0, 'the proxy injected faults');
+        assert.deepEqual(r.lost, { 'cosign-v2': 0, 'cosign-v3': 0 }, JSON.stringify(r));
+        assert.ok(r.succeeded >= (SIGNERS * ROUNDS) / 4, JSON.stringify(r));
+      });
     }
   },
 );

@@ -29,6 +29,13 @@ export interface ConcurrencyOptions {
    * shared tags, and both are raced on at once.
    */
   signatureFormat?: 'cosign-v2' | 'cosign-v3' | 'both';
+  /**
+   * `sign` (default): one unfaulted push, then N `sign` runs of its digest. `publish`: N
+   * `publish` runs of one tree (same `created`, so one digest) that push it, sign it and move
+   * the same tag at once, all through the faults: the signature writers then read their tags
+   * while the artifact's manifest is being stored (SharedTagOptions.ready).
+   */
+  entry?: 'sign' | 'publish';
 }
 
 export interface ConcurrencyReport {
@@ -113,30 +120,51 @@ export async function runConcurrentSigning(
     const started = performance.now();
     for (let round = 0; round < options.rounds; round++) {
       writeFileSync(join(ws, 'deploy', 'app.yaml'), `round: ${round}\nseed: ${options.seed}\n`);
-      registry.proxy.setEnabled(false);
-      const pushed = await runAction('push', {
-        inputs: { repository: repo, path: 'deploy', tags: `r${round}` },
-        event: { ref: 'refs/heads/main' },
-        workspace: ws,
+      const key = (s: Signer) => ({
+        'cosign-key': s.pem,
+        'cosign-key-password': PASSWORD,
+        'signature-format': options.signatureFormat ?? 'both',
       });
-      registry.proxy.setEnabled(true);
-      if (pushed.exitCode !== 0) throw new Error(`push failed: ${pushed.stdout}`);
-      const digest = pushed.outputs.digest ?? '';
+      const publishing = options.entry === 'publish';
+      let digest = '';
+      if (!publishing) {
+        registry.proxy.setEnabled(false);
+        const pushed = await runAction('push', {
+          inputs: { repository: repo, path: 'deploy', tags: `r${round}` },
+          event: { ref: 'refs/heads/main' },
+          workspace: ws,
+        });
+        registry.proxy.setEnabled(true);
+        if (pushed.exitCode !== 0) throw new Error(`push failed: ${pushed.stdout}`);
+        digest = pushed.outputs.digest ?? '';
+      }
       const runs = await Promise.all(
         signers.map((s) =>
-          runAction('sign', {
-            inputs: {
-              repository: repo,
-              ref: digest,
-              'cosign-key': s.pem,
-              'cosign-key-password': PASSWORD,
-              'signature-format': options.signatureFormat ?? 'both',
-            },
-            workspace: ws,
-            timeoutMs: options.runTimeoutMs ?? 120_000,
-          }),
+          publishing
+            ? runAction('publish', {
+                inputs: {
+                  repository: repo,
+                  path: 'deploy',
+                  tags: `r${round}`,
+                  created: '2026-12-02T00:00:00Z',
+                  ...key(s),
+                },
+                event: { ref: 'refs/heads/main' },
+                workspace: ws,
+                timeoutMs: options.runTimeoutMs ?? 120_000,
+              })
+            : runAction('sign', {
+                inputs: { repository: repo, ref: digest, ...key(s) },
+                workspace: ws,
+                timeoutMs: options.runTimeoutMs ?? 120_000,
+              }),
         ),
       );
+      if (publishing) {
+        const digests = new Set(runs.map((r) => r.outputs.digest).filter((d) => d));
+        if (digests.size !== 1) throw new Error(`publish runs gave ${digests.size} digests`);
+        digest = [...digests][0] ?? '';
+      }
       // Read the registry directly: what Flux and cosign would find.
       const payload = simpleSigningPayload(repo, digest);
       const layers = (await readSignatureLayers(direct, cosignSignatureTag(digest))).layers;
