@@ -243,12 +243,11 @@ export class Referrers {
     // A registry that answers OCI-Subject indexes referrers itself (though we found no referrers
     // API): there is no tag to update, and the tag's update stops before writing.
     const indexed = new Error('the registry indexes this referrer itself');
-    const ready = Promise.all([
-      put.then((r) => {
-        if (r.subject) throw indexed;
-      }),
-      stored,
-    ]);
+    const listed = put.then((r) => {
+      if (r.subject) throw indexed;
+    });
+    listed.catch(() => {});
+    const ready = Promise.all([listed, stored]);
     ready.catch(() => {});
     const descriptor: Descriptor = { mediaType, size: body.length, digest };
     const artifactType = manifest.artifactType ?? manifest.config?.mediaType;
@@ -257,9 +256,18 @@ export class Referrers {
     try {
       await this.updateTag(subject, descriptor, ready);
     } catch (err) {
-      if (err !== indexed) throw err;
+      // The registry indexed it (OCI-Subject): whatever the tag's read met is beside the point.
+      if (
+        err !== indexed &&
+        (await listed.then(
+          () => undefined,
+          (e: unknown) => e,
+        )) !== indexed
+      )
+        throw err;
     } finally {
-      await ready.catch(() => {});
+      // Nothing of this PUT may outlive the step (`ready` settles at a failed `stored` first).
+      await put.catch(() => {});
     }
     return digest;
   }

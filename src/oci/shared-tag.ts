@@ -185,6 +185,7 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
   // tag moved under us, or our entry was dropped. Lengthens the settle window (contendedFloor).
   let contended = false;
   let firstRead = true;
+  let readyWaited = false;
   // The quickest round trip seen: an observation older than that (plus freshMs) may be stale.
   // From one sample alone a slow network cannot be told from a held-up process, so until there
   // are two, only freshMs counts (one extra HEAD on a first slow read).
@@ -240,10 +241,11 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     const readAt = now();
     const state = await step('read', () => store.read());
     sample(readAt);
-    if (options.ready) {
-      await options.ready;
+    if (options.ready && !readyWaited) {
+      readyWaited = true;
+      await untilReady(options.ready, options.signal);
       // The time budget is for the update itself, not for what it waited on (a large layer).
-      if (attempt === 1) deadline = Math.max(deadline, now() + budget);
+      deadline = Math.max(deadline, now() + budget);
     }
     if (!state) {
       if (!(await wait(backoff()))) break;
@@ -429,6 +431,17 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     }
     return undefined;
   }
+}
+
+/** `ready`, or the abort of `signal`, whichever comes first. */
+function untilReady(ready: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
+  if (!signal) return ready;
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    ready.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** Failures worth a fresh read: 429/5xx, blob races, and network errors. */

@@ -114,7 +114,11 @@ describe('registry requests per publish (distribution, 2 new tags)', requireTool
     // the .sig image, the bundle referrer, the referrers tag (distribution has no referrers API)
     assert.equal(signatures.length, 3, list);
     assert.equal(tags.length, 2, list);
-    for (const r of signatures)
+    // Without the referrers API the referrer by digest is listed nowhere until the referrers tag
+    // names it, so it may go out with the artifact's manifest; the two tags verifiers read wait.
+    const visible = signatures.filter((r) => !/\/manifests\/sha256:/.test(r.path));
+    assert.equal(visible.length, 2, list);
+    for (const r of visible)
       assert.ok(r.seq > artifact.seq, `${shape(r)} before the artifact:\n${list}`);
     const lastSignature = Math.max(...signatures.map((r) => r.seq));
     for (const r of tags)

@@ -430,3 +430,118 @@ test('putManifestOnce: one PUT on the wire; 503 + Retry-After → retry, 412 →
   assert.equal(hits.filter((h) => h.startsWith('PUT')).length, 3, 'never re-sent by the transport');
   assert.deepEqual(seen, [{}, { ifMatch: '"e1"' }, { ifNoneMatch: '*' }]);
 });
+
+/** Stores manifest PUTs and serves them back (the referrers tag's read-back needs it). */
+function manifestStore() {
+  const kept = new Map<string, Buffer>();
+  return (req: IncomingMessage, res: ServerResponse, body: Buffer): boolean => {
+    const url = req.url ?? '';
+    if (!url.includes('/manifests/')) return false;
+    if (req.method === 'PUT') {
+      kept.set(url, body);
+      res.writeHead(201).end();
+      return true;
+    }
+    const got = kept.get(url);
+    if (req.method === 'GET' && got) {
+      res.writeHead(200, { 'content-type': MEDIA_TYPE.ociIndex }).end(got);
+      return true;
+    }
+    if (req.method === 'HEAD' && got) {
+      res.writeHead(200, { 'docker-content-digest': sha256(got) }).end();
+      return true;
+    }
+    return false;
+  };
+}
+
+/** A referrer of `subject` and a gate standing for "the subject's manifest is stored". */
+function referrerOf(subjectDigest: string) {
+  const bytes = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE.ociManifest,
+      artifactType: 'application/vnd.example',
+      config: { mediaType: MEDIA_TYPE.ociEmpty, digest: sha256(Buffer.from('{}')), size: 2 },
+      layers: [],
+      subject: { mediaType: MEDIA_TYPE.ociManifest, digest: subjectDigest, size: 10 },
+    }),
+  );
+  let open: () => void = () => {};
+  let fail: (e: Error) => void = () => {};
+  const stored = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    fail = reject;
+  });
+  stored.catch(() => {});
+  return { bytes, stored, open, fail };
+}
+
+test('putReferrer while the subject is stored: with the referrers API nothing before it; without, the referrer by digest at once and the tag after', async () => {
+  const subjectDigest = `sha256:${'2'.repeat(64)}`;
+  const tagPath = `/v2/a/b/manifests/sha256-${'2'.repeat(64)}`;
+  for (const api of [true, false]) {
+    const r = referrerOf(subjectDigest);
+    const serve = manifestStore();
+    const { hits, client } = await fake((req, res, body) => {
+      if (req.url?.includes('/referrers/')) {
+        if (!api) return res.writeHead(404).end();
+        return res
+          .writeHead(200, { 'content-type': MEDIA_TYPE.ociIndex })
+          .end('{"schemaVersion":2,"manifests":[]}');
+      }
+      if (serve(req, res, body)) return;
+      res.writeHead(404).end();
+    });
+    const c = client();
+    const done = c.putReferrer(r.bytes, MEDIA_TYPE.ociManifest, r.stored);
+    await new Promise((go) => setTimeout(go, 150));
+    const before = hits.filter((h) => h.startsWith('PUT'));
+    assert.deepEqual(before, api ? [] : [`PUT /v2/a/b/manifests/${sha256(r.bytes)}`], `api ${api}`);
+    r.open();
+    assert.equal(await done, sha256(r.bytes));
+    const tagPuts = hits.filter((h) => h === `PUT ${tagPath}`);
+    assert.equal(tagPuts.length, api ? 0 : 1, hits.join('\n'));
+  }
+});
+
+test('putReferrer: a subject not stored after all writes no tag and fails with its error; a registry refusing an early subject gets the PUT again after it', async () => {
+  const subjectDigest = `sha256:${'3'.repeat(64)}`;
+  const failed = referrerOf(subjectDigest);
+  const serveOne = manifestStore();
+  const one = await fake((req, res, body) => {
+    if (serveOne(req, res, body)) return;
+    res.writeHead(404).end();
+  });
+  const rejected = one.client().putReferrer(failed.bytes, MEDIA_TYPE.ociManifest, failed.stored);
+  setTimeout(() => failed.fail(new Error('artifact manifest PUT failed')), 50);
+  await assert.rejects(rejected, /artifact manifest PUT failed/);
+  assert.ok(
+    !one.hits.some((h) => h.startsWith('PUT') && h.includes('sha256-')),
+    one.hits.join('\n'),
+  );
+
+  const refused = referrerOf(subjectDigest);
+  let subjectStored = false;
+  const puts: boolean[] = [];
+  const serveTwo = manifestStore();
+  const two = await fake((req, res, body) => {
+    if (req.method === 'PUT' && req.url?.includes('/manifests/sha256:')) {
+      puts.push(subjectStored);
+      if (!subjectStored) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        return res.end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"subject unknown"}]}');
+      }
+      return res.writeHead(201).end();
+    }
+    if (serveTwo(req, res, body)) return;
+    res.writeHead(404).end();
+  });
+  const done = two.client().putReferrer(refused.bytes, MEDIA_TYPE.ociManifest, refused.stored);
+  setTimeout(() => {
+    subjectStored = true;
+    refused.open();
+  }, 80);
+  assert.equal(await done, sha256(refused.bytes));
+  assert.deepEqual(puts, [false, true]);
+});
