@@ -134,7 +134,7 @@ export async function publish(
   const early =
     makeSigner && !pr?.fromFork && !input.diffTag ? startSigner(makeSigner, ctx) : undefined;
   try {
-    await publishChecked(input, ctx, pr, pathLabel, makeSigner, early);
+    await publishChecked({ input, ctx, pr, pathLabel, makeSigner, early });
   } finally {
     early?.abort.abort();
     await early?.warm;
@@ -154,15 +154,19 @@ function startSigner(
 }
 
 /** publish() once the first line is out (and, when a push follows, the signer started). */
-async function publishChecked(
-  input: PublishInputs,
-  ctx: WorkflowContext,
-  pr: ReturnType<typeof pullRequestOf>,
-  pathLabel: string,
-  makeSigner: ((ctx: WorkflowContext) => Promise<SignStep | undefined>) | undefined,
+/** What publish() hands on once its first line is out. */
+interface PublishCall {
+  input: PublishInputs;
+  ctx: WorkflowContext;
+  pr: ReturnType<typeof pullRequestOf>;
+  pathLabel: string;
+  makeSigner: ((ctx: WorkflowContext) => Promise<SignStep | undefined>) | undefined;
   /** The signer the caller started before git ran (see publish). */
-  early: { signer: Promise<SignStep | undefined>; abort: AbortController } | undefined,
-): Promise<void> {
+  early: { signer: Promise<SignStep | undefined>; abort: AbortController } | undefined;
+}
+
+async function publishChecked(call: PublishCall): Promise<void> {
+  const { input, ctx } = call;
   const path = input.path;
   const build = {
     gzip: input.format.gzip,
@@ -180,7 +184,7 @@ async function publishChecked(
   layer.catch(() => {});
   let handed = false;
   try {
-    await publishBuilding(input, ctx, pr, pathLabel, makeSigner, early, build, () => {
+    await publishBuilding(call, build, () => {
       handed = true;
       return layer;
     });
@@ -194,15 +198,11 @@ async function publishChecked(
 
 /** publishChecked with the layer being built: `take` hands it over (whoever takes it removes it). */
 async function publishBuilding(
-  input: PublishInputs,
-  ctx: WorkflowContext,
-  pr: ReturnType<typeof pullRequestOf>,
-  pathLabel: string,
-  makeSigner: ((ctx: WorkflowContext) => Promise<SignStep | undefined>) | undefined,
-  early: { signer: Promise<SignStep | undefined>; abort: AbortController } | undefined,
+  call: PublishCall,
   build: BuildOptions,
   take: () => Promise<Layer>,
 ): Promise<void> {
+  const { input, ctx, pr, pathLabel, makeSigner, early } = call;
   const { repository, client } = input.connection;
   const path = input.path;
   // What is packaged is what is checked out: revision, created and tags describe HEAD.

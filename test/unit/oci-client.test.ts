@@ -278,21 +278,8 @@ test('tags and referrers follow Link pagination', async () => {
 });
 
 test('putReferrer: OCI-Subject means no fallback tag; otherwise If-Match guards the tag', async () => {
-  const subject = {
-    mediaType: MEDIA_TYPE.ociManifest,
-    digest: `sha256:${'1'.repeat(64)}`,
-    size: 10,
-  };
-  const referrer = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPE.ociManifest,
-      artifactType: 'application/vnd.example',
-      config: { mediaType: MEDIA_TYPE.ociEmpty, digest: sha256(Buffer.from('{}')), size: 2 },
-      layers: [],
-      subject,
-    }),
-  );
+  const subject = { digest: `sha256:${'1'.repeat(64)}` };
+  const referrer = referrerOf(subject.digest).bytes;
   const tagPath = `/v2/a/b/manifests/sha256-${'1'.repeat(64)}`;
 
   const withSubject = await fake((req, res) => {
