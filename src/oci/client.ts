@@ -23,7 +23,7 @@ import type { WriteCondition, WriteOutcome } from './shared-tag.js';
 import { deleteTag, listTags } from './tags.js';
 import { Transport, type TransportOptions } from './transport.js';
 import { type Descriptor, type FetchedManifest, MANIFEST_ACCEPT, MEDIA_TYPE } from './types.js';
-import { type BlobSource, uploadBlob } from './upload.js';
+import { type BlobSource, openUpload, type PendingUpload, uploadBlob } from './upload.js';
 
 export interface RegistryClientOptions extends AuthOptions {
   /** Use these instead of resolving from `AuthOptions`. */
@@ -92,6 +92,11 @@ export class RegistryClient {
     options: { fresh?: boolean } = {},
   ): Promise<boolean> {
     return uploadBlob(this.ctx, source, digest, size, options);
+  }
+
+  /** An upload session opened now for a blob made later (`what` names it in errors). */
+  openUpload(what: string): PendingUpload {
+    return openUpload(this.ctx, what);
   }
 
   /** Streams a blob, verifying its digest; the stream errors on a mismatch (see blobs.ts). */

@@ -28,7 +28,7 @@ export async function uploadBlob(
   source: BlobSource,
   digest: string,
   size: number,
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean; session?: Promise<UploadSession> } = {},
 ): Promise<boolean> {
   parseDigest(digest);
   if ('bytes' in source) {
@@ -53,7 +53,7 @@ export async function uploadBlob(
   // The HEAD and the upload session's POST go out at once: a new blob (the usual case: every
   // change of the tree is a new layer) costs two round trips instead of three, and a blob the
   // registry has costs one, its unused session left to expire like any abandoned one.
-  let session: Promise<UploadSession> | undefined;
+  let session: Promise<UploadSession> | undefined = options.session;
   if (!options.fresh) {
     const unused = new AbortController();
     const opening = startSession(ctx, digest, AbortSignal.any([signal, unused.signal]));
@@ -98,6 +98,35 @@ export async function uploadBlob(
   }
 }
 
+/** An upload session opened before its blob exists (see openUpload). */
+export interface PendingUpload {
+  /** Uploads a blob the registry cannot have yet (no HEAD) through the opened session. */
+  upload(source: BlobSource, digest: string, size: number): Promise<boolean>;
+  /** Stops the session's POST if nothing was uploaded, and waits for it to settle. */
+  settle(): Promise<void>;
+}
+
+/**
+ * Opens an upload session now, for a blob made later (a signature bundle waits for its Rekor
+ * entry): only the closing PUT is left for when it exists, one round trip less after it.
+ */
+export function openUpload(ctx: RepoContext, what: string): PendingUpload {
+  const unused = new AbortController();
+  const opening = startSession(ctx, what, AbortSignal.any([ctx.signal(), unused.signal]));
+  opening.catch(() => {});
+  let used = false;
+  return {
+    upload: (source, digest, size) => {
+      used = true;
+      return uploadBlob(ctx, source, digest, size, { fresh: true, session: opening });
+    },
+    settle: async () => {
+      if (!used) unused.abort();
+      await opening.catch(() => {});
+    },
+  };
+}
+
 /** An open upload session: where to send the blob, and the registry's least chunk size. */
 interface UploadSession {
   url: string;
@@ -110,7 +139,7 @@ async function startSession(
   digest: string,
   signal: AbortSignal,
 ): Promise<UploadSession> {
-  const operation = `start upload of blob ${digest}`;
+  const operation = `start upload of ${/^[a-z0-9]+:/.test(digest) ? `blob ${digest}` : digest}`;
   const start = await ctx.transport.request({
     method: 'POST',
     url: ctx.path('blobs/uploads/'),

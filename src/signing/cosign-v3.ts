@@ -109,17 +109,30 @@ export interface CosignV3Result {
 export async function writeCosignV3Signature(options: CosignV3Options): Promise<CosignV3Result> {
   const { client, digest } = options;
   const statement = signStatement(digest, options.annotations);
-  // Round trips that do not depend on the signature run while it is made.
-  const [subject, bundleJSON] = await Promise.all([
-    options.subject?.digest === digest ? options.subject : client.headManifest(digest),
-    options.signer.signDSSE(statement, IN_TOTO_PAYLOAD_TYPE),
-    client.uploadBlob({ bytes: Buffer.from('{}') }, OCI_EMPTY_CONFIG.digest, OCI_EMPTY_CONFIG.size),
-    client.referrersApiSupported(digest),
-  ]);
-  if (!subject) throw new Error(`${client.repository.name}@${digest} is not in the registry`);
-  const bundle = Buffer.from(JSON.stringify(bundleJSON));
-  // The bundle holds a signature made just now: the registry cannot have it, so no HEAD first.
-  await client.uploadBlob({ bytes: bundle }, digestOf(bundle), bundle.length, { fresh: true });
+  // Round trips that do not depend on the signature run while it is made, the bundle's upload
+  // session among them. The bundle holds a signature made just now: the registry cannot have it,
+  // so no HEAD first.
+  const bundleUpload = client.openUpload('the signature bundle blob');
+  let bundle: Buffer;
+  let subject: { mediaType: string; size: number; digest: string } | undefined;
+  try {
+    const [found, bundleJSON] = await Promise.all([
+      options.subject?.digest === digest ? options.subject : client.headManifest(digest),
+      options.signer.signDSSE(statement, IN_TOTO_PAYLOAD_TYPE),
+      client.uploadBlob(
+        { bytes: Buffer.from('{}') },
+        OCI_EMPTY_CONFIG.digest,
+        OCI_EMPTY_CONFIG.size,
+      ),
+      client.referrersApiSupported(digest),
+    ]);
+    subject = found;
+    if (!subject) throw new Error(`${client.repository.name}@${digest} is not in the registry`);
+    bundle = Buffer.from(JSON.stringify(bundleJSON));
+    await bundleUpload.upload({ bytes: bundle }, digestOf(bundle), bundle.length);
+  } finally {
+    await bundleUpload.settle();
+  }
   const manifest = bundleReferrerManifest({
     bundle,
     subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },

@@ -532,3 +532,31 @@ test('putReferrer: a subject not stored after all writes no tag and fails with i
   assert.equal(await done, sha256(refused.bytes));
   assert.deepEqual(puts, [false, true]);
 });
+
+test('openUpload: the session is opened before the blob exists, and only the PUT waits for it; settled unused, nothing is PUT', async () => {
+  const data = randomBytes(64);
+  const { client, hits } = await fake((req, res) => {
+    if (req.method === 'POST') return res.writeHead(202, { location: '/upload/7' }).end();
+    if (req.method === 'PUT')
+      return res.writeHead(201, { 'docker-content-digest': sha256(data) }).end();
+    res.writeHead(500).end();
+  });
+  const c = client();
+  const pending = c.openUpload('the signature bundle blob');
+  // The blob is made later (a signature waiting for its Rekor entry): the POST is already out.
+  for (let i = 0; i < 50 && hits.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(hits, ['POST /v2/a/b/blobs/uploads/']);
+  assert.equal(await pending.upload({ bytes: data }, sha256(data), data.length), true);
+  await pending.settle();
+  assert.deepEqual(
+    hits.map((h) => h.split('?')[0]),
+    ['POST /v2/a/b/blobs/uploads/', 'PUT /upload/7'],
+  );
+  hits.length = 0;
+  const unused = c.openUpload('the signature bundle blob');
+  await unused.settle();
+  assert.ok(
+    hits.every((h) => h.startsWith('POST')),
+    hits.join('\n'),
+  );
+});
