@@ -142,8 +142,16 @@ export async function applyTags(
 
   const created: string[] = [];
   const moved: { tag: string; from: string }[] = [];
-  const fail = async (tag: string, err: unknown): Promise<never> => {
-    const { rolledBack, leftMoved } = await rollback(client, manifest.digest, moved, previous);
+  const fail = async (tag: string, err: unknown, from?: string): Promise<never> => {
+    // A PUT that failed may still have applied (its answer lost after the registry stored it,
+    // then every retry refused): put that tag back too, if it now points at ours.
+    const maybe = from === undefined ? [] : [{ tag, from, uncertain: true }];
+    const { rolledBack, leftMoved } = await rollback(
+      client,
+      manifest.digest,
+      [...moved, ...maybe],
+      previous,
+    );
     throw new TagSetError(manifest.digest, tag, created, rolledBack, leftMoved, err, result.tags);
   };
   const put = (tag: string) => client.putManifest(tag, manifest.bytes, manifest.mediaType);
@@ -157,7 +165,7 @@ export async function applyTags(
     try {
       await put(step.tag);
     } catch (err) {
-      await fail(step.tag, err);
+      await fail(step.tag, err, step.from);
     }
     moved.push(step);
   }
@@ -171,7 +179,8 @@ export async function applyTags(
 async function rollback(
   client: RegistryClient,
   digest: string,
-  moved: { tag: string; from: string }[],
+  /** `uncertain`: its PUT failed, so it may or may not have moved. */
+  moved: { tag: string; from: string; uncertain?: boolean }[],
   previous: Map<string, { bytes: Uint8Array; mediaType: string }>,
 ): Promise<{
   rolledBack: { tag: string; to: string }[];
@@ -186,14 +195,17 @@ async function rollback(
       // Another writer may have moved it since: then it is theirs, not ours to put back.
       const now = await client.headManifest(m.tag);
       if (!prev || now?.digest !== digest) {
-        if (now?.digest !== m.from) leftMoved.push(m);
+        // Not ours now: a failed PUT that did not apply (or another writer's move) is not ours
+        // to report or put back.
+        if (m.uncertain) continue;
+        if (now?.digest !== m.from) leftMoved.push({ tag: m.tag, from: m.from });
         else rolledBack.push({ tag: m.tag, to: m.from });
         continue;
       }
       await client.putManifest(m.tag, prev.bytes, prev.mediaType);
       rolledBack.push({ tag: m.tag, to: m.from });
     } catch {
-      leftMoved.push(m);
+      leftMoved.push({ tag: m.tag, from: m.from });
     }
   }
   return { rolledBack, leftMoved };

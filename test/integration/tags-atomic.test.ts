@@ -115,4 +115,33 @@ describe('tag sets under faults', () => {
       'new-1': next.digest,
     });
   });
+
+  test('a tag whose every write applied but lost its answer is put back too', async () => {
+    const old = await artifact(c);
+    await applyTags(c, old, ['latest', 'stable']);
+    const next = await artifact(c);
+    // Each of the client's 3 attempts at `latest` is stored, then answered 502; the put-back
+    // that follows passes. The step fails, and no tag may be left on the new digest.
+    reg.proxy.setRules([
+      {
+        method: 'PUT',
+        path: /\/manifests\/latest$/,
+        rate: 1,
+        faults: ['gatewayAfterApplied'],
+        limit: 3,
+      },
+    ]);
+    await assert.rejects(applyTags(c, next, ['latest', 'stable']), (e: unknown) => {
+      assert.ok(e instanceof TagSetError, String(e));
+      assert.equal(e.failedTag, 'latest');
+      assert.deepEqual(e.rolledBack.map((m) => m.tag).sort(), ['latest', 'stable']);
+      assert.deepEqual(e.leftMoved, []);
+      return true;
+    });
+    reg.proxy.setRules([]);
+    assert.deepEqual(await where(['latest', 'stable']), {
+      latest: old.digest,
+      stable: old.digest,
+    });
+  });
 });
