@@ -5,6 +5,7 @@
  *   // result.certificateIdentity / certificateOidcIssuer: what matchOIDCIdentity must match
  */
 import type { RegistryClient } from '../oci/client.js';
+import { allSettled } from '../util/settle.js';
 import { type CosignV2Result, writeCosignV2Signature } from './cosign-v2.js';
 import { type CosignV3Result, writeCosignV3Signature } from './cosign-v3.js';
 import type { ArtifactSigner } from './signer.js';
@@ -56,7 +57,8 @@ export async function signArtifact(options: SignArtifactOptions): Promise<SignAr
     options.format === 'both' ? ['cosign-v2', 'cosign-v3'] : [options.format];
   const result: SignArtifactResult = { formats };
   // Both formats at once: the keyless signer shares one certificate between them.
-  await Promise.all(
+  // A format that fails waits for the other before the step reports it (nothing outlives it).
+  await allSettled(
     formats.map(async (format) => {
       if (format === 'cosign-v2') {
         result.cosignV2 = await writeCosignV2Signature({

@@ -12,6 +12,7 @@ import { addToSharedTag } from '../oci/shared-tag.js';
 import { MEDIA_TYPE } from '../oci/types.js';
 import { digestOf } from '../util/digest.js';
 import { goJSON, sortedMap } from '../util/go-json.js';
+import { allSettled } from '../util/settle.js';
 import type { ArtifactSigner, MessageSignature } from './signer.js';
 import {
   COSIGN_ANNOTATION,
@@ -202,7 +203,7 @@ export async function writeCosignV2Signature(options: CosignV2Options): Promise<
   // Both are new for a new digest (no HEAD first); a re-upload of an existing one is harmless.
   const uploaded = new Set<string>();
   const alone = signatureConfig([{ digest: payloadDigest }]);
-  const [sig] = await Promise.all([
+  const [sig] = await allSettled([
     options.signer.signMessage(payload),
     client.uploadBlob({ bytes: payload }, payloadDigest, payload.length, { fresh: true }),
     client

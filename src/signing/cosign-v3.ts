@@ -9,6 +9,7 @@ import type { RegistryClient } from '../oci/client.js';
 import { MEDIA_TYPE } from '../oci/types.js';
 import { digestOf } from '../util/digest.js';
 import { goJSON, sortedMap } from '../util/go-json.js';
+import { allSettled } from '../util/settle.js';
 import type { ArtifactSigner } from './signer.js';
 import {
   BUNDLE_ANNOTATION,
@@ -116,7 +117,7 @@ export async function writeCosignV3Signature(options: CosignV3Options): Promise<
   let bundle: Buffer;
   let subject: { mediaType: string; size: number; digest: string } | undefined;
   try {
-    const [found, bundleJSON] = await Promise.all([
+    const [found, bundleJSON] = await allSettled([
       options.subject?.digest === digest ? options.subject : client.headManifest(digest),
       options.signer.signDSSE(statement, IN_TOTO_PAYLOAD_TYPE),
       client.uploadBlob(
