@@ -1,8 +1,18 @@
 // The `flux push artifact` command line the CLI pipeline benchmarks run (bench/pipeline.ts,
 // bench/requests.ts): one place, so both measure the same CLI step.
 
-/** Arguments for `flux push artifact <target>` of `path`, with the JSON output parsed after. */
-export function fluxPushArgs(target: string, path: string): string[] {
+/**
+ * Arguments for `flux push artifact <target>` of `path`, with the JSON output parsed after;
+ * `from`: the source and revision a workflow reads from its checkout (else fixed ones).
+ */
+export function fluxPushArgs(
+  target: string,
+  path: string,
+  from: { source: string; revision: string } = {
+    source: 'https://github.com/org/app',
+    revision: `main@sha1:${'a'.repeat(40)}`,
+  },
+): string[] {
   return [
     'push',
     'artifact',
@@ -10,9 +20,9 @@ export function fluxPushArgs(target: string, path: string): string[] {
     '--path',
     path,
     '--source',
-    'https://github.com/org/app',
+    from.source,
     '--revision',
-    `main@sha1:${'a'.repeat(40)}`,
+    from.revision,
     '--output',
     'json',
   ];

@@ -9,7 +9,6 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import type { Signature } from '@sigstore/sign';
 import { describeError, UserError } from '../util/errors.js';
-import { certificateIdentity, certificateNotAfter, normalizePEM, splitPEM } from './certificate.js';
 import { SigningError } from './errors.js';
 import {
   HttpStatusError,
@@ -164,6 +163,11 @@ export class FulcioKeyHolder implements KeyHolder {
       signedCertificateEmbeddedSct?: { chain?: { certificates?: string[] } };
       signedCertificateDetachedSct?: unknown;
     };
+    // Loaded with the answer, not with the signer: its X.509 parser (@sigstore/core, ~10 ms to
+    // load) is not needed before the request goes out, and the layer is being built meanwhile.
+    const { certificateIdentity, certificateNotAfter, normalizePEM, splitPEM } = await import(
+      './certificate.js'
+    );
     const pems =
       body.signedCertificateEmbeddedSct?.chain?.certificates?.flatMap(splitPEM).map(normalizePEM) ??
       [];
