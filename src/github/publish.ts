@@ -42,6 +42,7 @@ import { reportForkPreview, reportPublished } from './publish-report.js';
 import { pullRequestOf } from './pull-request.js';
 import { type Connection, connect } from './registry.js';
 import { tagFailureOutputs } from './registry-errors.js';
+import { ociRepositoryYaml } from './signing.js';
 import { ignorePatterns, reportSkipped, workspacePath } from './tree-inputs.js';
 
 /** Every input of publish@v1 and push@v1, read and checked once, before any work. */
@@ -296,6 +297,20 @@ async function publishBuilding(
     },
     ...(signer ? { signer } : {}),
     ...(early ? { warmAbort: early.abort } : {}),
+    // The summary's OCIRepository, rendered while the signature settles (reportPublished
+    // takes it when the signature reports the same).
+    ...(signer
+      ? {
+          whileSigning: () => {
+            signer
+              .then((s) => {
+                const expected = s?.expected?.();
+                if (expected) return ociRepositoryYaml(repository.name, tags[0], expected);
+              })
+              .catch(() => {});
+          },
+        }
+      : {}),
     // The signature is not confirmed stored: no tag moves, and the outputs say so.
     signFailed: (digest, pushed) =>
       setOutputs({

@@ -8,7 +8,13 @@ import { type ArtifactInputs, readArtifactInputs } from './artifact-ref.js';
 import type { WorkflowContext } from './context.js';
 import type { Inputs } from './inputs.js';
 import { setOutputs } from './outputs.js';
-import { ociRepositoryYaml, type SignedWith, signDigest, signingSetup } from './signing.js';
+import {
+  expectedSigned,
+  ociRepositoryYaml,
+  type SignedWith,
+  signDigest,
+  signingSetup,
+} from './signing.js';
 import { code, table, writeSummary } from './summary.js';
 
 /** sign@v1's own inputs; the signing inputs are read by signingSetup (src/github/signing.ts). */
@@ -25,6 +31,7 @@ export async function signerFromInputs(
   const step: SignStep<SignedWith> = (client, digest, subject, stored) =>
     signDigest(client, digest, setup, subject, stored);
   step.warmUp = async (signal) => setup.signer.warmUp?.(signal);
+  step.expected = () => expectedSigned(setup);
   return step;
 }
 

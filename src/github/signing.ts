@@ -353,8 +353,51 @@ function ociRepositoryObject(repository: string, tag: string | undefined, result
   };
 }
 
-/** A ready-to-paste OCIRepository (YAML from the `yaml` package, loaded here only) for the summary. */
-export async function ociRepositoryYaml(
+/** The last YAML rendered, by what it was rendered from (see ociRepositoryYaml). */
+let rendered: { key: string; yaml: Promise<string> } | undefined;
+
+/**
+ * A ready-to-paste OCIRepository (YAML from the `yaml` package, loaded here only) for the summary.
+ * Remembered by what it is made of: publish renders it from `expectedSigned` while the signature
+ * settles (the first stringify compiles much of the package: ~10 ms), and the summary, written
+ * once the tags moved, takes it from there when the signature says the same.
+ */
+export function ociRepositoryYaml(
+  repository: string,
+  tag: string | undefined,
+  result: SignedWith,
+): Promise<string> {
+  const key = JSON.stringify([
+    repository,
+    tag,
+    result.formats,
+    result.certificateIdentity,
+    result.certificateOidcIssuer,
+    result.privateSigstore,
+  ]);
+  if (rendered?.key !== key) {
+    const yaml = renderOciRepositoryYaml(repository, tag, result);
+    yaml.catch(() => {});
+    rendered = { key, yaml };
+  }
+  return rendered.yaml;
+}
+
+/** What signDigest will return for `setup`, as far as known before the signature is stored. */
+export function expectedSigned(setup: SigningSetup): SignedWith {
+  const formats: SignedWith['formats'] =
+    setup.format === 'both' ? ['cosign-v2', 'cosign-v3'] : [setup.format];
+  const identity = setup.signer.identity();
+  const publicKey = setup.signer.publicKeyPEM();
+  return {
+    formats,
+    ...(identity ?? {}),
+    ...(publicKey ? { publicKey } : {}),
+    ...(setup.privateSigstore ? { privateSigstore: setup.privateSigstore } : {}),
+  };
+}
+
+async function renderOciRepositoryYaml(
   repository: string,
   tag: string | undefined,
   result: SignedWith,

@@ -42,6 +42,11 @@ export interface PublishSteps {
    * before git runs): aborted here, with this flow's own warm-up, when the build fails.
    */
   warmAbort?: AbortController;
+  /**
+   * Work for the moments every signature writer waits (a settle window; src/util/idle.ts), such
+   * as rendering the step's summary: run once, at the latest when the signature is stored.
+   */
+  whileSigning?: () => void;
 }
 
 export interface PublishResult {
@@ -176,9 +181,9 @@ export async function publishArtifact(
       });
       signing.catch(() => {});
     }
-    // The summary's OCIRepository YAML module loads in a settle window of the signature's
-    // shared-tag writes (idle time), else once the signature is stored.
-    if (signing) whenIdle(() => import('../util/yaml.js').catch(() => {}));
+    // The caller's report is prepared in a settle window of the signature's shared-tag writes
+    // (idle time), else once the signature is stored.
+    if (signing && steps.whileSigning) whenIdle(steps.whileSigning);
     const signed = signing
       ? await signing
           .catch((err: unknown) => {

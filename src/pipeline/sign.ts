@@ -20,6 +20,11 @@ export type SignStep<R extends SignArtifactResult = SignArtifactResult> = ((
 ) => Promise<R>) & {
   /** Called once a signature will follow: see ArtifactSigner.warmUp. */
   warmUp?: (signal?: AbortSignal) => Promise<void>;
+  /**
+   * What the stored signature will report, as far as known now (keyless: the identity once the
+   * certificate is issued): a caller prepares its report from it while the signature settles.
+   */
+  expected?: () => R;
 };
 
 /**
