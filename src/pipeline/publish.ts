@@ -9,7 +9,14 @@ import { flushIdle, whenIdle } from '../util/idle.js';
 import { diffTree, type TreeDiff } from './diff.js';
 import { type DiffRule, findUnchanged, pushByDigest } from './push.js';
 import type { SignStep } from './sign.js';
-import { applyTags, lookupTags, type ManifestRef, type TagResult } from './tags.js';
+import {
+  applyTags,
+  headTags,
+  lookupTags,
+  type ManifestRef,
+  type TagHeads,
+  type TagResult,
+} from './tags.js';
 
 /** What to publish, where: every input already read, checked and resolved. */
 export interface PublishPlan {
@@ -93,10 +100,18 @@ export async function publishArtifact(
   const warmUp = () => {
     warm ??= signer.then((s) => s?.warmUp?.(warmAbort.signal)).catch(() => {});
   };
-  if (!plan.diffTag) warmUp();
+  // When a push follows for sure, the tags are HEADed while the layer is built (reads only):
+  // the registry's connections, and its token when it has token auth, are ready for the push.
+  let heads: Promise<TagHeads> | undefined;
+  if (!plan.diffTag) {
+    warmUp();
+    heads = headTags(client, plan.tags);
+    heads.catch(() => {});
+  }
   const layer = await (plan.layer ?? buildLayer(plan.build)).catch(async (err: unknown) => {
     warmAbort.abort();
     await warm;
+    await heads?.catch(() => {});
     throw err;
   });
   // The tags are looked up while the artifact is pushed and signed (reads only; nothing moves
@@ -138,7 +153,7 @@ export async function publishArtifact(
       try {
         manifest = await pushByDigest(client, layer, plan.annotations, plan.format, {
           onDigest: (subject) => {
-            early = lookupTags(client, subject.digest, plan.tags);
+            early = lookupTags(client, subject.digest, plan.tags, 'overwrite', heads);
             early.catch(() => {});
             // The signature's work (sigstore-js loading, Rekor, its blobs) starts once the
             // artifact's own first requests are on their way: on this thread it would otherwise
@@ -172,7 +187,7 @@ export async function publishArtifact(
     const alreadySigned = !pushed && sign ? await hasSignature(client, manifest.digest) : false;
     if (alreadySigned) log(`${repository}@${manifest.digest} is already signed; not signing again`);
     const pushedDigest = manifest.digest;
-    const tagLookup = early ?? lookupTags(client, pushedDigest, plan.tags);
+    const tagLookup = early ?? lookupTags(client, pushedDigest, plan.tags, 'overwrite', heads);
     tagLookup.catch(() => {});
     if (sign && !alreadySigned && !signing) {
       signing = sign(client, pushedDigest, {
@@ -211,6 +226,7 @@ export async function publishArtifact(
     warmAbort.abort();
     await warm;
     await (early as Promise<unknown> | undefined)?.catch(() => {});
+    await heads?.catch(() => {});
     await (signing as Promise<unknown> | undefined)?.catch(() => {});
     await layer.cleanup();
   }

@@ -70,25 +70,37 @@ const FOLLOWED_LAST = new Set(['latest']);
 /** What the tags point at now, and the manifests of those about to move (for a rollback). */
 export interface TagLookup {
   digest: string;
-  current: (readonly [string, { digest: string } | undefined])[];
+  current: TagHeads;
   previous: Map<string, { bytes: Uint8Array; mediaType: string }>;
 }
 
+/** What each tag points at now (`undefined`: no such tag), in the order given, duplicates dropped. */
+export type TagHeads = (readonly [string, { digest: string } | undefined])[];
+
 /**
- * Looks every tag up (HEADs at once) and reads the manifests of the tags that would move (one GET
- * per digest, at once); `applyTags` does this itself, or takes it started earlier: publish starts
- * it while the artifact is signed, since it writes nothing.
+ * HEADs every tag at once. Reads only, and independent of the artifact: publish sends them while
+ * the layer is built, so their connections (and, on registries with token auth, the challenge
+ * and token) are ready before the first upload.
+ */
+export async function headTags(client: RegistryClient, tags: string[]): Promise<TagHeads> {
+  const unique = [...new Set(tags)];
+  return Promise.all(unique.map(async (tag) => [tag, await client.headManifest(tag)] as const));
+}
+
+/**
+ * Looks every tag up (`headTags`, or its answer started earlier) and reads the manifests of the
+ * tags that would move (one GET per digest, at once); `applyTags` does this itself, or takes it
+ * started earlier: publish starts it while the artifact is signed, since it writes nothing.
  */
 export async function lookupTags(
   client: RegistryClient,
   digest: string,
   tags: string[],
   ifExists: IfExists = 'overwrite',
+  /** `headTags` of exactly these tags, started earlier. */
+  heads?: Promise<TagHeads>,
 ): Promise<TagLookup> {
-  const unique = [...new Set(tags)];
-  const current = await Promise.all(
-    unique.map(async (tag) => [tag, await client.headManifest(tag)] as const),
-  );
+  const current = await (heads ?? headTags(client, tags));
   const previous = new Map<string, { bytes: Uint8Array; mediaType: string }>();
   if (ifExists === 'overwrite') {
     const from = new Set(current.flatMap(([, d]) => (d && d.digest !== digest ? [d.digest] : [])));

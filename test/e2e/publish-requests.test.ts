@@ -125,6 +125,21 @@ describe('registry requests per publish (distribution, 2 new tags)', requireTool
       assert.ok(r.seq > lastSignature, `${shape(r)} before a signature:\n${list}`);
   });
 
+  // The tags are read while the layer is built (no diff-tag: a push follows for sure), so the
+  // registry's connections (and its token, with token auth) are ready before the first upload.
+  test('unsigned: the tags are looked up before the first upload', async () => {
+    const seen = await publish('early-heads', { sign: 'false' });
+    const list = seen.map(shape).join('\n');
+    const heads = seen.filter(
+      (r) => r.method === 'HEAD' && /\/manifests\/(latest|main-9f2c4b1)$/.test(r.path),
+    );
+    assert.equal(heads.length, 2, list);
+    const firstUpload = seen.find((r) => r.path.includes('/blobs/'));
+    assert.ok(firstUpload, list);
+    for (const r of heads)
+      assert.ok(r.seq < firstUpload.seq, `${shape(r)} after the first blob request:\n${list}`);
+  });
+
   test('a second publish (both tags move, latest last): at most 12 requests unsigned', async () => {
     await publish('moving', { sign: 'false' });
     writeFileSync(join(ws, 'deploy', 'second.yaml'), 'second: true\n');
