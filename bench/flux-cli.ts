@@ -1,5 +1,5 @@
-// The `flux push artifact` command line the CLI pipeline benchmarks run (bench/pipeline.ts,
-// bench/requests.ts): one place, so both measure the same CLI step.
+// The CLI command lines the CLI pipeline benchmarks run (bench/pipeline.ts, bench/requests.ts):
+// one place, so both measure the same CLI steps.
 
 /**
  * Arguments for `flux push artifact <target>` of `path`, with the JSON output parsed after;
@@ -25,5 +25,19 @@ export function fluxPushArgs(
     from.revision,
     '--output',
     'json',
+  ];
+}
+
+/** `cosign sign` with a cosign key and no transparency log (what Flux's key verification reads). */
+export function cosignKeySignArgs(keyPath: string, cosign: 'cosign2' | 'cosign3'): string[] {
+  return [
+    'sign',
+    '--yes',
+    '--allow-http-registry',
+    '--key',
+    keyPath,
+    '--tlog-upload=false',
+    // cosign v3 would otherwise take a Rekor from the public signing config.
+    ...(cosign === 'cosign3' ? ['--use-signing-config=false'] : []),
   ];
 }

@@ -24,7 +24,7 @@ import { startKeyless } from '../test/harness/keyless.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { toolPath } from '../test/harness/tools.js';
 import { flag } from './args.js';
-import { fluxPushArgs } from './flux-cli.js';
+import { cosignKeySignArgs, fluxPushArgs } from './flux-cli.js';
 
 const run = promisify(execFile);
 const files = Number(flag('--files', '500'));
@@ -122,16 +122,7 @@ for (const mode of ['keyless', 'key'] as const) {
 const cosignArgs = (mode: 'keyless' | 'key', cosign: 'cosign2' | 'cosign3') =>
   mode === 'keyless'
     ? keyless.cosignSignArgs(cosign)
-    : [
-        'sign',
-        '--yes',
-        '--allow-http-registry',
-        '--key',
-        join(home, 'cosign.key'),
-        '--tlog-upload=false',
-        // cosign v3 would otherwise take a Rekor from the public signing config.
-        ...(cosign === 'cosign3' ? ['--use-signing-config=false'] : []),
-      ];
+    : cosignKeySignArgs(join(home, 'cosign.key'), cosign);
 
 try {
   for (let i = 0; i < files; i++) {

@@ -16,7 +16,7 @@ import { type SeenRequest, startFaultyRegistry } from '../test/harness/fault-pro
 import { startKeyless } from '../test/harness/keyless.js';
 import { toolPath } from '../test/harness/tools.js';
 import { flag, has } from './args.js';
-import { fluxPushArgs } from './flux-cli.js';
+import { cosignKeySignArgs, fluxPushArgs } from './flux-cli.js';
 
 const run = promisify(execFile);
 const files = Number(flag('--files', '100'));
@@ -96,14 +96,7 @@ try {
     const signArgs =
       mode === 'keyless'
         ? keyless.cosignSignArgs('cosign2')
-        : [
-            'sign',
-            '--yes',
-            '--allow-http-registry',
-            '--key',
-            join(home, 'cosign.key'),
-            '--tlog-upload=false',
-          ];
+        : cosignKeySignArgs(join(home, 'cosign.key'), 'cosign2');
     await run(toolPath('cosign2'), [...signArgs, `${pushed.repository}@${pushed.digest}`], {
       env: { ...env, COSIGN_PASSWORD: mode === 'key' ? PASSWORD : '' },
     });
