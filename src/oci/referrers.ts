@@ -14,7 +14,7 @@ import {
 } from './manifests.js';
 import { MAX_LIST_PAGE_BYTES, MAX_PAGES, nextLink } from './pagination.js';
 import { parseDigest, referrersTagFor } from './reference.js';
-import { addToSharedTag } from './shared-tag.js';
+import { addToSharedTag, type Readiness } from './shared-tag.js';
 import { type Descriptor, type Index, MAX_MANIFEST_BYTES, MEDIA_TYPE } from './types.js';
 
 export class Referrers {
@@ -146,7 +146,7 @@ export class Referrers {
    * Adds `add` to the `sha256-<hex>` referrers tag of `subjectDigest` without losing entries
    * written concurrently (src/oci/shared-tag.ts). Writers in one process are serialised.
    */
-  async updateTag(subjectDigest: string, add: Descriptor, ready?: Promise<unknown>): Promise<void> {
+  async updateTag(subjectDigest: string, add: Descriptor, ready?: Readiness): Promise<void> {
     const key = subjectDigest;
     const previous = this.referrerLocks.get(key) ?? Promise.resolve();
     const run = previous
@@ -163,8 +163,8 @@ export class Referrers {
   private async updateTagUnlocked(
     subjectDigest: string,
     add: Descriptor,
-    /** Writes wait for this; the first read does not (see SharedTagOptions.ready). */
-    ready: Promise<unknown> | undefined,
+    /** Writes wait for this; the first read waits only for its `sending` (SharedTagOptions.ready). */
+    ready: Readiness | undefined,
   ): Promise<void> {
     const tag = referrersTagFor(subjectDigest);
     let base: Index = emptyIndex();
@@ -247,8 +247,11 @@ export class Referrers {
       if (r.subject) throw indexed;
     });
     listed.catch(() => {});
-    const ready = Promise.all([listed, stored]);
+    const ready: Readiness = Promise.all([listed, stored]);
     ready.catch(() => {});
+    // The tag's first read goes out with the subject's manifest PUT, when that is said.
+    const sending = (stored as Readiness | undefined)?.sending;
+    if (sending) ready.sending = sending;
     const descriptor: Descriptor = { mediaType, size: body.length, digest };
     const artifactType = manifest.artifactType ?? manifest.config?.mediaType;
     if (artifactType) descriptor.artifactType = artifactType;

@@ -52,6 +52,9 @@ export interface SharedTagStore<E> {
   write(entries: E[], condition: WriteCondition): Promise<WriteOutcome>;
 }
 
+/** What a writer waits for before its first PUT, and, when known, when that write is sent. */
+export type Readiness = Promise<unknown> & { sending?: Promise<unknown> };
+
 export interface SharedTagOptions<E> {
   store: SharedTagStore<E>;
   /** Identity of an entry: two entries with one key are the same entry. */
@@ -92,10 +95,13 @@ export interface SharedTagOptions<E> {
   roundTripMs?: (since: number) => number;
   /**
    * Nothing is written before this resolves (e.g. the signed artifact's manifest is stored); the
-   * first read goes out at once. A read older than the freshness rule by then is checked with a
-   * HEAD before the PUT, as any. A rejection ends the update with its error.
+   * first read goes out at once, or once `ready.sending` settles (the write `ready` waits for is
+   * on its way): a read sent long before that write (a signature made while a large layer still
+   * uploads) would be stale when it is stored and cost a HEAD; sent with it, it is usually
+   * fresh. A read older than the freshness rule by then is checked with a HEAD before the PUT,
+   * as any. A rejection ends the update with its error.
    */
-  ready?: Promise<unknown>;
+  ready?: Readiness;
   signal?: AbortSignal;
   /** Injectable for tests. */
   now?: () => number;
@@ -231,6 +237,9 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
   };
   const has = (state: TagState<E>) => state.entries.some((e) => key(e) === ourKey);
 
+  // Read with the write we wait for, not long before it (a rejection is `ready`'s to report).
+  if (options.ready?.sending)
+    await untilReady(options.ready.sending, options.signal).catch(() => {});
   let attempt = 0;
   while (attempt < attempts) {
     if (options.signal?.aborted) throw options.signal.reason;

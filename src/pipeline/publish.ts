@@ -148,6 +148,13 @@ export async function publishArtifact(
         storedFailed = reject;
       });
       stored.catch(() => {});
+      // The signature's first reads of its tags go out with the manifest's PUT (SharedTagOptions).
+      let sending: () => void = () => {};
+      Object.assign(stored, {
+        sending: new Promise<void>((go) => {
+          sending = go;
+        }),
+      });
       let ready: Promise<void> = Promise.resolve();
       log(`pushing ${layer.digest} (${layer.size} bytes) to ${repository}`);
       try {
@@ -174,9 +181,11 @@ export async function publishArtifact(
           },
           // A bad signing input (e.g. a wrong key password) fails before the manifest is stored.
           beforeManifest: () => ready,
+          sendingManifest: () => sending(),
         });
         storedOk();
       } catch (err) {
+        sending();
         storedFailed(err);
         throw err;
       }

@@ -100,6 +100,9 @@ export interface PushHooks {
    * invisible and collected by the registry). Its error wins over a failed blob upload.
    */
   beforeManifest?: () => Promise<void>;
+  /** Called as the manifest's PUT goes out (its blobs stored): readers of the signature's tags
+   * may send their first reads with it. */
+  sendingManifest?: () => void;
 }
 
 /**
@@ -138,6 +141,7 @@ export async function pushByDigest(
     }
   }
   await blobs;
+  hooks.sendingManifest?.();
   await client.putManifest(manifest.digest, manifest.bytes, manifest.mediaType);
   return { ...manifest, layer: { digest: layer.digest, size: layer.size }, pushed: true };
 }

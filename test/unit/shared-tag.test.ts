@@ -556,6 +556,61 @@ test('ready: the first read goes out before it, no PUT before it, and a stale re
   assert.equal(result.confirmedBy, 'read-after-settle');
 });
 
+test('ready.sending: the first read waits for the write `ready` waits for to go out, and is fresh when it is stored', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  const inner = tag.store();
+  const events: string[] = [];
+  let send: () => void = () => {};
+  let store_: () => void = () => {};
+  const sending = new Promise<void>((go) => {
+    send = go;
+  });
+  const ready = Object.assign(
+    new Promise<void>((go) => {
+      store_ = go;
+    }),
+    { sending },
+  );
+  // A large layer still uploads for 100 ms (another writer adds 'b' meanwhile), then the
+  // manifest's PUT goes out, and is stored 2 ms later.
+  setImmediate(() => {
+    clock.advance(100);
+    tag.put(['a', 'b']);
+    events.push(`sending@${clock.t}`);
+    send();
+    setImmediate(() => {
+      clock.advance(2);
+      events.push(`stored@${clock.t}`);
+      store_();
+    });
+  });
+  const store: SharedTagStore<string> = {
+    read: async () => {
+      events.push(`read@${clock.t}`);
+      return inner.read();
+    },
+    head: async () => {
+      events.push(`head@${clock.t}`);
+      return inner.head?.();
+    },
+    write: async (entries, condition) => {
+      events.push(`write@${clock.t}`);
+      return inner.write(entries, condition);
+    },
+  };
+  await addToSharedTag(options(clock, store, 'ours', { ready }));
+  // Read once, with the manifest's PUT: no HEAD, no second read before the write.
+  assert.deepEqual(
+    events.slice(0, 4).map((e) => e.replace(/@\d+$/, '')),
+    ['sending', 'read', 'stored', 'write'],
+    events.join(' '),
+  );
+  assert.equal(events[1], 'read@100');
+  assert.deepEqual(tag.entries, ['a', 'b', 'ours']);
+});
+
 test('ready: a rejection ends the update with its error, having written nothing', async () => {
   const clock = new Clock();
   const tag = new Tag(clock);
