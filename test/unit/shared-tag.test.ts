@@ -508,30 +508,18 @@ test('isTransient: 429/5xx, blob races, resets and typed network failures yes; a
   assert.equal(isTransient(new Error('denied')), false);
 });
 
-test('ready: the first read goes out before it, no PUT before it, and a stale read is checked with a HEAD', async () => {
-  const clock = new Clock();
-  const tag = new Tag(clock);
-  tag.put(['a']);
-  const inner = tag.store();
-  const events: string[] = [];
-  let release: () => void = () => {};
-  const ready = new Promise<void>((go) => {
-    release = go;
-  });
-  const store: SharedTagStore<string> = {
+/** `inner` with each read, HEAD and write noted in `events` (`read@<ms>`); `afterRead` runs after each read. */
+function logged(
+  inner: SharedTagStore<string>,
+  clock: Clock,
+  events: string[],
+  afterRead: () => void = () => {},
+): SharedTagStore<string> {
+  return {
     read: async () => {
       events.push(`read@${clock.t}`);
       const s = await inner.read();
-      // The artifact's manifest is stored 100 ms after our first read was answered; meanwhile
-      // another writer adds 'b' (our read is stale by then).
-      if (events.length === 1) {
-        setImmediate(() => {
-          clock.advance(100);
-          tag.put(['a', 'b']);
-          events.push(`ready@${clock.t}`);
-          release();
-        });
-      }
+      afterRead();
       return s;
     },
     head: async () => {
@@ -543,6 +531,30 @@ test('ready: the first read goes out before it, no PUT before it, and a stale re
       return inner.write(entries, condition);
     },
   };
+}
+
+test('ready: the first read goes out before it, no PUT before it, and a stale read is checked with a HEAD', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  const inner = tag.store();
+  const events: string[] = [];
+  let release: () => void = () => {};
+  const ready = new Promise<void>((go) => {
+    release = go;
+  });
+  const store = logged(inner, clock, events, () => {
+    // The artifact's manifest is stored 100 ms after our first read was answered; meanwhile
+    // another writer adds 'b' (our read is stale by then).
+    if (events.length === 1) {
+      setImmediate(() => {
+        clock.advance(100);
+        tag.put(['a', 'b']);
+        events.push(`ready@${clock.t}`);
+        release();
+      });
+    }
+  });
   const result = await addToSharedTag(options(clock, store, 'ours', { ready }));
   assert.equal(events[0], 'read@0');
   assert.equal(events[1], 'ready@102');
@@ -586,21 +598,7 @@ test('ready.sending: the first read waits for the write `ready` waits for to go 
       store_();
     });
   });
-  const store: SharedTagStore<string> = {
-    read: async () => {
-      events.push(`read@${clock.t}`);
-      return inner.read();
-    },
-    head: async () => {
-      events.push(`head@${clock.t}`);
-      return inner.head?.();
-    },
-    write: async (entries, condition) => {
-      events.push(`write@${clock.t}`);
-      return inner.write(entries, condition);
-    },
-  };
-  await addToSharedTag(options(clock, store, 'ours', { ready }));
+  await addToSharedTag(options(clock, logged(inner, clock, events), 'ours', { ready }));
   // Read once, with the manifest's PUT: no HEAD, no second read before the write.
   assert.deepEqual(
     events.slice(0, 4).map((e) => e.replace(/@\d+$/, '')),
