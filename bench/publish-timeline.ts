@@ -4,7 +4,12 @@
 // time since the process started, plus the process's CPU time at each mark.
 // Usage: node --import tsx bench/publish-timeline.ts [--files 500] [--runs 2] [--only key]
 //        [--cpu-prof DIR]   (writes one .cpuprofile per run: open in Chrome DevTools)
-//        [--dist DIR]       (a bundle built by scripts/build.mjs's bundle(DIR, { minify: false }))
+//        [--dist DIR]       (a bundle built by scripts/build.mjs's bundle(DIR, { minify: false });
+//                            outside the repository, give DIR a package.json {"type":"module"}:
+//                            else Node parses each file twice to tell its format, in the profile)
+//        [--loads]          (marks each module file as it is loaded)
+//        [--v8-flags '--trace-gc']   (set in the step's Node by the preload; what they print is
+//                                     in the timeline)
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +26,9 @@ const only = flag('--only', '');
 const cpuProf = flag('--cpu-prof', '');
 /** Another bundle's directory (e.g. an unminified build, to read a CPU profile's names). */
 const distDir = flag('--dist', '');
+const v8Flags = flag('--v8-flags', '');
+/** Marks every module file the step loads (Node 24's module.registerHooks). */
+const loads = process.argv.includes('--loads');
 
 const ws = mkdtempSync(join(tmpdir(), 'bench-timeline-'));
 const home = mkdtempSync(join(tmpdir(), 'bench-timeline-home-'));
@@ -34,6 +42,7 @@ const preload = join(home, 'timeline-preload.cjs');
 writeFileSync(
   preload,
   `const fs = require('node:fs');
+require('node:v8').setFlagsFromString(${JSON.stringify(v8Flags)});
 const dc = require('node:diagnostics_channel');
 const out = ${JSON.stringify(marks)};
 const lines = [];
@@ -56,6 +65,7 @@ dc.channel('http.client.request.start').subscribe(({ request: r }) =>
   mark('req ' + name(r) + ' ' + r.method + ' :' + (r.socket?.remotePort ?? r.host) + r.path.replace(/sha256[:-]([0-9a-f]{8})[0-9a-f]{56}/g, 'sha256:$1').slice(0, 90)));
 dc.channel('http.client.response.finish').subscribe(({ request: r, response }) => mark('hdr ' + name(r) + ' ' + response.statusCode));
 dc.channel('http.client.request.error').subscribe(({ request: r, error }) => mark('err ' + name(r) + ' ' + error.message));
+if (${JSON.stringify(loads)}) require('node:module').registerHooks({ load(url, ctx, next) { const r = next(url, ctx); if (!url.startsWith('node:')) mark('load ' + url.slice(url.lastIndexOf('/') + 1)); return r; } });
 process.on('exit', () => { mark('exit'); fs.appendFileSync(out, lines.join('\\n') + '\\n---\\n'); });
 `,
 );
@@ -88,7 +98,7 @@ try {
     for (const [n, v] of variants.entries()) {
       if (only && !v.name.startsWith(only) && v.name !== 'unsigned') continue;
       writeFileSync(marks, '');
-      const options = `--require ${preload}${cpuProf ? ` --cpu-prof --cpu-prof-dir=${cpuProf} --cpu-prof-name=${v.name.replace(' ', '-')}-${r}.cpuprofile` : ''}`;
+      const options = `--require ${preload}${cpuProf ? ` --cpu-prof --cpu-prof-interval=250 --cpu-prof-dir=${cpuProf} --cpu-prof-name=${v.name.replace(' ', '-')}-${r}.cpuprofile` : ''}`;
       const t0 = performance.now();
       const res = await runAction('publish', {
         inputs: { repository: `${registry.host}/org/tl-${n}`, path: 'deploy', ...v.inputs },
@@ -98,6 +108,8 @@ try {
         ...(distDir ? { distDir } : {}),
       });
       const wall = performance.now() - t0;
+      // What the flags print (e.g. --trace-gc: "<ms since the isolate started> ms: Scavenge …").
+      const v8Lines = v8Flags ? res.stdout.split('\n').filter((l) => /^\[\d+:/.test(l)) : [];
       if (res.exitCode !== 0) throw new Error(`${v.name} failed: ${res.stdout}`);
       const text = readFileSync(marks, 'utf8').split('\n---\n')[0] ?? '';
       console.log(
@@ -105,6 +117,7 @@ try {
       );
       console.log('  ms(since start) cpu-ms event');
       for (const l of text.split('\n')) if (l) console.log(`  ${l}`);
+      for (const l of v8Lines) console.log(`  v8 ${l}`);
     }
   }
 } finally {
