@@ -162,8 +162,9 @@ export class RegistryClient {
     bytes: Buffer | Uint8Array,
     mediaType: string,
     condition: WriteCondition = {},
+    sendIf?: () => boolean,
   ): Promise<WriteOutcome> {
-    return putManifestOnce(this.ctx, ref, bytes, mediaType, condition);
+    return putManifestOnce(this.ctx, ref, bytes, mediaType, condition, sendIf);
   }
 
   /** Adds `add` to the referrers tag of `subjectDigest`, keeping concurrent writers' entries. */

@@ -12,7 +12,7 @@
 import { Agent as HttpAgent, request as httpSend, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsSend } from 'node:https';
 import type { Socket } from 'node:net';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import type * as Undici from 'undici';
 
 /** The HTTPS_PROXY / HTTP_PROXY variables undici's EnvHttpProxyAgent reads, either case. */
@@ -105,6 +105,22 @@ interface HttpRequest {
   /** Longest wait for response headers, or between two body chunks. */
   idleTimeoutMs: number;
   signal?: AbortSignal | undefined;
+  /**
+   * Asked once the connection is ready and nothing of the request is written yet (with a proxy:
+   * once the headers are written, before the body): `false` leaves it unsent (an incomplete
+   * body is never applied) and the request fails with `NotSentError`. For a write whose body
+   * is only valid while what it was merged from is recent (src/oci/shared-tag.ts): the check
+   * runs where the bytes go out, not before the awaits that lead there.
+   */
+  sendIf?: (() => boolean) | undefined;
+}
+
+/** The request was not sent: its `sendIf` said no when it could go out. */
+export class NotSentError extends Error {
+  override readonly name = 'NotSentError';
+  constructor() {
+    super('not sent: what it was based on was no longer recent when it could go out');
+  }
 }
 
 /** A proxy-aware agent (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), created on its first request. */
@@ -117,14 +133,17 @@ export async function httpRequest(url: string | URL, req: HttpRequest): Promise<
   if (!req.dispatcher.proxied) return nodeRequest(new URL(url), req);
   const [{ request }, dispatcher] = await Promise.all([loadUndici(), req.dispatcher.undiciAgent()]);
   const sent = performance.now();
+  const { body, headers, refused } = undiciBody(req);
   const res = await request(url, {
     method: req.method as Undici.Dispatcher.HttpMethod,
-    headers: req.headers,
-    body: req.body ?? null,
+    headers,
+    body,
     dispatcher,
     headersTimeout: req.idleTimeoutMs,
     bodyTimeout: req.idleTimeoutMs,
     ...(req.signal ? { signal: req.signal } : {}),
+  }).catch((err: unknown) => {
+    throw refused() ? new NotSentError() : err;
   });
   return {
     roundTripMs: performance.now() - sent,
@@ -142,6 +161,34 @@ export async function httpRequest(url: string | URL, req: HttpRequest): Promise<
 /** No byte either way for longer than the idle timeout: `ETIMEDOUT`, a stall (failures.ts). */
 function stalled(ms: number): Error {
   return Object.assign(new Error(`no data from the server for ${ms} ms`), { code: 'ETIMEDOUT' });
+}
+
+/**
+ * With `sendIf`, a body in memory becomes a stream undici reads once the headers are written
+ * (its length stated, so a body cut short is never taken for a whole one).
+ */
+function undiciBody(req: HttpRequest): {
+  body: Readable | Buffer | string | null;
+  headers: Record<string, string>;
+  refused: () => boolean;
+} {
+  const { body, sendIf } = req;
+  if (!sendIf || body === undefined || !(typeof body === 'string' || Buffer.isBuffer(body)))
+    return { body: body ?? null, headers: req.headers, refused: () => false };
+  const bytes = Buffer.from(body);
+  let refused = false;
+  return {
+    headers: { ...req.headers, 'content-length': String(bytes.length) },
+    body: Readable.from(
+      (async function* () {
+        refused = !sendIf();
+        if (refused) throw new NotSentError();
+        yield bytes;
+      })(),
+      { objectMode: false },
+    ),
+    refused: () => refused,
+  };
 }
 
 function nodeRequest(url: URL, req: HttpRequest): Promise<TransportResponse> {
@@ -188,7 +235,15 @@ function nodeRequest(url: URL, req: HttpRequest): Promise<TransportResponse> {
       response = res;
       resolve(nodeResponse(res, url.toString(), performance.now() - sent));
     });
-    if (body === undefined) r.end();
+    const sendIf = req.sendIf;
+    if (sendIf && (body === undefined || typeof body === 'string' || Buffer.isBuffer(body))) {
+      // Nothing is written before end(): ask once connected (a kept-alive socket is already).
+      r.once('socket', (socket: Socket) => {
+        const go = () => (sendIf() ? r.end(body) : r.destroy(new NotSentError()));
+        if (socket.connecting) socket.once(https ? 'secureConnect' : 'connect', go);
+        else go();
+      });
+    } else if (body === undefined) r.end();
     else if (typeof body === 'string' || Buffer.isBuffer(body)) r.end(body);
     else pipeline(body, r, () => {}); // a failure on either side ends both; r reports it
   });

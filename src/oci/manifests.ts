@@ -6,7 +6,7 @@ import { sleep } from '../util/sleep.js';
 import { DIGEST_MISMATCH, type RepoContext } from './context.js';
 import { NotFoundError, OciError, RegistryError } from './errors.js';
 import { unexpected } from './failures.js';
-import type { TransportResponse } from './http.js';
+import { NotSentError, type TransportResponse } from './http.js';
 import { isDigest, parseDigest } from './reference.js';
 import { BLOB_RACE_CODES } from './retry.js';
 import type { WriteCondition, WriteOutcome } from './shared-tag.js';
@@ -214,7 +214,8 @@ export async function readForUpdate(
 
 /**
  * One manifest PUT to a shared tag, never re-sent by the transport: by the time a retry would
- * go out the tag may hold a newer list, so the caller reads and merges again instead.
+ * go out the tag may hold a newer list, so the caller reads and merges again instead. `sendIf`
+ * is asked where it goes out; `not-sent` when it said no.
  */
 export async function putManifestOnce(
   ctx: RepoContext,
@@ -222,6 +223,7 @@ export async function putManifestOnce(
   bytes: Buffer | Uint8Array,
   mediaType: string,
   condition: WriteCondition = {},
+  sendIf?: () => boolean,
 ): Promise<WriteOutcome> {
   const body = Buffer.from(bytes);
   const digest = digestOf(body);
@@ -232,16 +234,23 @@ export async function putManifestOnce(
   if ('ifMatch' in condition) headers['if-match'] = condition.ifMatch;
   if ('ifNoneMatch' in condition) headers['if-none-match'] = condition.ifNoneMatch;
   const operation = `PUT manifest ${ref}`;
-  const res = await ctx.transport.request({
-    method: 'PUT',
-    url: ctx.path(`manifests/${ref}`),
-    headers,
-    body,
-    scopes: ctx.pushScope,
-    signal: ctx.signal(),
-    noRetry: true,
-    operation,
-  });
+  let res: TransportResponse;
+  try {
+    res = await ctx.transport.request({
+      method: 'PUT',
+      url: ctx.path(`manifests/${ref}`),
+      headers,
+      body,
+      scopes: ctx.pushScope,
+      signal: ctx.signal(),
+      noRetry: true,
+      operation,
+      ...(sendIf ? { sendIf } : {}),
+    });
+  } catch (err) {
+    if (err instanceof NotSentError) return { kind: 'not-sent' };
+    throw err;
+  }
   if (res.status === 201 || res.status === 200) {
     await res.dump();
     return { kind: 'written', digest };

@@ -182,13 +182,14 @@ export class Referrers {
           };
         },
         head: async () => (await headManifest(this.ctx, tag))?.digest,
-        write: (entries, condition) =>
+        write: (entries, condition, sendIf) =>
           putManifestOnce(
             this.ctx,
             tag,
             Buffer.from(JSON.stringify({ ...base, manifests: entries })),
             MEDIA_TYPE.ociIndex,
             condition,
+            sendIf,
           ),
       },
       key: (d) => d.digest,

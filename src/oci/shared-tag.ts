@@ -37,7 +37,9 @@ export type WriteOutcome =
   /** 412: the condition did not hold. */
   | { kind: 'conflict' }
   /** 429/5xx or a moment's blob race: nothing known about whether it applied; read again. */
-  | { kind: 'retry'; retryAfterMs?: number; reason: string };
+  | { kind: 'retry'; retryAfterMs?: number; reason: string }
+  /** Not sent: `sendIf` said no where it would have gone out (nothing reached the registry). */
+  | { kind: 'not-sent' };
 
 export interface SharedTagStore<E> {
   read(): Promise<TagState<E>>;
@@ -48,8 +50,12 @@ export interface SharedTagStore<E> {
    * stored already and nothing was sent, so there is no time between read and PUT to check.
    */
   prepare?(entries: E[]): Promise<unknown>;
-  /** One PUT of the manifest listing `entries`, never re-sent by the transport. */
-  write(entries: E[], condition: WriteCondition): Promise<WriteOutcome>;
+  /**
+   * One PUT of the manifest listing `entries`, never re-sent by the transport. With `sendIf`, it
+   * is asked where the request goes out (after auth, queueing, connecting) and `false` leaves it
+   * unsent (`not-sent`).
+   */
+  write(entries: E[], condition: WriteCondition, sendIf?: () => boolean): Promise<WriteOutcome>;
 }
 
 /** What a writer waits for before its first PUT, and, when known, when that write is sent. */
@@ -146,6 +152,8 @@ export function forgetConditionalWriteSupport(): void {
 /** An If-Match value no registry can have issued (quoted, so it parses as an entity tag). */
 const PROBE_ETAG = '"flux-oci-action-conditional-write-probe"';
 const MAX_REPAIRS = 4;
+/** HEADs of the tag between one read and its PUT, counting those after a PUT left unsent. */
+const MAX_CHECKS = 3;
 /** Settle looks per confirmation while other writers keep changing the tag. */
 const MAX_LOOKS = 4;
 
@@ -290,32 +298,6 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     let checkedAt = cycleStart;
     let lastSeenAt = readAt;
     const head = store.head?.bind(store);
-    // Before the PUT, the tag must be known unchanged since our read, and recently: after
-    // preparing (round trips), or when this process was held up since the read (a busy runner),
-    // a HEAD checks it. Bounded: a few checks, then the PUT goes out anyway.
-    let check: 'fresh' | 'moved' | 'failed' = 'fresh';
-    for (let checks = 0; head && checks < 3; checks++) {
-      const due = (sentRequests && checks === 0) || !fresh(lastSeenAt);
-      if (!due) break;
-      checkedAt = now();
-      const current = await step('check', async () => ({ digest: await head() }));
-      sample(checkedAt);
-      if (!current) check = 'failed';
-      else if (current.digest !== state.digest) check = 'moved';
-      if (check !== 'fresh') break;
-      lastSeenAt = checkedAt;
-    }
-    const checkFailed = check === 'failed';
-    const moved = check === 'moved';
-    if (checkFailed) {
-      if (!(await wait(backoff()))) break;
-      continue;
-    }
-    if (moved) {
-      contended = true;
-      lastProblem = 'the tag moved between our read and our write';
-      continue;
-    }
     const support = conditionalWrites.get(registry);
     const probing = support === undefined;
     const condition: WriteCondition = probing
@@ -326,18 +308,56 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
           ? { ifNoneMatch: '*' }
           : {};
     const conditional = 'ifMatch' in condition || 'ifNoneMatch' in condition;
-    const outcome = await step('write', async () => {
-      try {
-        return await store.write(merged, condition);
-      } catch (err) {
-        // A registry that refuses the condition header itself (400/405/501 to the probe) has no
-        // conditional writes: remember that and write plainly.
-        if (!probing || !(err instanceof RegistryError) || ![400, 405, 501].includes(err.status))
-          throw err;
-        conditionalWrites.set(registry, false);
-        return store.write(merged, {});
+    // Before the PUT, the tag must be known unchanged since our read, and recently: after
+    // preparing (round trips), or when this process was held up since the read (a busy runner),
+    // a HEAD checks it. The same rule is asked again where the PUT goes out (`sendIf`: after the
+    // auth, queueing and connecting awaits, where a held-up process would otherwise send a list
+    // older than the rule allows); a PUT left unsent for it is checked again. Bounded: a few
+    // checks, then the PUT goes out anyway. A conditional write needs no fresh view.
+    let check: 'fresh' | 'moved' | 'failed' = 'fresh';
+    let checks = 0;
+    let outcome: Exclude<WriteOutcome, { kind: 'not-sent' }> | undefined;
+    for (;;) {
+      for (; head && checks < MAX_CHECKS; checks++) {
+        const due = (sentRequests && checks === 0) || !fresh(lastSeenAt);
+        if (!due) break;
+        checkedAt = now();
+        const current = await step('check', async () => ({ digest: await head() }));
+        sample(checkedAt);
+        if (!current) check = 'failed';
+        else if (current.digest !== state.digest) check = 'moved';
+        if (check !== 'fresh') break;
+        lastSeenAt = checkedAt;
       }
-    });
+      if (check !== 'fresh') break;
+      const seenAt = lastSeenAt;
+      const sendIf =
+        head && checks < MAX_CHECKS && (probing || !conditional) ? () => fresh(seenAt) : undefined;
+      const written = await step('write', async () => {
+        try {
+          return await store.write(merged, condition, sendIf);
+        } catch (err) {
+          // A registry that refuses the condition header itself (400/405/501 to the probe) has
+          // no conditional writes: remember that and write plainly.
+          if (!probing || !(err instanceof RegistryError) || ![400, 405, 501].includes(err.status))
+            throw err;
+          conditionalWrites.set(registry, false);
+          return store.write(merged, {}, sendIf);
+        }
+      });
+      if (written?.kind === 'not-sent') continue;
+      outcome = written;
+      break;
+    }
+    if (check === 'failed') {
+      if (!(await wait(backoff()))) break;
+      continue;
+    }
+    if (check === 'moved') {
+      contended = true;
+      lastProblem = 'the tag moved between our read and our write';
+      continue;
+    }
     if (!outcome) {
       if (!(await wait(backoff()))) break;
       continue;

@@ -9,7 +9,13 @@ import { buffered, readCapped, readLimited, TooLarge } from './body.js';
 import type { Credentials, MaskFn } from './credentials.js';
 import { parseErrorBody, RegistryNetworkError } from './errors.js';
 import { abortError, failureOf, isNetworkError, isOurs, networkError } from './failures.js';
-import { type Dispatcher, httpRequest, proxyDispatcher, type TransportResponse } from './http.js';
+import {
+  type Dispatcher,
+  httpRequest,
+  NotSentError,
+  proxyDispatcher,
+  type TransportResponse,
+} from './http.js';
 import { isLoopback } from './reference.js';
 import { isRetryableNetworkError, type RetryOptions } from './retry.js';
 import { USER_AGENT } from './version.js';
@@ -56,6 +62,11 @@ interface TransportRequest {
    * like one before the headers), refusing more than `maxBytes` with or without Content-Length.
    */
   read?: { maxBytes: number };
+  /**
+   * Asked where the request goes out (http.ts `HttpRequest.sendIf`), each time it would be sent;
+   * `false` fails it with `NotSentError`, never retried.
+   */
+  sendIf?: () => boolean;
 }
 
 const MAX_REDIRECTS = 5;
@@ -157,7 +168,7 @@ export class Transport {
           if (this.roundTrips.length > ROUND_TRIPS_KEPT) this.roundTrips.shift();
         }
       } catch (err) {
-        if (isOurs(err)) throw err;
+        if (isOurs(err) || err instanceof NotSentError) throw err;
         if (req.signal?.aborted) throw aborted(req.signal, err);
         if (!isNetworkError(err)) throw err;
         if (failureOf(err) !== 'refused') reached = true;
@@ -260,6 +271,7 @@ export class Transport {
         dispatcher: this.dispatcher,
         idleTimeoutMs: this.idleTimeoutMs,
         signal: req.signal,
+        sendIf: req.sendIf,
       });
       const location = res.header('location');
       if (

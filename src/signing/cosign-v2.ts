@@ -265,8 +265,14 @@ async function mergeIntoSigTag(
         uploaded.add(configDigest);
         return true;
       },
-      write: (layers, condition) =>
-        client.putManifestOnce(tag, image(layers).manifest, MEDIA_TYPE.ociManifest, condition),
+      write: (layers, condition, sendIf) =>
+        client.putManifestOnce(
+          tag,
+          image(layers).manifest,
+          MEDIA_TYPE.ociManifest,
+          condition,
+          sendIf,
+        ),
     },
     key: signatureKey,
     ours: layer,

@@ -1,12 +1,13 @@
 // src/oci/http.ts without a proxy (node:http): bodies in memory go with their length, a
 // connection that drops mid-body fails its reader and nothing else, a silent server is a stall
-// (ETIMEDOUT) after the idle timeout, and connections are kept alive between requests.
+// (ETIMEDOUT) after the idle timeout, connections are kept alive between requests, and a
+// request with `sendIf` is asked once connected, and sends nothing when it says no.
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, test } from 'node:test';
 import { failureOf } from '../../src/oci/failures.js';
-import { Dispatcher, httpRequest } from '../../src/oci/http.js';
+import { Dispatcher, httpRequest, NotSentError } from '../../src/oci/http.js';
 
 const servers: Server[] = [];
 after(async () => {
@@ -112,4 +113,48 @@ test('an idle kept-alive connection is closed after 4 s (a server closing it fir
   assert.equal(closed, 0, 'kept alive for reuse meanwhile');
   for (let i = 0; i < 40 && closed === 0; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(closed, 1, 'closed by us, within 5 s');
+});
+
+test('sendIf: asked once the connection is up, before a byte is written; no leaves it unsent', async () => {
+  let connections = 0;
+  const bodies: string[] = [];
+  const { url } = await serve((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c;
+    });
+    req.on('end', () => {
+      bodies.push(body);
+      res.end('ok');
+    });
+  });
+  const server = servers.at(-1);
+  server?.on('connection', () => connections++);
+  const d = new Dispatcher();
+  const asked: number[] = [];
+  const put = (answer: boolean) =>
+    httpRequest(url, {
+      method: 'PUT',
+      headers: {},
+      body: 'merged list',
+      dispatcher: d,
+      idleTimeoutMs: 1000,
+      sendIf: () => {
+        asked.push(connections);
+        return answer;
+      },
+    });
+  // A new connection: asked once it is connected (the server has seen it), nothing sent.
+  await assert.rejects(put(false), (e: unknown) => e instanceof NotSentError);
+  assert.deepEqual(asked, [1]);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(bodies, [], 'the server received no request');
+  // Yes: sent as any; then again on the kept-alive connection, asked before it is written.
+  assert.equal(await (await put(true)).text(), 'ok');
+  assert.equal(await (await put(true)).text(), 'ok');
+  await assert.rejects(put(false), (e: unknown) => e instanceof NotSentError);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(bodies, ['merged list', 'merged list']);
+  assert.equal(asked.length, 4);
+  assert.ok(asked.every((n) => n >= 1));
 });

@@ -302,6 +302,61 @@ test('a read that went stale before the PUT (a held-up process) is checked with 
   assert.deepEqual(tag.entries, ['a', 'b', 'ours']);
 });
 
+test('a PUT held up on its way out (after the HEAD) is not sent stale: sendIf says no, the tag is checked again', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  const inner = tag.store();
+  const asked: boolean[] = [];
+  let held = false;
+  const store: SharedTagStore<string> = {
+    read: inner.read,
+    head: inner.head,
+    write: async (entries, condition, sendIf) => {
+      // The first PUT is held up between the writer's checks and the socket for 200 ms (a busy
+      // runner, a token request, a queued connection); another writer's PUT lands meanwhile.
+      if (!held) {
+        held = true;
+        tag.put(['a', 'b']);
+        clock.advance(200);
+      }
+      const fresh = sendIf?.() ?? true;
+      asked.push(fresh);
+      if (!fresh) return { kind: 'not-sent' };
+      return inner.write(entries, condition);
+    },
+  };
+  const result = await addToSharedTag(options(clock, store, 'ours'));
+  assert.equal(asked[0], false, 'asked where it goes out, and refused');
+  assert.ok(
+    tag.writes.every((w) => w.includes('b') || !w.includes('ours')),
+    `the stale list was never written: ${JSON.stringify(tag.writes)}`,
+  );
+  assert.deepEqual(tag.entries, ['a', 'b', 'ours']);
+  assert.equal(result.attempts, 2, 'the HEAD saw the tag moved: merged again');
+});
+
+test('sendIf is bounded: a PUT refused on its way out every time goes out after the checks', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  const inner = tag.store();
+  const guarded: boolean[] = [];
+  const store: SharedTagStore<string> = {
+    read: inner.read,
+    head: inner.head,
+    write: async (entries, condition, sendIf) => {
+      guarded.push(sendIf !== undefined);
+      clock.advance(200); // always held up longer than the freshness rule allows
+      if (sendIf && !sendIf()) return { kind: 'not-sent' };
+      return inner.write(entries, condition);
+    },
+  };
+  await addToSharedTag(options(clock, store, 'ours'));
+  assert.deepEqual(guarded, [true, true, true, false]);
+  assert.deepEqual(tag.entries, ['a', 'ours']);
+});
+
 test('a PUT that applied but whose answer was lost is found on the next read', async () => {
   const clock = new Clock();
   const tag = new Tag(clock);
