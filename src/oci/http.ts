@@ -237,11 +237,13 @@ function nodeRequest(url: URL, req: HttpRequest): Promise<TransportResponse> {
     });
     const sendIf = req.sendIf;
     if (sendIf && (body === undefined || typeof body === 'string' || Buffer.isBuffer(body))) {
-      // Nothing is written before end(): ask once connected (a kept-alive socket is already).
+      // Nothing is written before end(): ask once connected. A kept-alive socket is already;
+      // end() waits for the tick Node flushes the request on it in (called from this event, Node
+      // would finish the request twice).
       r.once('socket', (socket: Socket) => {
         const go = () => (sendIf() ? r.end(body) : r.destroy(new NotSentError()));
         if (socket.connecting) socket.once(https ? 'secureConnect' : 'connect', go);
-        else go();
+        else process.nextTick(go);
       });
     } else if (body === undefined) r.end();
     else if (typeof body === 'string' || Buffer.isBuffer(body)) r.end(body);

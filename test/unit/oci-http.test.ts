@@ -3,6 +3,7 @@
 // (ETIMEDOUT) after the idle timeout, connections are kept alive between requests, and a
 // request with `sendIf` is asked once connected, and sends nothing when it says no.
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, test } from 'node:test';
@@ -132,6 +133,10 @@ test('sendIf: asked once the connection is up, before a byte is written; no leav
   server?.on('connection', () => connections++);
   const d = new Dispatcher();
   const asked: number[] = [];
+  let started = 0;
+  const onStart = () => started++;
+  diagnostics.subscribe('http.client.request.start', onStart);
+  after(() => diagnostics.unsubscribe('http.client.request.start', onStart));
   const put = (answer: boolean) =>
     httpRequest(url, {
       method: 'PUT',
@@ -157,4 +162,7 @@ test('sendIf: asked once the connection is up, before a byte is written; no leav
   assert.deepEqual(bodies, ['merged list', 'merged list']);
   assert.equal(asked.length, 4);
   assert.ok(asked.every((n) => n >= 1));
+  // Each sent request started once (one ended from its kept-alive socket's 'socket' event
+  // would be finished, and published, twice).
+  assert.equal(started, 2);
 });
