@@ -68,6 +68,7 @@ export async function readPromoteInputs(inputs: Inputs): Promise<PromoteInputs> 
   }
   // Checked now (OIDC permission, key password, private-repo consent): nothing has happened yet.
   const setup = inputs.boolean('sign', false) ? await signingSetup(inputs, ctx) : undefined;
+  await setup?.ready; // a wrong key password fails before any tag is read or copied
   return {
     inputs,
     summary,

@@ -31,6 +31,7 @@ export async function signerFromInputs(
   const step: SignStep<SignedWith> = (client, digest, subject, stored) =>
     signDigest(client, digest, setup, subject, stored);
   step.warmUp = async (signal) => setup.signer.warmUp?.(signal);
+  if (setup.ready) step.ready = setup.ready;
   step.expected = () => expectedSigned(setup);
   return step;
 }

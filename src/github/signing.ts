@@ -26,6 +26,11 @@ export interface SigningSetup {
   privateSigstore?: PrivateSigstore;
   /** Where signatures are certified and logged, for the step's log (src/github/sigstore-log.ts). */
   services: SigstoreServices;
+  /**
+   * A cosign key: settles once it is decrypted, rejecting as a wrong password does. The signer
+   * can be handed a digest before: what needs no key (the payload's blob) starts at once.
+   */
+  ready?: Promise<unknown>;
 }
 
 /** A private Sigstore: clusters trust it through `verify.trustedRootSecretRef`. */
@@ -172,13 +177,14 @@ export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promis
     keyPair.catch(() => {});
     const { KeySigner, preloadSigstore } = await import('../signing/key.js');
     preloadSigstore();
-    const signer = KeySigner.fromKeyPair(await keyPair, { rekorURL: rekorInput, tsaURL });
+    const signer = KeySigner.fromKeyPair(keyPair, { rekorURL: rekorInput, tsaURL });
     return {
       format,
       signer,
       keyless: false,
       trustedRoot,
       services: { keyless: false, ...(rekorInput ? { rekorURL: rekorInput } : {}) },
+      ready: keyPair,
     };
   }
   const rekorURL = rekorInput ?? DEFAULT_REKOR_URL;
@@ -223,10 +229,9 @@ export async function signDigest(
   /** See SignStep: the manifest is being stored while the signatures are made. */
   stored?: Promise<unknown>,
 ): Promise<SignedWith> {
-  core.info(
-    `signing ${client.repository.name}@${digest} (${setup.format}, ${setup.keyless ? 'keyless' : 'key'})`,
-  );
-  const result = await signArtifact({
+  // Started before a cosign key is decrypted: its payload's blob needs none. A wrong password
+  // is the error, once everything started has settled.
+  const signing = signArtifact({
     client,
     digest,
     format: setup.format,
@@ -234,6 +239,15 @@ export async function signDigest(
     ...(subject ? { subject: { ...subject, digest } } : {}),
     ...(stored ? { stored } : {}),
   });
+  signing.catch(() => {});
+  await setup.ready?.catch(async (err: unknown) => {
+    await signing.catch(() => {});
+    throw err;
+  });
+  core.info(
+    `signing ${client.repository.name}@${digest} (${setup.format}, ${setup.keyless ? 'keyless' : 'key'})`,
+  );
+  const result = await signing;
   if (result.certificateIdentity) {
     core.info(`signed as ${result.certificateIdentity} (issuer ${result.certificateOidcIssuer})`);
   }

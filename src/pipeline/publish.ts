@@ -131,6 +131,7 @@ export async function publishArtifact(
     let decidedBy: DiffRule | undefined;
     if (plan.diffTag) {
       sign = await signer;
+      await sign?.ready; // a bad signing input fails the step even when nothing changed
       const found = await findUnchanged(client, plan.diffTag, layer, plan.diffRule);
       manifest = found.manifest;
       decidedBy = found.decidedBy;
@@ -177,6 +178,7 @@ export async function publishArtifact(
                 stored,
               );
               signing.catch(() => {});
+              await s.ready; // a cosign key: its signature's blobs go out while it is decrypted
             });
           },
           // A bad signing input (e.g. a wrong key password) fails before the manifest is stored.

@@ -21,6 +21,12 @@ export type SignStep<R extends SignArtifactResult = SignArtifactResult> = ((
   /** Called once a signature will follow: see ArtifactSigner.warmUp. */
   warmUp?: (signal?: AbortSignal) => Promise<void>;
   /**
+   * Settles when the step can sign (a cosign key is decrypted), rejecting with the signing
+   * input's error (a wrong password). The step may be called before: it starts what needs no
+   * key at once. A caller that must report a bad signing input first awaits it.
+   */
+  ready?: Promise<unknown>;
+  /**
    * What the stored signature will report, as far as known now (keyless: the identity once the
    * certificate is issued): a caller prepares its report from it while the signature settles.
    */
@@ -43,13 +49,20 @@ export async function signRef<R extends SignArtifactResult>(
 ): Promise<{ manifest: FetchedManifest; signed: R }> {
   signer.catch(() => {});
   const manifest = await client.getManifest(ref).catch(async (err: unknown) => {
-    await signer; // a bad signing input is reported first, as before
+    await (await signer).ready; // a bad signing input is reported first, as before
     throw err;
   });
   const sign = await signer;
   if (!isDigest(ref)) steps.log(`${client.repository.name}:${ref} is ${manifest.digest}`);
   const subject = { mediaType: manifest.mediaType, size: manifest.bytes.length };
-  const signed = await sign(client, manifest.digest, subject).catch((err: unknown) => {
+  const signing = sign(client, manifest.digest, subject);
+  signing.catch(() => {});
+  // A bad signing input is the step's error, not a signature that failed to be stored.
+  await sign.ready?.catch(async (err: unknown) => {
+    await signing.catch(() => {});
+    throw err;
+  });
+  const signed = await signing.catch((err: unknown) => {
     steps.signFailed(manifest);
     throw err;
   });

@@ -15,15 +15,23 @@ export interface KeySignerOptions extends RetryOptions {
   tsaURL?: string;
 }
 
-/** Signs with a cosign key pair (for clusters using `verify.secretRef`). */
+/**
+ * Signs with a cosign key pair (for clusters using `verify.secretRef`). Made from a key pair
+ * still being decrypted, it signs once the pair is there (and fails as its decryption does), so
+ * a format writer can start what needs no key (its payload's blob) meanwhile.
+ */
 export class KeySigner extends BundleSigner {
   readonly kind = 'key' as const;
+  #keyPair: CosignKeyPair | undefined;
 
-  private constructor(
-    private readonly keyPair: CosignKeyPair,
-    options: KeySignerOptions,
-  ) {
+  private constructor(keyPair: Promise<CosignKeyPair>, options: KeySignerOptions) {
     super(new PrivateKeyHolder(keyPair), options);
+    keyPair.then(
+      (k) => {
+        this.#keyPair = k;
+      },
+      () => {},
+    );
   }
 
   static async fromPEM(
@@ -31,33 +39,40 @@ export class KeySigner extends BundleSigner {
     password: string,
     options: KeySignerOptions = {},
   ): Promise<KeySigner> {
-    return new KeySigner(await loadCosignKey(pem, password), options);
+    return KeySigner.fromKeyPair(await loadCosignKey(pem, password), options);
   }
 
-  /** From a key pair already read (see `loadCosignKey`). */
-  static fromKeyPair(keyPair: CosignKeyPair, options: KeySignerOptions = {}): KeySigner {
-    return new KeySigner(keyPair, options);
+  /** From a key pair read or being read (see `loadCosignKey`). */
+  static fromKeyPair(
+    keyPair: CosignKeyPair | Promise<CosignKeyPair>,
+    options: KeySignerOptions = {},
+  ): KeySigner {
+    const signer = new KeySigner(Promise.resolve(keyPair), options);
+    if (!(keyPair instanceof Promise)) signer.#keyPair = keyPair;
+    return signer;
   }
 
   identity(): CertificateIdentity | undefined {
     return undefined;
   }
 
-  publicKeyPEM(): string {
-    return this.keyPair.publicKeyPEM;
+  /** Once the key pair is decrypted (always, after a signature). */
+  publicKeyPEM(): string | undefined {
+    return this.#keyPair?.publicKeyPEM;
   }
 }
 
 class PrivateKeyHolder implements KeyHolder {
-  constructor(private readonly keyPair: CosignKeyPair) {}
+  constructor(private readonly keyPair: Promise<CosignKeyPair>) {}
 
   async sign(data: Buffer): Promise<Signature & { chainPEM: string[] }> {
-    const alg = this.keyPair.privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+    const keyPair = await this.keyPair;
+    const alg = keyPair.privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256';
     return {
-      signature: sign(alg, data, this.keyPair.privateKey),
+      signature: sign(alg, data, keyPair.privateKey),
       // An empty hint becomes the DSSE keyid "", as cosign writes it: go-securesystemslib (which
       // Flux and cosign verify with) skips a key whose fingerprint differs from a non-empty keyid.
-      key: { $case: 'publicKey', publicKey: this.keyPair.publicKeyPEM, hint: '' },
+      key: { $case: 'publicKey', publicKey: keyPair.publicKeyPEM, hint: '' },
       chainPEM: [],
     };
   }

@@ -5,11 +5,12 @@
 // is new) fails here; counts, not timing. The CLI pipeline (flux push + cosign sign + flux tag)
 // makes 29 requests for one tag and one cosign v2 signature.
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { simpleSigningPayload } from '../../src/signing/cosign-v2.js';
 import { encryptCosignKey } from '../../src/signing/key.js';
 import { runAction } from '../harness/action.js';
 import {
@@ -123,6 +124,29 @@ describe('registry requests per publish (distribution, 2 new tags)', requireTool
     const lastSignature = Math.max(...signatures.map((r) => r.seq));
     for (const r of tags)
       assert.ok(r.seq > lastSignature, `${shape(r)} before a signature:\n${list}`);
+  });
+
+  // A cosign key's scrypt (N=65536, ~0.2 s) usually ends after the artifact's blobs are stored,
+  // and the artifact's manifest waits for it (a wrong password fails before anything is tagged
+  // or stored by a name). The signature's payload needs only the digest: its blob is uploaded
+  // meanwhile, not after the key is there.
+  test('key, cosign-v2: the payload blob is stored before the artifact manifest, which waits for the key', async () => {
+    const repo = 'key-early-blobs';
+    const seen = await publish(repo, key('cosign-v2'));
+    const list = seen
+      .map((r) => `${shape(r)} ${r.path.match(/digest=(sha256:[0-9a-f]{8})/)?.[1] ?? ''}`)
+      .join('\n');
+    const payload = simpleSigningPayload(`${reg.host}/requests/${repo}`, lastDigest);
+    const payloadDigest = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
+    const payloadPut = seen.find(
+      (r) => r.method === 'PUT' && decodeURIComponent(r.path).includes(`digest=${payloadDigest}`),
+    );
+    assert.ok(payloadPut, `no upload of the payload ${payloadDigest}:\n${list}`);
+    const artifact = seen.find(
+      (r) => r.method === 'PUT' && r.path.endsWith(`/manifests/${lastDigest}`),
+    );
+    assert.ok(artifact, list);
+    assert.ok(payloadPut.seq < artifact.seq, `payload blob after the artifact manifest:\n${list}`);
   });
 
   // The tags are read while the layer is built (no diff-tag: a push follows for sure), so the

@@ -323,7 +323,7 @@ describe('cosign CLIs verify our signatures', requireTools('cosign2', 'cosign3',
     const digest = (await pushTestArtifact(client, { tag: 'latest' })).digest;
     const keySigner = await KeySigner.fromPEM(pem, password);
     await signArtifact({ client, digest, format: 'cosign-v2', signer: keySigner });
-    await writeFile(join(dir, 'ours.pub'), keySigner.publicKeyPEM());
+    await writeFile(join(dir, 'ours.pub'), keySigner.publicKeyPEM() ?? '');
     for (const bin of ['cosign2', 'cosign3'] as const) {
       const res = await cosign(bin, [
         'verify',

@@ -159,7 +159,7 @@ describe('KeySigner', () => {
     const sig = await signer.signMessage(payload);
     assert.equal(sig.certificatePEM, undefined);
     assert.deepEqual(sig.chainPEM, []);
-    assert.ok(verify('sha256', payload, signer.publicKeyPEM(), sig.signature));
+    assert.ok(verify('sha256', payload, signer.publicKeyPEM() ?? '', sig.signature));
     assert.ok(sig.bundle.verificationMaterial.publicKey);
     assert.equal((sig.bundle.verificationMaterial.tlogEntries ?? []).length, 0);
     const dsse = await signer.signDSSE(Buffer.from('{}'), 'application/vnd.in-toto+json');
