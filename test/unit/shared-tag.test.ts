@@ -63,14 +63,21 @@ class Tag {
     this.version++;
     this.writes.push([...entries]);
   }
-  /** A store for one writer; `faults` replaces the outcome of its n-th write (0-based). */
+  /**
+   * A store for one writer; `faults` replaces the outcome of its n-th write (0-based).
+   * `beforeSend(n)` runs when its n-th PUT is on its way out (a hold-up there); then its `sendIf`
+   * is asked (`sendIfs`: each answer, `undefined` when the PUT had none).
+   */
   store(
     faults: Record<number, 'lost-answer' | '503' | 'reset-before'> = {},
-  ): SharedTagStore<string> & { written: string[][] } {
+    beforeSend?: (n: number) => void,
+  ): SharedTagStore<string> & { written: string[][]; sendIfs: (boolean | undefined)[] } {
     let n = 0;
     const written: string[][] = [];
+    const sendIfs: (boolean | undefined)[] = [];
     return {
       written,
+      sendIfs,
       read: async () => {
         this.clock.advance(this.rtt);
         const d = this.digest;
@@ -86,7 +93,15 @@ class Tag {
       prepare: async () => {
         this.clock.advance(this.rtt);
       },
-      write: async (entries: string[], condition: WriteCondition): Promise<WriteOutcome> => {
+      write: async (
+        entries: string[],
+        condition: WriteCondition,
+        sendIf?: () => boolean,
+      ): Promise<WriteOutcome> => {
+        beforeSend?.(sendIfs.length);
+        const answer = sendIf?.();
+        sendIfs.push(answer);
+        if (answer === false) return { kind: 'not-sent' };
         this.clock.advance(this.rtt);
         const fault = faults[n++];
         if (fault === '503') return { kind: 'retry', retryAfterMs: 1000, reason: '503' };
@@ -306,28 +321,15 @@ test('a PUT held up on its way out (after the HEAD) is not sent stale: sendIf sa
   const clock = new Clock();
   const tag = new Tag(clock);
   tag.put(['a']);
-  const inner = tag.store();
-  const asked: boolean[] = [];
-  let held = false;
-  const store: SharedTagStore<string> = {
-    read: inner.read,
-    head: inner.head,
-    write: async (entries, condition, sendIf) => {
-      // The first PUT is held up between the writer's checks and the socket for 200 ms (a busy
-      // runner, a token request, a queued connection); another writer's PUT lands meanwhile.
-      if (!held) {
-        held = true;
-        tag.put(['a', 'b']);
-        clock.advance(200);
-      }
-      const fresh = sendIf?.() ?? true;
-      asked.push(fresh);
-      if (!fresh) return { kind: 'not-sent' };
-      return inner.write(entries, condition);
-    },
-  };
+  // The first PUT is held up between the writer's checks and the socket for 200 ms (a busy
+  // runner, a token request, a queued connection); another writer's PUT lands meanwhile.
+  const store = tag.store({}, (n) => {
+    if (n > 0) return;
+    tag.put(['a', 'b']);
+    clock.advance(200);
+  });
   const result = await addToSharedTag(options(clock, store, 'ours'));
-  assert.equal(asked[0], false, 'asked where it goes out, and refused');
+  assert.equal(store.sendIfs[0], false, 'asked where it goes out, and refused');
   assert.ok(
     tag.writes.every((w) => w.includes('b') || !w.includes('ours')),
     `the stale list was never written: ${JSON.stringify(tag.writes)}`,
@@ -340,20 +342,11 @@ test('sendIf is bounded: a PUT refused on its way out every time goes out after 
   const clock = new Clock();
   const tag = new Tag(clock);
   tag.put(['a']);
-  const inner = tag.store();
-  const guarded: boolean[] = [];
-  const store: SharedTagStore<string> = {
-    read: inner.read,
-    head: inner.head,
-    write: async (entries, condition, sendIf) => {
-      guarded.push(sendIf !== undefined);
-      clock.advance(200); // always held up longer than the freshness rule allows
-      if (sendIf && !sendIf()) return { kind: 'not-sent' };
-      return inner.write(entries, condition);
-    },
-  };
+  // Always held up longer than the freshness rule allows.
+  const store = tag.store({}, () => clock.advance(200));
   await addToSharedTag(options(clock, store, 'ours'));
-  assert.deepEqual(guarded, [true, true, true, false]);
+  // Its blob upload (prepare) sent requests: HEADed before the first PUT, then after each refusal.
+  assert.deepEqual(store.sendIfs, [false, false, undefined]);
   assert.deepEqual(tag.entries, ['a', 'ours']);
 });
 
