@@ -90,7 +90,7 @@ export async function uploadBlob(
     } catch (err) {
       if (!restartable(err) || signal.aborted) throw err;
       if (await blobExists(ctx, digest)) return true;
-      if (attempt >= maxAttempts) throw err;
+      if (attempt >= maxAttempts) throw exhausted(ctx, err, attempt);
       await sleep(backoffDelay(attempt, ctx.options.retry), signal).catch(() => {
         throw err;
       });
@@ -303,6 +303,27 @@ async function uploadChunks(
 }
 
 /** Failures after which a fresh upload session may succeed (see uploadBlob). */
+/**
+ * An upload's last failure once its sessions are used up: a 429/5xx answer is worded as the
+ * transport words a request it retried ("answered 500, after 5 attempts"), not as one answer.
+ */
+function exhausted(ctx: RepoContext, err: unknown, attempts: number): unknown {
+  if (!(err instanceof RegistryError) || !RETRY_STATUSES.has(err.status)) return err;
+  return new RegistryNetworkError(
+    {
+      registry: ctx.repository.registry,
+      operation: err.operation ?? 'upload blob',
+      failure: 'status',
+      status: err.status,
+      attempts,
+      exhausted: true,
+      reached: true,
+      ...(err.code ? { detail: err.code } : {}),
+    },
+    { cause: err },
+  );
+}
+
 function restartable(err: unknown): boolean {
   if (err instanceof RegistryNetworkError)
     return err.data.failure !== 'deadline' && err.data.failure !== 'too-large';

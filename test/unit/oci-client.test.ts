@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import { RegistryClient } from '../../src/oci/client.js';
+import { RegistryNetworkError } from '../../src/oci/errors.js';
 import { nextLink } from '../../src/oci/pagination.js';
 import { parseRepository } from '../../src/oci/reference.js';
 import { MEDIA_TYPE } from '../../src/oci/types.js';
@@ -134,6 +135,26 @@ test('uploadBlob: the HEAD and the upload session go out at once; a blob the reg
   // Stored now: the HEAD says so, the session opened with it is left unused, nothing is PUT.
   assert.equal(await c.uploadBlob({ bytes: data }, sha256(data), data.length), false);
   assert.deepEqual(hits.map((h) => h.split(' ')[0]).sort(), ['HEAD', 'POST']);
+});
+
+test('uploadBlob: every session refused with 500 ends in one error saying how often it tried', async () => {
+  const data = randomBytes(10);
+  const { client, hits } = await fake((req, res) => {
+    if (req.method === 'HEAD') return res.writeHead(404).end();
+    if (req.method === 'POST') return res.writeHead(202, { location: '/upload/1' }).end();
+    res
+      .writeHead(500, { 'content-type': 'application/json' })
+      .end('{"errors":[{"code":"UNAVAILABLE","message":"busy"}]}');
+  });
+  const err = await client()
+    .uploadBlob({ bytes: data }, sha256(data), data.length)
+    .catch((e: unknown) => e);
+  assert.ok(err instanceof RegistryNetworkError, String(err));
+  assert.equal(err.data.failure, 'status');
+  assert.equal(err.data.status, 500);
+  assert.equal(err.data.attempts, 4);
+  assert.match(err.message, /upload blob sha256:[0-9a-f]{64}: answered 500, after 4 attempts/);
+  assert.equal(hits.filter((h) => h.startsWith('PUT')).length, 4);
 });
 
 test('uploadBlob: a blob the registry has is not failed by a session it could not open', async () => {
