@@ -20,7 +20,10 @@ export function registryFailureMessage(err: unknown): string | undefined {
     const cause =
       registryFailureMessage(err.cause) ??
       (err.cause instanceof UserError ? err.cause.message : describeError(err.cause));
-    return `tag ${err.failedTag} was not written: ${cause}; ${err.report()}`;
+    const what = err.failedTagStored
+      ? 'was stored, but the registry never confirmed it'
+      : 'was not written';
+    return `tag ${err.failedTag} ${what}: ${cause}; ${err.report()}`;
   }
   if (err instanceof OciError) return ociMessage(err.data);
   if (err instanceof RegistryAuthError) return authMessage(err.data);

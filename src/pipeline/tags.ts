@@ -22,7 +22,8 @@ export interface TagResult {
  * A tag set that could not be applied in full. Moved tags were put back on their previous
  * digest (`rolledBack`) unless that failed too or someone else moved them since (`leftMoved`);
  * tags that did not exist before cannot be removed without deleting the manifest on most
- * registries, so the ones written stay (`created`, pointing at the complete, signed artifact).
+ * registries, so the ones written stay (`created`, pointing at the complete, signed artifact;
+ * with a new tag whose failed write was stored anyway, the failing one too).
  */
 export class TagSetError extends Error {
   override readonly name = 'TagSetError';
@@ -37,9 +38,14 @@ export class TagSetError extends Error {
     readonly unchanged: string[] = [],
   ) {
     super(
-      `tag ${failedTag} could not be written (${cause instanceof Error ? cause.message : String(cause)}); ${tagReport(created, rolledBack, leftMoved)}`,
+      `tag ${failedTag} ${created.includes(failedTag) ? 'was stored, though its every write failed' : 'could not be written'} (${cause instanceof Error ? cause.message : String(cause)}); ${tagReport(created, rolledBack, leftMoved)}`,
       { cause },
     );
+  }
+
+  /** The failing tag's write was stored although none was confirmed (it is in `created`). */
+  get failedTagStored(): boolean {
+    return this.created.includes(this.failedTag);
   }
 
   /** What happened to the tags, for the step's message: never empty. */
@@ -168,11 +174,16 @@ export async function applyTags(
   };
   const put = (tag: string) => client.putManifest(tag, manifest.bytes, manifest.mediaType);
   const written = await Promise.allSettled(fresh.map(put));
+  const unconfirmed: string[] = [];
   for (const [i, w] of written.entries())
-    if (w.status === 'fulfilled') created.push(fresh[i] ?? '');
+    (w.status === 'fulfilled' ? created : unconfirmed).push(fresh[i] ?? '');
   const failed = written.findIndex((w) => w.status === 'rejected');
-  if (failed >= 0)
+  if (failed >= 0) {
+    // A new tag whose PUT failed may still have been stored (its answer lost, then every retry
+    // refused): one that points at the artifact now is reported, and output, as written.
+    created.push(...(await pointingAt(client, unconfirmed, manifest.digest)));
     await fail(fresh[failed] ?? '', (written[failed] as PromiseRejectedResult).reason);
+  }
   for (const step of moving) {
     try {
       await put(step.tag);
@@ -186,6 +197,19 @@ export async function applyTags(
   const done = new Set([...result.tags, ...created, ...moved.map((m) => m.tag)]);
   result.tags = unique.filter((t) => done.has(t));
   return result;
+}
+
+/** Those of `tags` that point at `digest` now (a tag that cannot be read counts as not). */
+async function pointingAt(client: RegistryClient, tags: string[], digest: string) {
+  const now = await Promise.all(
+    tags.map((t) =>
+      client.headManifest(t).then(
+        (d) => d?.digest,
+        () => undefined,
+      ),
+    ),
+  );
+  return tags.filter((_, i) => now[i] === digest);
 }
 
 async function rollback(

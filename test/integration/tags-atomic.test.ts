@@ -144,4 +144,36 @@ describe('tag sets under faults', () => {
       stable: old.digest,
     });
   });
+
+  test('a new tag whose every write applied but lost its answer is reported as written', async () => {
+    const old = await artifact(c);
+    await applyTags(c, old, ['latest']);
+    const next = await artifact(c);
+    // Each of the client's 3 attempts at the new tag `v3` is stored, then answered 502: the tag
+    // exists, on the new digest, and the outputs must say so; `latest` never moved.
+    reg.proxy.setRules([
+      {
+        method: 'PUT',
+        path: /\/manifests\/v3$/,
+        rate: 1,
+        faults: ['gatewayAfterApplied'],
+        limit: 3,
+      },
+    ]);
+    await assert.rejects(applyTags(c, next, ['latest', 'v3', 'r3']), (e: unknown) => {
+      assert.ok(e instanceof TagSetError, String(e));
+      assert.equal(e.failedTag, 'v3');
+      assert.ok(e.failedTagStored);
+      assert.deepEqual([...e.created].sort(), ['r3', 'v3']);
+      assert.match(e.message, /^tag v3 was stored, though its every write failed \(/);
+      assert.match(e.report(), /new tags written: (r3, v3|v3, r3)/);
+      return true;
+    });
+    reg.proxy.setRules([]);
+    assert.deepEqual(await where(['latest', 'v3', 'r3']), {
+      latest: old.digest,
+      v3: next.digest,
+      r3: next.digest,
+    });
+  });
 });

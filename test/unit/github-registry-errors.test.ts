@@ -111,4 +111,10 @@ test('a failed tag set: the worded cause, then exactly which tags moved', async 
     registryFailureMessage(e),
     "tag latest was not written: registry r.example:5000: PUT manifest latest: answered 503, after 5 attempts (retry limit reached): the registry is reachable but failing; re-run the job, and check the registry's status if it keeps happening; moved and NOT restored: prod (was sha256:old); moved, then restored: stable; new tags written: run-7",
   );
+  // A new tag whose every write failed, but which the registry stored (it points at the digest).
+  const stored = new TagSetError('sha256:new', 'run-7', ['run-7'], [], [], cause);
+  assert.match(
+    registryFailureMessage(stored) ?? '',
+    /^tag run-7 was stored, but the registry never confirmed it: registry r\.example:5000: .*; new tags written: run-7$/,
+  );
 });
