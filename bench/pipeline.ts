@@ -126,7 +126,7 @@ for (const mode of ['keyless', 'key'] as const) {
 }
 const cosignArgs = (mode: 'keyless' | 'key', cosign: 'cosign2' | 'cosign3') =>
   mode === 'keyless'
-    ? keyless.cosignSignArgs(cosign)
+    ? keyless.cosignSignArgs(cosign, { fromRunner: true })
     : cosignKeySignArgs(join(home, 'cosign.key'), cosign);
 
 try {
@@ -194,7 +194,10 @@ try {
               : (['cosign3'] as const);
         for (const cosign of cosigns) {
           await timed(toolPath(cosign), [...cosignArgs(mode, cosign), ref], {
-            env: { ...env, COSIGN_PASSWORD: mode === 'key' ? PASSWORD : '' },
+            env: {
+              ...env,
+              ...(mode === 'keyless' ? keyless.runnerEnv : { COSIGN_PASSWORD: PASSWORD }),
+            },
           });
         }
         const tSigned = performance.now();

@@ -133,7 +133,9 @@ export async function startGitHubOIDC(options: GitHubOIDCOptions = {}): Promise<
       res.writeHead(404).end();
       return;
     }
-    if (req.headers.authorization !== `Bearer ${requestToken}`) {
+    // The scheme is case-insensitive (RFC 9110 §11.1): cosign's provider sends `bearer`.
+    const [scheme, credentials] = (req.headers.authorization ?? '').split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || credentials !== requestToken) {
       res.writeHead(401, { 'content-type': 'application/json' });
       res.end('{"message":"Unauthorized"}');
       return;

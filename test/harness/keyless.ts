@@ -14,8 +14,14 @@ export interface Keyless {
   stack: SigstoreStack;
   /** Inputs that point publish/sign/tag at the stack. */
   inputs: { 'fulcio-url': string; 'rekor-url': string };
-  /** Arguments for a real `cosign sign` (v2 or v3) keyless against the stack, before the image. */
-  cosignSignArgs(cosign: 'cosign2' | 'cosign3'): string[];
+  /**
+   * Arguments for a real `cosign sign` (v2 or v3) keyless against the stack, before the image.
+   * `fromRunner`: no `--identity-token`; cosign asks the OIDC endpoint itself, as in a workflow
+   * (its GitHub Actions provider, with `runnerEnv` in its environment).
+   */
+  cosignSignArgs(cosign: 'cosign2' | 'cosign3', options?: { fromRunner?: boolean }): string[];
+  /** What a runner sets for a step that may ask for an OIDC token (cosign's provider reads it). */
+  readonly runnerEnv: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -28,14 +34,10 @@ export async function startKeyless(run: GitHubOIDCOptions = {}): Promise<Keyless
     oidc,
     stack,
     inputs: { 'fulcio-url': stack.fulcioURL, 'rekor-url': stack.rekorURL },
-    cosignSignArgs(cosign) {
-      const args = [
-        'sign',
-        '--yes',
-        '--allow-http-registry',
-        '--identity-token',
-        oidc.issueToken(),
-      ];
+    runnerEnv: { ...oidc.env },
+    cosignSignArgs(cosign, options = {}) {
+      const args = ['sign', '--yes', '--allow-http-registry'];
+      if (!options.fromRunner) args.push('--identity-token', oidc.issueToken());
       args.push('--fulcio-url', stack.fulcioURL, '--rekor-url', stack.rekorURL);
       args.push('--trusted-root', stack.trustedRootPath);
       // cosign v3 would otherwise take its service URLs from the public signing config.
