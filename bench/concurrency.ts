@@ -3,6 +3,7 @@
 // the wall time (a regression in waiting shows here). Same harness as test/e2e/signing-faults.
 // Usage: node --import tsx bench/concurrency.ts [--signers 8] [--rounds 5] [--seed 1]
 //        [--entry publish]   (concurrent publishes of one tree instead of sign runs of one push)
+//        [--entry cosign]    (the same sign race run by the real cosign CLI: what it keeps)
 import {
   REPORT_HEADER,
   reportRow,
@@ -13,7 +14,8 @@ import { flag } from './args.js';
 const signers = Number(flag('--signers', '8'));
 const rounds = Number(flag('--rounds', '5'));
 const seed = Number(flag('--seed', '1'));
-const entry = flag('--entry', 'sign') === 'publish' ? 'publish' : 'sign';
+const entryFlag = flag('--entry', 'sign');
+const entry = entryFlag === 'publish' || entryFlag === 'cosign' ? entryFlag : 'sign';
 
 const rows: string[] = [];
 for (const referrers of [false, true]) {

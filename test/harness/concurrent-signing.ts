@@ -2,7 +2,10 @@
 // digest, several rounds, through the fault-injecting proxy in front of a real registry; then,
 // reading the registry directly (past the proxy), checks that every run that reported success
 // has its signature in every format it claims. Used by test/e2e/signing-faults.test.ts (small
-// counts) and bench/concurrency.ts (the figures in docs/benchmarks.md).
+// counts) and bench/concurrency.ts (the figures in docs/benchmarks.md). The same race run with
+// the real cosign CLI as the signers (`entry: 'cosign'`) is the comparison: what the CLI
+// pipeline keeps under the same concurrency.
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync, type KeyObject, verify } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +15,9 @@ import { parseRepository } from '../../src/oci/reference.js';
 import { readSignatureLayers, simpleSigningPayload } from '../../src/signing/cosign-v2.js';
 import { encryptCosignKey } from '../../src/signing/key.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../../src/signing/types.js';
-import { runAction } from './action.js';
+import { type RunResult, runAction } from './action.js';
 import { type FaultCounters, type FaultRule, startFaultyRegistry } from './fault-proxy.js';
+import { toolPath } from './tools.js';
 
 export interface ConcurrencyOptions {
   referrers: boolean;
@@ -33,9 +37,11 @@ export interface ConcurrencyOptions {
    * `sign` (default): one unfaulted push, then N `sign` runs of its digest. `publish`: N
    * `publish` runs of one tree (same `created`, so one digest) that push it, sign it and move
    * the same tag at once, all through the faults: the signature writers then read their tags
-   * while the artifact's manifest is being stored (SharedTagOptions.ready).
+   * while the artifact's manifest is being stored (SharedTagOptions.ready). `cosign`: as `sign`,
+   * with real `cosign sign --key` runs instead of ours (cosign v2 for the `.sig` image, cosign
+   * v3 for the bundle; `both` runs the two one after the other); success is exit status 0.
    */
-  entry?: 'sign' | 'publish';
+  entry?: 'sign' | 'publish' | 'cosign';
 }
 
 export interface ConcurrencyReport {
@@ -117,13 +123,21 @@ export async function runConcurrentSigning(
         return { pem: await encryptCosignKey(privateKey, PASSWORD), publicKey };
       }),
     );
+    const keyDir = join(ws, 'keys');
+    mkdirSync(keyDir);
+    const keyFiles = signers.map((s, i) => {
+      const file = join(keyDir, `cosign-${i}.key`);
+      writeFileSync(file, s.pem);
+      return file;
+    });
+    const format = options.signatureFormat ?? 'both';
     const started = performance.now();
     for (let round = 0; round < options.rounds; round++) {
       writeFileSync(join(ws, 'deploy', 'app.yaml'), `round: ${round}\nseed: ${options.seed}\n`);
       const key = (s: Signer) => ({
         'cosign-key': s.pem,
         'cosign-key-password': PASSWORD,
-        'signature-format': options.signatureFormat ?? 'both',
+        'signature-format': format,
       });
       const publishing = options.entry === 'publish';
       let digest = '';
@@ -139,25 +153,32 @@ export async function runConcurrentSigning(
         digest = pushed.outputs.digest ?? '';
       }
       const runs = await Promise.all(
-        signers.map((s) =>
-          publishing
-            ? runAction('publish', {
-                inputs: {
-                  repository: repo,
-                  path: 'deploy',
-                  tags: `r${round}`,
-                  created: '2026-12-02T00:00:00Z',
-                  ...key(s),
-                },
-                event: { ref: 'refs/heads/main' },
-                workspace: ws,
-                timeoutMs: options.runTimeoutMs ?? 120_000,
-              })
-            : runAction('sign', {
-                inputs: { repository: repo, ref: digest, ...key(s) },
-                workspace: ws,
-                timeoutMs: options.runTimeoutMs ?? 120_000,
-              }),
+        signers.map((s, i) =>
+          options.entry === 'cosign'
+            ? cosignRun(
+                `${repo}@${digest}`,
+                keyFiles[i] as string,
+                format,
+                options.runTimeoutMs ?? 120_000,
+              )
+            : publishing
+              ? runAction('publish', {
+                  inputs: {
+                    repository: repo,
+                    path: 'deploy',
+                    tags: `r${round}`,
+                    created: '2026-12-02T00:00:00Z',
+                    ...key(s),
+                  },
+                  event: { ref: 'refs/heads/main' },
+                  workspace: ws,
+                  timeoutMs: options.runTimeoutMs ?? 120_000,
+                })
+              : runAction('sign', {
+                  inputs: { repository: repo, ref: digest, ...key(s) },
+                  workspace: ws,
+                  timeoutMs: options.runTimeoutMs ?? 120_000,
+                }),
         ),
       );
       if (publishing) {
@@ -206,6 +227,63 @@ export async function runConcurrentSigning(
     await registry.stop();
     rmSync(ws, { recursive: true, force: true });
   }
+}
+
+/**
+ * Real `cosign sign --key` of `ref` in the formats asked (cosign v2 for the `.sig` image, cosign
+ * v3 for the bundle), reported as our runs are: `signed: true` and the formats written when
+ * every command exited 0. No transparency log (as the key-mode CLI pipeline of bench/pipeline.ts).
+ */
+async function cosignRun(
+  ref: string,
+  keyFile: string,
+  format: 'cosign-v2' | 'cosign-v3' | 'both',
+  timeoutMs: number,
+): Promise<RunResult> {
+  const tools =
+    format === 'both' ? ['cosign2', 'cosign3'] : format === 'cosign-v2' ? ['cosign2'] : ['cosign3'];
+  const out = {
+    exitCode: 0,
+    stdout: '',
+    stderr: '',
+    summary: '',
+    errors: [] as string[],
+    firstOutputMs: 0,
+  };
+  for (const tool of tools as ('cosign2' | 'cosign3')[]) {
+    const args = [
+      'sign',
+      '--yes',
+      '--allow-http-registry',
+      '--key',
+      keyFile,
+      '--tlog-upload=false',
+    ];
+    if (tool === 'cosign3') args.push('--use-signing-config=false');
+    const failed = await new Promise<string | undefined>((resolve) => {
+      execFile(
+        toolPath(tool),
+        [...args, ref],
+        {
+          timeout: timeoutMs,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: join(keyFile, '..'),
+            COSIGN_PASSWORD: PASSWORD,
+          },
+        },
+        (err, _stdout, stderr) =>
+          resolve(err ? `${tool}: ${stderr.trim().split('\n').at(-1) ?? err.message}` : undefined),
+      );
+    });
+    if (failed) {
+      out.exitCode = 1;
+      out.errors.push(failed);
+      return { ...out, outputs: { signed: 'false' } };
+    }
+  }
+  const formats = format === 'both' ? 'cosign-v2\ncosign-v3' : format;
+  return { ...out, outputs: { signed: 'true', 'signature-format': formats } };
 }
 
 interface Envelope {
