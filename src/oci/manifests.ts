@@ -9,7 +9,7 @@ import { unexpected } from './failures.js';
 import { NotSentError, type TransportResponse } from './http.js';
 import { isDigest, parseDigest } from './reference.js';
 import { BLOB_RACE_CODES } from './retry.js';
-import type { WriteCondition, WriteOutcome } from './shared-tag.js';
+import type { WriteCondition, WriteOutcome } from './shared-tag-types.js';
 import { type FetchedManifest, MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, MEDIA_TYPE } from './types.js';
 
 export interface ManifestDescriptor {

@@ -14,7 +14,8 @@ import {
 } from './manifests.js';
 import { MAX_LIST_PAGE_BYTES, MAX_PAGES, nextLink } from './pagination.js';
 import { parseDigest, referrersTagFor } from './reference.js';
-import { addToSharedTag, type Readiness } from './shared-tag.js';
+import { addToSharedTag } from './shared-tag.js';
+import type { Readiness } from './shared-tag-types.js';
 import { type Descriptor, type Index, MAX_MANIFEST_BYTES, MEDIA_TYPE } from './types.js';
 
 export class Referrers {

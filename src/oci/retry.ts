@@ -1,7 +1,8 @@
 // Retry policy of registry requests, modelled on ggcr's retry transport: how many attempts,
 // which network errors are worth another one (for which methods), and which registry codes
 // mean a moment's race. Statuses and waits: src/util/backoff.ts.
-import type { BackoffOptions } from '../util/backoff.js';
+import { type BackoffOptions, RETRY_STATUSES } from '../util/backoff.js';
+import { RegistryError, RegistryNetworkError } from './errors.js';
 
 export interface RetryOptions extends BackoffOptions {
   /** Attempts in total, first one included. Default 5. */
@@ -55,4 +56,18 @@ export function isRetryableNetworkError(err: unknown, idempotent: boolean): bool
   const code = errorCode(err);
   if (code === undefined) return false;
   return CONNECT_ERRORS.has(code) || (idempotent && MIDFLIGHT_ERRORS.has(code));
+}
+
+/** Failures worth a fresh read of a shared tag: 429/5xx, blob races, and network errors. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof RegistryError) {
+    return RETRY_STATUSES.has(err.status) || BLOB_RACE_CODES.has(err.code ?? '');
+  }
+  if (err instanceof Error && /^timed out talking to registry/.test(err.message)) return true;
+  // The transport's typed network failure: resets, stalls, refusals and 5xx are worth a fresh
+  // read; an overall deadline is not.
+  if (err instanceof RegistryNetworkError) {
+    return ['reset', 'stalled', 'refused', 'status'].includes(err.data.failure);
+  }
+  return isRetryableNetworkError(err, true);
 }

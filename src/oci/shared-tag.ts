@@ -16,141 +16,26 @@
  * `SharedTagError` and the caller reports the signature as not stored.
  */
 
-import { backoffDelay, RETRY_STATUSES } from '../util/backoff.js';
+import { backoffDelay } from '../util/backoff.js';
 import { flushIdle } from '../util/idle.js';
-import { sleep as abortableSleep } from '../util/sleep.js';
-import { OciError, RegistryError, RegistryNetworkError } from './errors.js';
-import { BLOB_RACE_CODES, isRetryableNetworkError } from './retry.js';
+import { sleep as abortableSleep, untilAborted } from '../util/sleep.js';
+import {
+  conditionalWriteSupport,
+  PROBE_ETAG,
+  rememberConditionalWrites,
+} from './conditional-writes.js';
+import { RegistryError } from './errors.js';
+import { Freshness } from './freshness.js';
+import { isTransient } from './retry.js';
+import {
+  SharedTagError,
+  type SharedTagOptions,
+  type SharedTagResult,
+  type TagState,
+  type WriteCondition,
+  type WriteOutcome,
+} from './shared-tag-types.js';
 
-interface TagState<E> {
-  entries: E[];
-  /** Digest of the manifest at the tag; absent when the tag does not exist. */
-  digest?: string;
-  /** ETag the registry sent with it, if any. */
-  etag?: string;
-}
-
-export type WriteCondition = { ifMatch: string } | { ifNoneMatch: '*' } | Record<string, never>;
-
-export type WriteOutcome =
-  | { kind: 'written'; digest: string }
-  /** 412: the condition did not hold. */
-  | { kind: 'conflict' }
-  /** 429/5xx or a moment's blob race: nothing known about whether it applied; read again. */
-  | { kind: 'retry'; retryAfterMs?: number; reason: string }
-  /** Not sent: `sendIf` said no where it would have gone out (nothing reached the registry). */
-  | { kind: 'not-sent' };
-
-export interface SharedTagStore<E> {
-  read(): Promise<TagState<E>>;
-  /** Digest at the tag now (a HEAD); without it there is no check between prepare and PUT. */
-  head?(): Promise<string | undefined>;
-  /**
-   * Stores what the manifest of `entries` needs (e.g. the `.sig` config blob). `false`: it was
-   * stored already and nothing was sent, so there is no time between read and PUT to check.
-   */
-  prepare?(entries: E[]): Promise<unknown>;
-  /**
-   * One PUT of the manifest listing `entries`, never re-sent by the transport. With `sendIf`, it
-   * is asked where the request goes out (after auth, queueing, connecting) and `false` leaves it
-   * unsent (`not-sent`).
-   */
-  write(entries: E[], condition: WriteCondition, sendIf?: () => boolean): Promise<WriteOutcome>;
-}
-
-/** What a writer waits for before its first PUT, and, when known, when that write is sent. */
-export type Readiness = Promise<unknown> & { sending?: Promise<unknown> };
-
-export interface SharedTagOptions<E> {
-  store: SharedTagStore<E>;
-  /** Identity of an entry: two entries with one key are the same entry. */
-  key(entry: E): string;
-  ours: E;
-  /** `registry/path:tag`, for messages. */
-  label: string;
-  /** Registry host, the key of the remembered conditional-write support. */
-  registry: string;
-  /** Attempts (reads that lead to a write or a confirmation). Default 12. */
-  attempts?: number;
-  /** Total time budget. Default 90 s. */
-  deadlineMs?: number;
-  /** Shortest settle window on registries without conditional writes. Default 50 ms. */
-  settleFloorMs?: number;
-  /**
-   * Shortest settle window once other writers were seen at work on the tag (their entries
-   * appeared, the tag moved under us): a writer that read before our PUT may still be on its way,
-   * delayed by a busy machine rather than by the network. Default 500 ms.
-   */
-  contendedSettleMs?: number;
-  /**
-   * A PUT goes out only this soon (plus twice the quickest round trip seen) after sending the
-   * read or HEAD that showed the tag as merged; an older one (the process was held up, preparing
-   * took long) is checked with a HEAD first. Default 20 ms.
-   */
-  freshMs?: number;
-  /** Longest settle window. Default 2 s. */
-  settleCapMs?: number;
-  /**
-   * The registry's slowest round trip (ms) answered since `since` (an epoch ms time: when this
-   * writer started), as this process sees it (the transport's `slowestRoundTripMs`). A
-   * concurrent writer sends its PUT at most `freshMs` plus two of its quickest round trips after
-   * sending the read (or HEAD) it merged, so its PUT lands at most about that long after the
-   * state it read: every settle window is at least `freshMs + 2 ×` that round trip, so a slow
-   * registry or a busy machine lengthens it. Default: none.
-   */
-  roundTripMs?: (since: number) => number;
-  /**
-   * Nothing is written before this resolves (e.g. the signed artifact's manifest is stored); the
-   * first read goes out at once, or once `ready.sending` settles (the write `ready` waits for is
-   * on its way): a read sent long before that write (a signature made while a large layer still
-   * uploads) would be stale when it is stored and cost a HEAD; sent with it, it is usually
-   * fresh. A read older than the freshness rule by then is checked with a HEAD before the PUT,
-   * as any. A rejection ends the update with its error.
-   */
-  ready?: Readiness;
-  signal?: AbortSignal;
-  /** Injectable for tests. */
-  now?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
-}
-
-interface SharedTagResult {
-  /** Digest of the manifest at the tag when our entry was confirmed there. */
-  digest: string;
-  attempts: number;
-  /** How the entry was confirmed. */
-  confirmedBy: 'conditional-write' | 'read-after-settle' | 'already-present';
-  /** Total time spent in settle windows (ms). */
-  settledMs: number;
-}
-
-/** The tag could not be confirmed to hold our entry; nothing says the signature is stored. */
-export class SharedTagError extends OciError {
-  override readonly name = 'SharedTagError';
-  constructor(
-    message: string,
-    readonly label: string,
-    options?: ErrorOptions,
-  ) {
-    super({ code: 'SHARED_TAG_UNCONFIRMED', label, detail: message }, options);
-  }
-}
-
-/** Per registry host: does it honour If-Match on manifest PUT? Absent = not probed yet. */
-const conditionalWrites = new Map<string, boolean>();
-
-export function conditionalWriteSupport(registry: string): boolean | undefined {
-  return conditionalWrites.get(registry);
-}
-
-/** Tests only: forget what was learnt about registries. */
-export function forgetConditionalWriteSupport(): void {
-  conditionalWrites.clear();
-}
-
-/** An If-Match value no registry can have issued (quoted, so it parses as an entity tag). */
-const PROBE_ETAG = '"flux-oci-action-conditional-write-probe"';
 const MAX_REPAIRS = 4;
 /** HEADs of the tag between one read and its PUT, counting those after a PUT left unsent. */
 const MAX_CHECKS = 3;
@@ -200,16 +85,7 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
   let contended = false;
   let firstRead = true;
   let readyWaited = false;
-  // The quickest round trip seen: an observation older than that (plus freshMs) may be stale.
-  // From one sample alone a slow network cannot be told from a held-up process, so until there
-  // are two, only freshMs counts (one extra HEAD on a first slow read).
-  let fastest = Number.POSITIVE_INFINITY;
-  let samples = 0;
-  const sample = (since: number) => {
-    fastest = Math.min(fastest, now() - since);
-    samples++;
-  };
-  const fresh = (since: number) => now() - since <= freshMs + (samples >= 2 ? 2 * fastest : 0);
+  const freshness = new Freshness(freshMs, now);
 
   /** Waits `ms` unless that passes the deadline; false when there is no time left. */
   const wait = async (ms: number): Promise<boolean> => {
@@ -247,7 +123,7 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
 
   // Read with the write we wait for, not long before it (a rejection is `ready`'s to report).
   if (options.ready?.sending)
-    await untilReady(options.ready.sending, options.signal).catch(() => {});
+    await untilAborted(options.ready.sending, options.signal).catch(() => {});
   let attempt = 0;
   while (attempt < attempts) {
     if (options.signal?.aborted) throw options.signal.reason;
@@ -257,10 +133,10 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     // socket resumes with a list as old as the request.
     const readAt = now();
     const state = await step('read', () => store.read());
-    sample(readAt);
+    freshness.sample(readAt);
     if (options.ready && !readyWaited) {
       readyWaited = true;
-      await untilReady(options.ready, options.signal);
+      await untilAborted(options.ready, options.signal);
       // The time budget is for the update itself, not for what it waited on (a large layer).
       deadline = Math.max(deadline, now() + budget);
     }
@@ -298,7 +174,7 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     let checkedAt = cycleStart;
     let lastSeenAt = readAt;
     const head = store.head?.bind(store);
-    const support = conditionalWrites.get(registry);
+    const support = conditionalWriteSupport(registry);
     const probing = support === undefined;
     const condition: WriteCondition = probing
       ? { ifMatch: PROBE_ETAG }
@@ -319,11 +195,11 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     let outcome: Exclude<WriteOutcome, { kind: 'not-sent' }> | undefined;
     for (;;) {
       for (; head && checks < MAX_CHECKS; checks++) {
-        const due = (sentRequests && checks === 0) || !fresh(lastSeenAt);
+        const due = (sentRequests && checks === 0) || !freshness.fresh(lastSeenAt);
         if (!due) break;
         checkedAt = now();
         const current = await step('check', async () => ({ digest: await head() }));
-        sample(checkedAt);
+        freshness.sample(checkedAt);
         if (!current) check = 'failed';
         else if (current.digest !== state.digest) check = 'moved';
         if (check !== 'fresh') break;
@@ -332,7 +208,9 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
       if (check !== 'fresh') break;
       const seenAt = lastSeenAt;
       const sendIf =
-        head && checks < MAX_CHECKS && (probing || !conditional) ? () => fresh(seenAt) : undefined;
+        head && checks < MAX_CHECKS && (probing || !conditional)
+          ? () => freshness.fresh(seenAt)
+          : undefined;
       const written = await step('write', async () => {
         try {
           return await store.write(merged, condition, sendIf);
@@ -341,7 +219,7 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
           // no conditional writes: remember that and write plainly.
           if (!probing || !(err instanceof RegistryError) || ![400, 405, 501].includes(err.status))
             throw err;
-          conditionalWrites.set(registry, false);
+          rememberConditionalWrites(registry, false);
           return store.write(merged, {}, sendIf);
         }
       });
@@ -364,7 +242,7 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     }
     if (outcome.kind === 'conflict') {
       if (probing) {
-        conditionalWrites.set(registry, true);
+        rememberConditionalWrites(registry, true);
         attempt--; // the probe is not an attempt
         continue;
       }
@@ -378,7 +256,7 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
       if (!(await wait(outcome.retryAfterMs ?? backoff()))) break;
       continue;
     }
-    if (probing) conditionalWrites.set(registry, false);
+    if (probing) rememberConditionalWrites(registry, false);
     if (conditional && !probing) {
       return {
         digest: outcome.digest,
@@ -418,7 +296,7 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     how: SharedTagResult['confirmedBy'],
     cycleMs: number,
   ): Promise<SharedTagResult | undefined> {
-    if (conditionalWrites.get(registry) === true && state.etag) {
+    if (conditionalWriteSupport(registry) === true && state.etag) {
       return { digest: state.digest ?? '', attempts: attempt, confirmedBy: how, settledMs };
     }
     // Uncontended: one look. Contended: look until the tag stays as it was for a whole
@@ -460,29 +338,4 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
     }
     return undefined;
   }
-}
-
-/** `ready`, or the abort of `signal`, whichever comes first. */
-function untilReady(ready: Promise<unknown>, signal: AbortSignal | undefined): Promise<unknown> {
-  if (!signal) return ready;
-  signal.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    ready.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-/** Failures worth a fresh read: 429/5xx, blob races, and network errors. */
-export function isTransient(err: unknown): boolean {
-  if (err instanceof RegistryError) {
-    return RETRY_STATUSES.has(err.status) || BLOB_RACE_CODES.has(err.code ?? '');
-  }
-  if (err instanceof Error && /^timed out talking to registry/.test(err.message)) return true;
-  // The transport's typed network failure: resets, stalls, refusals and 5xx are worth a fresh
-  // read; an overall deadline is not.
-  if (err instanceof RegistryNetworkError) {
-    return ['reset', 'stalled', 'refused', 'status'].includes(err.data.failure);
-  }
-  return isRetryableNetworkError(err, true);
 }

@@ -17,7 +17,7 @@ import {
   RegistryAuthError,
 } from '../../src/oci/errors.js';
 import { parseReference, parseRepository, parseTag } from '../../src/oci/reference.js';
-import { SharedTagError } from '../../src/oci/shared-tag.js';
+import { SharedTagError } from '../../src/oci/shared-tag-types.js';
 import { PipelineError, type PipelineFailure } from '../../src/pipeline/errors.js';
 import { SigningError, type SigningFailure } from '../../src/signing/errors.js';
 import type { VerifyResult } from '../../src/signing/verify/index.js';

@@ -4,18 +4,20 @@
 // re-send an older list, and the bounds on attempts, time and waiting.
 import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
-import { type NetworkFailure, RegistryError, RegistryNetworkError } from '../../src/oci/errors.js';
 import {
-  addToSharedTag,
   conditionalWriteSupport,
   forgetConditionalWriteSupport,
-  isTransient,
+} from '../../src/oci/conditional-writes.js';
+import { type NetworkFailure, RegistryError, RegistryNetworkError } from '../../src/oci/errors.js';
+import { isTransient } from '../../src/oci/retry.js';
+import { addToSharedTag } from '../../src/oci/shared-tag.js';
+import {
   SharedTagError,
   type SharedTagOptions,
   type SharedTagStore,
   type WriteCondition,
   type WriteOutcome,
-} from '../../src/oci/shared-tag.js';
+} from '../../src/oci/shared-tag-types.js';
 
 /** Virtual time: `sleep` and every registry round trip advance it and run due events. */
 class Clock {
