@@ -266,6 +266,9 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
       };
     }
     // Without conditional writes: read what the tag holds now (after every PUT, retried or not).
+    // The settle window runs from the PUT's answer, the latest it can have applied: the
+    // read-back's round trip is spent inside it, not before it.
+    const answeredAt = now();
     const after = await step('verify', () => store.read());
     if (!after) {
       if (!(await wait(backoff()))) break;
@@ -278,7 +281,12 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
       continue;
     }
     if (after.digest !== outcome.digest) contended = true;
-    const result = await confirmOrRetry(after, 'read-after-settle', now() - checkedAt);
+    const result = await confirmOrRetry(
+      after,
+      'read-after-settle',
+      answeredAt - checkedAt,
+      answeredAt,
+    );
     if (result) return result;
   }
   const spent = ((now() - started) / 1000).toFixed(1);
@@ -289,12 +297,14 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
 
   /**
    * Looks again after a window a concurrent writer needs to land a PUT based on a read from
-   * before ours (about our own check-to-PUT time; not counting any retry sleeps).
+   * before ours (about our own check-to-PUT time; not counting any retry sleeps). The first
+   * window is counted from `from` (our PUT's answer), each later one from the look before it.
    */
   async function confirmOrRetry(
     state: TagState<E>,
     how: SharedTagResult['confirmedBy'],
     cycleMs: number,
+    from = now(),
   ): Promise<SharedTagResult | undefined> {
     if (conditionalWriteSupport(registry) === true && state.etag) {
       return { digest: state.digest ?? '', attempts: attempt, confirmedBy: how, settledMs };
@@ -308,10 +318,10 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
         cap,
         Math.max(contended ? contendedFloor : floor, 2 * cycleMs, inFlight),
       );
-      const t = now();
+      const t = look === 0 ? from : now();
       writing--;
       if (writing === 0) flushIdle(); // every writer waits: nothing else to do until then
-      const waited = await wait(window).finally(() => {
+      const waited = await wait(Math.max(0, t + window - now())).finally(() => {
         writing++;
       });
       if (!waited) return undefined;

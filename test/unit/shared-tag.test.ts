@@ -155,9 +155,44 @@ test('a single writer merges into what is there and confirms after one short loo
   assert.deepEqual(tag.entries, ['theirs', 'ours']);
   assert.equal(result.confirmedBy, 'read-after-settle');
   assert.equal(result.attempts, 1);
-  // One settle window, from the floor: no fixed 200 ms, no second look.
-  assert.deepEqual(clock.slept, [50]);
+  // One settle window, from the floor and counted from the PUT's answer (the read-back's 2 ms
+  // round trip is spent inside it): no fixed 200 ms, no second look.
+  assert.deepEqual(clock.slept, [50 - tag.rtt]);
+  assert.equal(result.settledMs, 50);
   assert.equal(store.written.length, 1);
+});
+
+test('the settle window runs from the PUT answer: a slow read-back is spent inside it, and a PUT landing within the window is still seen', async () => {
+  const clock = new Clock();
+  const tag = new Tag(clock);
+  tag.put(['a']);
+  const inner = tag.store();
+  let reads = 0;
+  let answeredAt = 0;
+  let lookAt = 0;
+  const store: SharedTagStore<string> = {
+    ...inner,
+    read: async () => {
+      reads++;
+      if (reads === 2) clock.advance(30); // the read-back after our PUT is slow
+      if (reads === 3) lookAt = clock.t; // the first settle look
+      return inner.read();
+    },
+    write: async (entries, condition, sendIf) => {
+      const outcome = await inner.write(entries, condition, sendIf);
+      if (answeredAt) return outcome;
+      answeredAt = clock.t;
+      // A writer that read ['a'] before our first PUT applied lands 45 ms after its answer.
+      clock.at(answeredAt + 45, () => tag.put(['a', 'late']));
+      return outcome;
+    },
+  };
+  const result = await addToSharedTag(options(clock, store, 'ours'));
+  // 30 + 2 ms of read-back, then 18 ms more: the first look goes out 50 ms after the answer.
+  assert.equal(clock.slept[0], 50 - 30 - tag.rtt);
+  assert.ok(lookAt >= answeredAt + 50, `look at ${lookAt}, answer at ${answeredAt}`);
+  assert.deepEqual([...tag.entries].sort(), ['a', 'late', 'ours']);
+  assert.ok(result.attempts >= 2);
 });
 
 test('a delayed PUT of another writer arriving after our write is seen and merged again', async () => {
@@ -385,7 +420,7 @@ test('on a fast registry the round-trip bound adds nothing: one 50 ms look', asy
   const tag = new Tag(clock);
   tag.put(['theirs']);
   await addToSharedTag(options(clock, tag.store(), 'ours', { roundTripMs: () => tag.rtt }));
-  assert.deepEqual(clock.slept, [50]);
+  assert.deepEqual(clock.slept, [50 - tag.rtt]); // counted from the PUT's answer
 });
 
 test('when the tag moves between prepare and PUT, the attempt merges again instead of writing', async () => {
