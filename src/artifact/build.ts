@@ -81,6 +81,9 @@ export function prepareBuild(): void {
   loadSink().catch(() => {});
 }
 
+/** Longest stretch of building between two turns of the event loop. */
+const YIELD_EVERY_MS = 4;
+
 export async function buildLayer(options: BuildOptions): Promise<Layer> {
   const umask = options.umask ?? (await currentUmask());
   const matcher = new IgnoreMatcher(options.ignorePaths ?? FLUX_DEFAULT_IGNORE);
@@ -117,8 +120,17 @@ export async function buildLayer(options: BuildOptions): Promise<Layer> {
     fd = openSync(file, 'wx', 0o600);
     sink.attach(fd);
     const out = new TarBatches(sink, tarHash);
+    let ranSince = performance.now();
     for await (const e of walk(walkOpts, stats, plan)) {
       options.signal?.throwIfAborted();
+      // The walk and the file reads are synchronous and their awaits microtasks only: without a
+      // turn of the event loop now and then, nothing else on this thread (an answer from the
+      // registry, the OIDC token request a keyless signature starts while the layer is built, a
+      // module being loaded) would run until the build ends.
+      if (performance.now() - ranSince > YIELD_EVERY_MS) {
+        await new Promise<void>((go) => setImmediate(go));
+        ranSince = performance.now();
+      }
       entries++;
       if (e.type === 'file') files++;
       await out.put(encodeHeader(e));

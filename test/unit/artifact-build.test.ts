@@ -286,3 +286,40 @@ test('listTree equals listLayer of the built layer; diffContents finds added, re
   const h = createHash('sha256').update('v2').digest('hex');
   assert.equal(local.get('d/change.yaml')?.sha256, h);
 });
+
+test('a long build on the main thread gives the event loop a turn every few ms (answers, timers, a token request)', async () => {
+  // 3,000 files, deflated on this thread (Go's deflate, as in a publish): ~60 ms or more of
+  // work whose awaits are microtasks only. Timers due meanwhile must run while it builds, not
+  // when it ends: a keyless publish sends its Fulcio request from such a turn.
+  const root = join(work, 'long-build');
+  for (let d = 0; d < 30; d++) {
+    await mkdir(join(root, `d${d}`), { recursive: true });
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        writeFile(
+          join(root, `d${d}`, `m-${i}.yaml`),
+          `kind: ConfigMap\nname: cm-${d}-${i}\n${'x: y\n'.repeat(60)}`,
+        ),
+      ),
+    );
+  }
+  const build = () =>
+    buildLayer({ path: root, tmpDir: work, gzip: 'go1.26', encoderThread: 'main' });
+  await (await build()).cleanup(); // the encoder's modules load (real async work) before this
+  const started = performance.now();
+  const ticks: number[] = [];
+  const timer = setInterval(() => ticks.push(performance.now() - started), 2);
+  try {
+    const layer = await build();
+    const took = performance.now() - started;
+    await layer.cleanup();
+    assert.ok(took > 25, `the build took ${took.toFixed(0)} ms: too quick to tell`);
+    const during = ticks.filter((t) => t < took - 10);
+    assert.ok(
+      during.length >= 3,
+      `the timer ran ${during.length} times in a ${took.toFixed(0)} ms build`,
+    );
+  } finally {
+    clearInterval(timer);
+  }
+});
