@@ -385,6 +385,21 @@ export const ENTRY_DIR = 'src/entry';
 // loads its own module instances anyway.
 const OWN_BUILD = ['publish', 'push'];
 
+// The bundle needs our package.json's version only (src/oci/version.ts: the User-Agent). Bundled
+// whole, its scripts and dependencies were parsed at every start, and every edit of them made
+// dist/ stale.
+const OWN_PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
+const versionOnly = {
+  name: 'package-version-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]package\.json$/ }, async (args) => {
+      if (args.path !== OWN_PACKAGE_JSON) return undefined;
+      const { version } = JSON.parse(await readFile(args.path, 'utf8'));
+      return { contents: JSON.stringify({ version }), loader: 'json' };
+    });
+  },
+};
+
 /** `overrides`: extra esbuild options (e.g. `{ minify: false }` to read a CPU profile). */
 export async function bundle(outdir, overrides = {}) {
   const entries = readdirSync(ENTRY_DIR)
@@ -453,6 +468,7 @@ function buildOnce(outdir, entryPoints, overrides) {
     external: ['iconv-lite'],
     logLevel: 'warning',
     plugins: [
+      versionOnly,
       coreUndici,
       oneUndici,
       // Before lazyHttp: an import whose names can be listed gets getters (first use loads it).
