@@ -5,6 +5,16 @@ export interface IdentityEntry {
   subject: string;
 }
 
+/** Escapes a literal for a Go RE2 regular expression (what Flux's matchOIDCIdentity takes). */
+function re2Literal(text: string): string {
+  return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+/** The matchOIDCIdentity entry that matches exactly this certificate identity, and no other. */
+export function exactIdentity(issuer: string, subject: string): IdentityEntry {
+  return { issuer: `^${re2Literal(issuer)}$`, subject: `^${re2Literal(subject)}$` };
+}
+
 const SHAPE =
   'write a list as in an OCIRepository\'s verify.matchOIDCIdentity: "- issuer: <regexp>" then "  subject: <regexp>"';
 

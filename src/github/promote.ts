@@ -10,16 +10,11 @@ import { readRef, refLabel, resolveDigest } from './artifact-ref.js';
 import { guardArtifactHasFiles } from './content-guard.js';
 import { contextFromEnv, expandTag, provenance, tagVariables } from './context.js';
 import type { Inputs } from './inputs.js';
+import { ociRepositoryYaml } from './ocirepository-yaml.js';
 import { setOutputs } from './outputs.js';
 import { type Connection, connect, connectOther } from './registry.js';
 import { copyToAuthMessage, tagFailureOutputs } from './registry-errors.js';
-import {
-  ociRepositoryYaml,
-  type SignedWith,
-  type SigningSetup,
-  signDigest,
-  signingSetup,
-} from './signing.js';
+import { type SignedWith, type SigningSetup, signDigest, signingSetup } from './signing.js';
 import { verifyInput, verifyReason } from './signing-errors.js';
 import { code, table, writeSummary } from './summary.js';
 import { readVerifyInputs, type VerifyInputs } from './verify-inputs.js';

@@ -5,11 +5,12 @@ import { manifestAnnotations, REVISION_ANNOTATION, SOURCE_ANNOTATION } from '../
 import type { ForkPreviewResult, PublishResult } from '../pipeline/publish.js';
 import type { WorkflowContext } from './context.js';
 import { failureMessage } from './errors.js';
+import { ociRepositoryYaml } from './ocirepository-yaml.js';
 import { setOutputs } from './outputs.js';
 import { changesMarkdown, postPreviewComment } from './preview.js';
 import type { PublishInputs } from './publish.js';
 import type { PullRequestInfo } from './pull-request.js';
-import { ociRepositoryYaml, type SignedWith } from './signing.js';
+import type { SignedWith } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
 
 export interface Published {

@@ -37,12 +37,12 @@ import {
 import { resolveCreated } from './created.js';
 import { isUserFault } from './errors.js';
 import type { Inputs } from './inputs.js';
+import { ociRepositoryYaml } from './ocirepository-yaml.js';
 import { setOutputs } from './outputs.js';
 import { reportForkPreview, reportPublished } from './publish-report.js';
 import { pullRequestOf } from './pull-request.js';
 import { type Connection, connect } from './registry.js';
 import { tagFailureOutputs } from './registry-errors.js';
-import { ociRepositoryYaml } from './signing.js';
 import { ignorePatterns, reportSkipped, workspacePath } from './tree-inputs.js';
 
 /** Every input of publish@v1 and push@v1, read and checked once, before any work. */

@@ -7,14 +7,9 @@ import type { SignStep } from '../pipeline/sign.js';
 import { type ArtifactInputs, readArtifactInputs } from './artifact-ref.js';
 import type { WorkflowContext } from './context.js';
 import type { Inputs } from './inputs.js';
+import { ociRepositoryYaml } from './ocirepository-yaml.js';
 import { setOutputs } from './outputs.js';
-import {
-  expectedSigned,
-  ociRepositoryYaml,
-  type SignedWith,
-  signDigest,
-  signingSetup,
-} from './signing.js';
+import { expectedSigned, type SignedWith, signDigest, signingSetup } from './signing.js';
 import { code, table, writeSummary } from './summary.js';
 
 /** sign@v1's own inputs; the signing inputs are read by signingSetup (src/github/signing.ts). */

@@ -9,7 +9,7 @@ import { before, describe, it } from 'node:test';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { yamlBlocks } from '../../scripts/check-examples.js';
 import { parseIdentities } from '../../src/github/identities.js';
-import { ociRepositoryYaml } from '../../src/github/signing.js';
+import { ociRepositoryYaml } from '../../src/github/ocirepository-yaml.js';
 import { compileGoRegexp } from '../../src/util/go-regexp.js';
 import { ociRepositorySchema, type Schema, validateObject } from '../harness/flux-crd.js';
 import { REPO_ROOT, requireTools } from '../harness/tools.js';

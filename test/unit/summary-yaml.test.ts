@@ -3,7 +3,8 @@
 // changes what it shows renders it again.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { expectedSigned, ociRepositoryYaml, type SigningSetup } from '../../src/github/signing.js';
+import { ociRepositoryYaml } from '../../src/github/ocirepository-yaml.js';
+import { expectedSigned, type SigningSetup } from '../../src/github/signing.js';
 import type { ArtifactSigner } from '../../src/signing/signer.js';
 
 const ISSUER = 'https://token.actions.githubusercontent.com';
