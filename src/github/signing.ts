@@ -149,9 +149,9 @@ function urlInput(inputs: Inputs, name: string): string | undefined {
 export async function signingSetup(inputs: Inputs, ctx: WorkflowContext): Promise<SigningSetup> {
   const format = inputs.choice('signature-format', SIGNATURE_FORMATS, 'cosign-v3');
   const key = inputs.secret('cosign-key');
-  // Keyless: the signer and the HTTP helper its OIDC token request needs load at once. Each
-  // module still to be read waits for the layer build (synchronous file reads on this thread)
-  // to yield; loaded one after the other they held that request up by ~10 ms.
+  // Keyless: the signer and the HTTP helper its OIDC token request needs load at once. A module
+  // still to be read waits for the layer build (on this thread) to yield; one after the other,
+  // the second was in ~9 ms after the first (docs/benchmarks.md, 2026-12-04).
   const loadKeyless = () =>
     Promise.all([import('../signing/keyless.js'), import('../signing/http.js')]);
   const keylessModules = key ? undefined : loadKeyless();
