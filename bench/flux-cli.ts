@@ -1,5 +1,6 @@
 // The CLI command lines the CLI pipeline benchmarks run (bench/pipeline.ts, bench/requests.ts):
-// one place, so both measure the same CLI steps.
+// one place, so both measure the same CLI steps. `cosign sign --key`'s is in test/harness/tools.ts
+// (the concurrency harness runs it too).
 
 /**
  * Arguments for `flux push artifact <target>` of `path`, with the JSON output parsed after;
@@ -25,19 +26,5 @@ export function fluxPushArgs(
     from.revision,
     '--output',
     'json',
-  ];
-}
-
-/** `cosign sign` with a cosign key and no transparency log (what Flux's key verification reads). */
-export function cosignKeySignArgs(keyPath: string, cosign: 'cosign2' | 'cosign3'): string[] {
-  return [
-    'sign',
-    '--yes',
-    '--allow-http-registry',
-    '--key',
-    keyPath,
-    '--tlog-upload=false',
-    // cosign v3 would otherwise take a Rekor from the public signing config.
-    ...(cosign === 'cosign3' ? ['--use-signing-config=false'] : []),
   ];
 }

@@ -22,9 +22,9 @@ import { runAction } from '../test/harness/action.js';
 import { git } from '../test/harness/git.js';
 import { startKeyless } from '../test/harness/keyless.js';
 import { startRegistry } from '../test/harness/registry.js';
-import { toolPath } from '../test/harness/tools.js';
+import { cosignKeySignArgs, toolPath } from '../test/harness/tools.js';
 import { flag } from './args.js';
-import { cosignKeySignArgs, fluxPushArgs } from './flux-cli.js';
+import { fluxPushArgs } from './flux-cli.js';
 
 const run = promisify(execFile);
 const files = Number(flag('--files', '500'));

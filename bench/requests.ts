@@ -14,9 +14,9 @@ import { encryptCosignKey } from '../src/signing/key.js';
 import { runAction } from '../test/harness/action.js';
 import { type SeenRequest, startFaultyRegistry } from '../test/harness/fault-proxy.js';
 import { startKeyless } from '../test/harness/keyless.js';
-import { toolPath } from '../test/harness/tools.js';
+import { cosignKeySignArgs, toolPath } from '../test/harness/tools.js';
 import { flag, has } from './args.js';
-import { cosignKeySignArgs, fluxPushArgs } from './flux-cli.js';
+import { fluxPushArgs } from './flux-cli.js';
 
 const run = promisify(execFile);
 const files = Number(flag('--files', '100'));

@@ -17,7 +17,7 @@ import { encryptCosignKey } from '../../src/signing/key.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../../src/signing/types.js';
 import { type RunResult, runAction } from './action.js';
 import { type FaultCounters, type FaultRule, startFaultyRegistry } from './fault-proxy.js';
-import { toolPath } from './tools.js';
+import { cosignKeySignArgs, toolPath } from './tools.js';
 
 export interface ConcurrencyOptions {
   referrers: boolean;
@@ -251,15 +251,7 @@ async function cosignRun(
     firstOutputMs: 0,
   };
   for (const tool of tools as ('cosign2' | 'cosign3')[]) {
-    const args = [
-      'sign',
-      '--yes',
-      '--allow-http-registry',
-      '--key',
-      keyFile,
-      '--tlog-upload=false',
-    ];
-    if (tool === 'cosign3') args.push('--use-signing-config=false');
+    const args = cosignKeySignArgs(keyFile, tool);
     const failed = await new Promise<string | undefined>((resolve) => {
       execFile(
         toolPath(tool),

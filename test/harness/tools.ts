@@ -124,3 +124,17 @@ export function pins(): Readonly<Record<string, string>> {
   }
   return pinCache;
 }
+
+/** `cosign sign` with a cosign key and no transparency log (what Flux's key verification reads). */
+export function cosignKeySignArgs(keyPath: string, cosign: 'cosign2' | 'cosign3'): string[] {
+  return [
+    'sign',
+    '--yes',
+    '--allow-http-registry',
+    '--key',
+    keyPath,
+    '--tlog-upload=false',
+    // cosign v3 would otherwise take a Rekor from the public signing config.
+    ...(cosign === 'cosign3' ? ['--use-signing-config=false'] : []),
+  ];
+}
