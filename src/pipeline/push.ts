@@ -10,6 +10,7 @@ import {
   fluxFormat,
 } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
+import { allSettled } from '../util/settle.js';
 import type { ManifestRef } from './tags.js';
 
 export interface LayerRef {
@@ -122,7 +123,9 @@ export async function pushByDigest(
     annotations,
     config: config.descriptor,
   });
-  const blobs = Promise.all([
+  // Both settle before a failure is reported: the other upload, still retrying, must not outlive
+  // the step (it kept an unreachable registry's step alive past its end).
+  const blobs = allSettled([
     client.uploadBlob({ bytes: config.bytes }, config.descriptor.digest, config.descriptor.size),
     client.uploadBlob({ path: layer.file }, layer.digest, layer.size),
   ]);

@@ -1,4 +1,5 @@
 import type { RegistryClient } from '../oci/client.js';
+import { allSettled } from '../util/settle.js';
 import { PipelineError } from './errors.js';
 
 export type IfExists = 'overwrite' | 'fail' | 'skip';
@@ -110,7 +111,8 @@ export async function lookupTags(
   const previous = new Map<string, { bytes: Uint8Array; mediaType: string }>();
   if (ifExists === 'overwrite') {
     const from = new Set(current.flatMap(([, d]) => (d && d.digest !== digest ? [d.digest] : [])));
-    await Promise.all([...from].map(async (d) => previous.set(d, await client.getManifest(d))));
+    // Every read settles before a failure is reported: none may outlive the step.
+    await allSettled([...from].map(async (d) => previous.set(d, await client.getManifest(d))));
   }
   return { digest, current, previous };
 }
