@@ -6,6 +6,7 @@ import type { RegistryClient } from '../oci/client.js';
 import { referrersTagFor } from '../oci/reference.js';
 import { MEDIA_TYPE } from '../oci/types.js';
 import { cosignSignatureTag, OCI_EMPTY_CONFIG } from '../signing/types.js';
+import { allSettled } from '../util/settle.js';
 
 /** How manifests are deleted; every call removes the manifest and every tag on it. */
 export interface DeleteBackend {
@@ -58,15 +59,18 @@ async function tagsOn(client: RegistryClient, digest: string, except: string): P
   const shared: string[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < candidates.length) {
-      const tag = candidates[next++] as string;
-      const d = await client.headManifest(tag);
-      if (d?.digest === digest) shared.push(tag);
+    try {
+      while (next < candidates.length) {
+        const tag = candidates[next++] as string;
+        const d = await client.headManifest(tag);
+        if (d?.digest === digest) shared.push(tag);
+      }
+    } catch (err) {
+      next = candidates.length; // the others take no more; their reads settle before the error
+      throw err;
     }
   };
-  await Promise.all(
-    Array.from({ length: Math.min(LOOKUP_CONCURRENCY, candidates.length) }, worker),
-  );
+  await allSettled(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, candidates.length) }, worker));
   return shared.sort();
 }
 

@@ -7,6 +7,7 @@ import {
 } from '../artifact/index.js';
 import type { RegistryClient } from '../oci/client.js';
 import { compileGoRegexp, type GoRegexp, GoRegexpSyntaxError } from '../util/go-regexp.js';
+import { allSettled } from '../util/settle.js';
 import { PipelineError } from './errors.js';
 
 export interface ListedArtifact {
@@ -92,20 +93,25 @@ export async function listArtifacts(
   const results: ListedArtifact[] = new Array(tags.length);
   let next = 0;
   const worker = async () => {
-    while (next < tags.length) {
-      const i = next++;
-      const tag = tags[i] as string;
-      const m = await client.getManifest(tag);
-      const a = manifestAnnotations(m.bytes);
-      results[i] = {
-        tag,
-        digest: m.digest,
-        source: a[SOURCE_ANNOTATION],
-        revision: a[REVISION_ANNOTATION],
-        created: a[CREATED_ANNOTATION],
-      };
+    try {
+      while (next < tags.length) {
+        const i = next++;
+        const tag = tags[i] as string;
+        const m = await client.getManifest(tag);
+        const a = manifestAnnotations(m.bytes);
+        results[i] = {
+          tag,
+          digest: m.digest,
+          source: a[SOURCE_ANNOTATION],
+          revision: a[REVISION_ANNOTATION],
+          created: a[CREATED_ANNOTATION],
+        };
+      }
+    } catch (err) {
+      next = tags.length; // the others take no more; their reads settle before the error
+      throw err;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, tags.length) }, worker));
+  await allSettled(Array.from({ length: Math.min(concurrency, tags.length) }, worker));
   return results;
 }

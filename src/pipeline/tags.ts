@@ -91,7 +91,7 @@ export type TagHeads = (readonly [string, { digest: string } | undefined])[];
  */
 export async function headTags(client: RegistryClient, tags: string[]): Promise<TagHeads> {
   const unique = [...new Set(tags)];
-  return Promise.all(unique.map(async (tag) => [tag, await client.headManifest(tag)] as const));
+  return allSettled(unique.map(async (tag) => [tag, await client.headManifest(tag)] as const));
 }
 
 /**
