@@ -7,15 +7,7 @@
 //   --dists: absolute bundle directories (default: this checkout's dist), e.g. an older commit's
 //   `npm run build` output first, to compare. Needs valgrind on PATH; ~1 min per publish.
 import { generateKeyPairSync } from 'node:crypto';
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encryptCosignKey } from '../src/signing/key.js';
@@ -24,6 +16,7 @@ import { startKeyless } from '../test/harness/keyless.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { REPO_ROOT, toolPath } from '../test/harness/tools.js';
 import { flag } from './args.js';
+import { writeBenchTree } from './tree.js';
 
 const dists = flag('--dists', join(REPO_ROOT, 'dist')).split(',');
 const only = flag('--only', '');
@@ -81,15 +74,7 @@ const all: Variant[] = [
 const variants = all.filter((v) => !only || v.name.split(',')[0] === only || v.name === 'unsigned');
 
 try {
-  // The tree of bench/pipeline.ts: 500 small manifests in 25 directories.
-  for (let i = 0; i < 500; i++) {
-    const dir = join(ws, 'deploy', `app-${i % 25}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, `m-${i}.yaml`),
-      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  k: "${'v'.repeat(200 + (i % 500))}"\n`,
-    );
-  }
+  writeBenchTree(ws, 500);
   console.log('| publish | bundle | M instructions |\n| --- | --- | --- |');
   for (let r = 0; r < runs; r++) {
     writeFileSync(join(ws, 'deploy', 'run.yaml'), `run: ${r}\n`);

@@ -9,22 +9,23 @@
 // actions/checkout leaves it): our step reads it with git, and the CLI side runs the git commands
 // Flux's documentation puts in `--source` and `--revision` (remote URL, branch, HEAD).
 // Usage: node --import tsx bench/pipeline.ts [--files 500] [--runs 3] [--before DIR] [--only unsigned]
+//        [--rtt MS]
+//   --rtt MS: registry, Fulcio and Rekor MS of round trip away (bench/services.ts).
 //   --before DIR: also runs another bundle (e.g. `git worktree` of an older commit, `npm run build`)
 //   right after each of ours, alternating in this process, as rows marked "(before)".
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { encryptCosignKey } from '../src/signing/key.js';
 import { runAction } from '../test/harness/action.js';
-import { git } from '../test/harness/git.js';
-import { startKeyless } from '../test/harness/keyless.js';
-import { startRegistry } from '../test/harness/registry.js';
 import { cosignKeySignArgs, toolPath } from '../test/harness/tools.js';
 import { flag } from './args.js';
 import { fluxPushArgs } from './flux-cli.js';
+import { startBenchServices } from './services.js';
+import { commitRun, initCheckout, writeBenchTree } from './tree.js';
 
 const run = promisify(execFile);
 const files = Number(flag('--files', '500'));
@@ -34,14 +35,15 @@ const before = flag('--before', '');
 // adds" is measured from); `key` alone would match the keyless rows too. The CLI pipeline
 // always runs.
 const only = flag('--only', '');
+const rtt = Number(flag('--rtt', '0'));
 
 const median = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 const ws = mkdtempSync(join(tmpdir(), 'bench-pipeline-'));
 const home = mkdtempSync(join(tmpdir(), 'bench-home-'));
-const registry = await startRegistry({});
-const keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/main' });
+const services = await startBenchServices(rtt);
+const { registryHost, keyless } = services;
 const { oidc, stack } = keyless;
 const PASSWORD = 'bench';
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -138,27 +140,15 @@ const cosignArgs = (mode: 'keyless' | 'key', cosign: 'cosign2' | 'cosign3') =>
     : cosignKeySignArgs(join(home, 'cosign.key'), cosign);
 
 try {
-  for (let i = 0; i < files; i++) {
-    const dir = join(ws, 'deploy', `app-${i % 25}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, `m-${i}.yaml`),
-      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  k: "${'v'.repeat(200 + (i % 500))}"\n`,
-    );
-  }
-  git(ws, ['init', '-q', '-b', 'main']);
-  git(ws, ['remote', 'add', 'origin', 'https://github.com/org/app']);
+  writeBenchTree(ws, files);
+  initCheckout(ws);
   const env = { PATH: process.env.PATH ?? '', HOME: home, TZ: 'UTC', NO_PROXY: '127.0.0.1' };
   /** What a workflow's shell asks git for `flux push artifact --source/--revision`. */
   const gitOut = async (args: string[]) =>
     (await timed('git', args, { env: { ...env, GIT_CONFIG_NOSYSTEM: '1' } })).stdout.trim();
-  const repo = `${registry.host}/org/app`;
+  const repo = `${registryHost}/org/app`;
   for (let r = 0; r < runs; r++) {
-    // Each run pushes a new revision so no side can skip work.
-    writeFileSync(join(ws, 'deploy', 'run.yaml'), `run: ${r}\n`);
-    git(ws, ['add', '-A']);
-    git(ws, ['commit', '-qm', `run ${r}`]);
-    const sha = git(ws, ['rev-parse', 'HEAD']);
+    const sha = commitRun(ws, r);
     for (const [n, v] of ours.entries()) {
       takeCpu();
       const own0 = process.cpuUsage();
@@ -231,7 +221,7 @@ try {
   const mc = (name: string) => median(cpu.get(name) ?? []);
   const unsigned = m(UNSIGNED);
   console.log(
-    `Publish pipeline, ${files} files, median of ${runs} runs (loopback distribution registry and Sigstore stack)\n`,
+    `Publish pipeline, ${files} files, median of ${runs} runs (loopback distribution registry and Sigstore stack${rtt > 0 ? `, each ${rtt} ms of round trip away` : ''})\n`,
   );
   const unsignedCpu = mc(UNSIGNED);
   console.log(
@@ -301,8 +291,7 @@ try {
     `\nCPU of the bench process per run (the loopback Sigstore stack and OIDC endpoint, plus the harness), median: ${keylessCpu.join('; ')}`,
   );
 } finally {
-  await registry.stop();
-  await keyless.stop();
+  await services.stop();
   rmSync(ws, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
 }

@@ -1,24 +1,26 @@
 // Where a publish's time goes: one publish per variant (unsigned; keyless and key, each format)
 // against the loopback registry and Sigstore stack, with a preload that stamps every log line and
 // every HTTP request (node:http's and undici's diagnostics channels: sent, headers answered) with the
-// time since the process started, plus the process's CPU time at each mark.
+// time since the process started, plus the process's CPU time at each mark. The workspace is
+// bench/pipeline.ts's: the same tree in a git checkout with a new commit per run.
 // Usage: node --import tsx bench/publish-timeline.ts [--files 500] [--runs 2] [--only key]
 //        [--cpu-prof DIR]   (writes one .cpuprofile per run: open in Chrome DevTools)
 //        [--dist DIR]       (a bundle built by scripts/build.mjs's bundle(DIR, { minify: false });
 //                            outside the repository, give DIR a package.json {"type":"module"}:
 //                            else Node parses each file twice to tell its format, in the profile)
 //        [--loads]          (marks each module file as it is loaded)
+//        [--rtt MS]         (registry, Fulcio and Rekor MS of round trip away: bench/services.ts)
 //        [--v8-flags '--trace-gc']   (set in the step's Node by the preload; what they print is
 //                                     in the timeline)
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encryptCosignKey } from '../src/signing/key.js';
 import { runAction } from '../test/harness/action.js';
-import { startKeyless } from '../test/harness/keyless.js';
-import { startRegistry } from '../test/harness/registry.js';
 import { flag } from './args.js';
+import { startBenchServices } from './services.js';
+import { commitRun, initCheckout, writeBenchTree } from './tree.js';
 
 const files = Number(flag('--files', '500'));
 const runs = Number(flag('--runs', '2'));
@@ -32,8 +34,8 @@ const loads = process.argv.includes('--loads');
 
 const ws = mkdtempSync(join(tmpdir(), 'bench-timeline-'));
 const home = mkdtempSync(join(tmpdir(), 'bench-timeline-home-'));
-const registry = await startRegistry({});
-const keyless = await startKeyless({ repository: 'org/app', ref: 'refs/heads/main' });
+const services = await startBenchServices(Number(flag('--rtt', '0')));
+const { registryHost, keyless } = services;
 const PASSWORD = 'bench';
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const keyPEM = await encryptCosignKey(privateKey, PASSWORD);
@@ -85,24 +87,18 @@ for (const [mode, inputs, env] of [
   }
 }
 try {
-  for (let i = 0; i < files; i++) {
-    const dir = join(ws, 'deploy', `app-${i % 25}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, `m-${i}.yaml`),
-      `kind: ConfigMap\nname: cm-${i}\nv: ${'v'.repeat(300)}\n`,
-    );
-  }
+  writeBenchTree(ws, files);
+  initCheckout(ws);
   for (let r = 0; r < runs; r++) {
-    writeFileSync(join(ws, 'deploy', 'run.yaml'), `run: ${r}\n`);
+    const sha = commitRun(ws, r);
     for (const [n, v] of variants.entries()) {
       if (only && !v.name.startsWith(only) && v.name !== 'unsigned') continue;
       writeFileSync(marks, '');
       const options = `--require ${preload}${cpuProf ? ` --cpu-prof --cpu-prof-interval=250 --cpu-prof-dir=${cpuProf} --cpu-prof-name=${v.name.replace(' ', '-')}-${r}.cpuprofile` : ''}`;
       const t0 = performance.now();
       const res = await runAction('publish', {
-        inputs: { repository: `${registry.host}/org/tl-${n}`, path: 'deploy', ...v.inputs },
-        env: { ...v.env, NODE_OPTIONS: options },
+        inputs: { repository: `${registryHost}/org/tl-${n}`, path: 'deploy', ...v.inputs },
+        env: { ...v.env, NODE_OPTIONS: options, GITHUB_SHA: sha },
         event: { ref: 'refs/heads/main', repository: { default_branch: 'main' } },
         workspace: ws,
         ...(distDir ? { distDir } : {}),
@@ -121,8 +117,7 @@ try {
     }
   }
 } finally {
-  await registry.stop();
-  await keyless.stop();
+  await services.stop();
   rmSync(ws, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
 }

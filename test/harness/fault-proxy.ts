@@ -15,6 +15,12 @@
 // Responses with an empty body cannot be cut mid-body: those faults then drop the response
 // (counted as `resetAfterApplied`).
 //
+// Latency (`latency`): a remote registry's round trips played on loopback. Every request reaches
+// the registry half a round trip after it arrived and its answer leaves half a round trip after
+// the registry's headers, and the first request of a connection waits `handshakeRtts` round
+// trips more (TCP, then TLS 1.3: what a client pays to reach an HTTPS registry). Bandwidth is not
+// modelled; fault answers go out without the delay.
+//
 // The Host header is passed through unchanged, so registries that build absolute upload
 // `Location`s from it (distribution) point clients back at the proxy.
 import {
@@ -70,6 +76,8 @@ export interface FaultProxyOptions {
   hangMs?: number;
   /** Stop injecting after this many faults in total. Default unlimited. */
   maxFaults?: number;
+  /** Round trips added to every forwarded request (see the file comment). Default none. */
+  latency?: { rttMs: number; handshakeRtts?: number };
 }
 
 export interface InjectedFault {
@@ -182,7 +190,22 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (injected.length > LOG_LIMIT) injected.shift();
   };
 
+  const oneWay = (options.latency?.rttMs ?? 0) / 2;
+  const handshake = (options.latency?.rttMs ?? 0) * (options.latency?.handshakeRtts ?? 2);
+  const opened = new WeakSet<Socket>();
+  /** The answer of a forwarded request, half a round trip after the registry's headers. */
+  const answer = (up: IncomingMessage, res: ServerResponse) =>
+    oneWay > 0 ? later(oneWay, () => pipeResponse(up, res)) : pipeResponse(up, res);
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (oneWay === 0) return handleNow(req, res);
+    // The first request of a connection also waits for its handshakes.
+    const first = !opened.has(req.socket);
+    opened.add(req.socket);
+    later(oneWay + (first ? handshake : 0), () => handleNow(req, res));
+  };
+
+  const handleNow = (req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
     const fault = decide(method, path);
@@ -197,7 +220,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       });
     switch (fault) {
       case undefined:
-        return forward((up) => pipeResponse(up, res));
+        return forward((up) => answer(up, res));
       case 'resetBefore':
         record(method, path, fault);
         return socket.destroy();
@@ -312,7 +335,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});
   });
-  server.on('clientError', (_err, s) => s.destroy());
+  // What a Go registry answers bytes it cannot parse (e.g. a TLS ClientHello: go-containerregistry
+  // tries https first): a 400, which the client takes as "no TLS here" and falls back to http at
+  // once. Dropping the connection instead sends it through a 300 ms wait before the fallback.
+  server.on('clientError', (_err, s: Socket) => {
+    if (s.writable) s.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else s.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -25,26 +25,41 @@ export interface Keyless {
   stop(): Promise<void>;
 }
 
-export async function startKeyless(run: GitHubOIDCOptions = {}): Promise<Keyless> {
+export interface KeylessOptions {
+  /**
+   * Puts something in front of the Sigstore stack (e.g. a fault proxy with latency): given the
+   * stack's `127.0.0.1:<port>`, returns the host clients are given instead.
+   */
+  front?: (stackHost: string) => Promise<{ host: string; stop(): Promise<void> }>;
+}
+
+export async function startKeyless(
+  run: GitHubOIDCOptions = {},
+  options: KeylessOptions = {},
+): Promise<Keyless> {
   const oidc = await startGitHubOIDC(run);
   const stack = await startSigstoreStack({
     trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
   });
+  const front = options.front ? await options.front(new URL(stack.fulcioURL).host) : undefined;
+  // Fulcio and Rekor are one server here (the stack's base URL).
+  const serviceURL = front ? `http://${front.host}` : stack.fulcioURL;
   return {
     oidc,
     stack,
-    inputs: { 'fulcio-url': stack.fulcioURL, 'rekor-url': stack.rekorURL },
+    inputs: { 'fulcio-url': serviceURL, 'rekor-url': serviceURL },
     runnerEnv: { ...oidc.env },
     cosignSignArgs(cosign, options = {}) {
       const args = ['sign', '--yes', '--allow-http-registry'];
       if (!options.fromRunner) args.push('--identity-token', oidc.issueToken());
-      args.push('--fulcio-url', stack.fulcioURL, '--rekor-url', stack.rekorURL);
+      args.push('--fulcio-url', serviceURL, '--rekor-url', serviceURL);
       args.push('--trusted-root', stack.trustedRootPath);
       // cosign v3 would otherwise take its service URLs from the public signing config.
       if (cosign === 'cosign3') args.push('--use-signing-config=false');
       return args;
     },
     async stop() {
+      await front?.stop();
       await stack.stop();
       await oidc.stop();
     },
