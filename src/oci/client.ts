@@ -19,7 +19,7 @@ import {
 import type { Repository } from './reference.js';
 import { Referrers } from './referrers.js';
 import type { RetryOptions } from './retry.js';
-import type { WriteCondition, WriteOutcome } from './shared-tag-types.js';
+import type { SharedTagLimits, WriteCondition, WriteOutcome } from './shared-tag-types.js';
 import { deleteTag, listTags } from './tags.js';
 import { Transport, type TransportOptions } from './transport.js';
 import { type Descriptor, type FetchedManifest, MANIFEST_ACCEPT, MEDIA_TYPE } from './types.js';
@@ -173,11 +173,7 @@ export class RegistryClient {
   }
 
   /** Deadline, signal and round trip for a shared-tag update (also used by the `.sig` writer). */
-  sharedTagLimits(): {
-    deadlineMs?: number;
-    signal?: AbortSignal;
-    roundTripMs: (since: number) => number;
-  } {
+  sharedTagLimits(): SharedTagLimits {
     return this.ctx.sharedTagLimits();
   }
 

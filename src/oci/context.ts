@@ -4,6 +4,7 @@ import type { RegistryClientOptions } from './client.js';
 import { operationSignal } from './deadline.js';
 import { RegistryError } from './errors.js';
 import type { Repository } from './reference.js';
+import type { SharedTagLimits } from './shared-tag-types.js';
 import type { Transport } from './transport.js';
 
 /** Our code (not the registry's) for content whose digest is not the one asked for. */
@@ -37,13 +38,10 @@ export class RepoContext {
    * Deadline, abort signal and the registry's current round trip for a shared-tag update (also
    * used by the `.sig` writer).
    */
-  sharedTagLimits(): {
-    deadlineMs?: number;
-    signal?: AbortSignal;
-    roundTripMs: (since: number) => number;
-  } {
+  sharedTagLimits(): SharedTagLimits {
     return {
       roundTripMs: (since) => this.transport.slowestRoundTripMs(since),
+      quickestRoundTripMs: () => this.transport.quickestRoundTripMs(),
       ...(this.options.sharedTagDeadlineMs ? { deadlineMs: this.options.sharedTagDeadlineMs } : {}),
       ...(this.options.signal ? { signal: this.options.signal } : {}),
     };

@@ -82,6 +82,13 @@ export interface SharedTagOptions<E> {
    */
   roundTripMs?: (since: number) => number;
   /**
+   * The quickest round trip of this registry's recent answers to this process (the transport's
+   * `quickestRoundTripMs`), undefined before two: the freshness rule counts it from the first
+   * read on, instead of waiting for two round trips of this update's own (which cost a HEAD
+   * whenever the first read takes longer than `freshMs`, i.e. on every remote registry).
+   */
+  quickestRoundTripMs?: () => number | undefined;
+  /**
    * Nothing is written before this resolves (e.g. the signed artifact's manifest is stored); the
    * first read goes out at once, or once `ready.sending` settles (the write `ready` waits for is
    * on its way): a read sent long before that write (a signature made while a large layer still
@@ -118,3 +125,9 @@ export class SharedTagError extends OciError {
     super({ code: 'SHARED_TAG_UNCONFIRMED', label, detail: message }, options);
   }
 }
+
+/** What an OCI client passes every shared-tag update of its registry. */
+export type SharedTagLimits = Pick<
+  SharedTagOptions<unknown>,
+  'deadlineMs' | 'signal' | 'roundTripMs' | 'quickestRoundTripMs'
+>;

@@ -85,7 +85,7 @@ async function addEntry<E>(options: SharedTagOptions<E>): Promise<SharedTagResul
   let contended = false;
   let firstRead = true;
   let readyWaited = false;
-  const freshness = new Freshness(freshMs, now);
+  const freshness = new Freshness(freshMs, now, options.quickestRoundTripMs);
 
   /** Waits `ms` unless that passes the deadline; false when there is no time left. */
   const wait = async (ms: number): Promise<boolean> => {

@@ -128,6 +128,16 @@ export class Transport {
   }
 
   /**
+   * The quickest of the same answers, once there are two (undefined before): the registry's
+   * round trip for the freshness rule of a shared-tag write. A held-up process only lengthens a
+   * round trip it measures, so the quickest of several is the network's and the registry's.
+   */
+  quickestRoundTripMs(): number | undefined {
+    if (this.roundTrips.length < 2) return undefined;
+    return Math.min(...this.roundTrips.map((r) => r.ms));
+  }
+
+  /**
    * Sends a request, retrying and authenticating as needed; throws `RegistryAuthError` on 401/403 and
    * `RegistryNetworkError` when the request cannot get a usable answer within its attempts.
    */

@@ -30,3 +30,33 @@ test('freshness: freshMs alone until two round trips are seen, then plus twice t
   t = 331;
   assert.equal(f.fresh(300), false);
 });
+
+test('freshness: the registry round trip known from earlier answers counts from the first read, the quicker of the two', () => {
+  let t = 0;
+  let known: number | undefined;
+  const f = new Freshness(
+    20,
+    () => t,
+    () => known,
+  );
+  t = 21;
+  assert.equal(f.fresh(0), false, 'nothing known: freshMs alone');
+  known = 40;
+  // A remote registry: the first read took 45 ms; 20 + 2 × 40 = 100 ms from its send.
+  t = 145;
+  f.sample(100);
+  t = 200;
+  assert.equal(f.fresh(100), true);
+  t = 201;
+  assert.equal(f.fresh(100), false);
+  // This update's own round trips, once two, count when quicker (a stricter rule, never looser).
+  t = 310;
+  f.sample(300);
+  t = 420;
+  assert.equal(f.fresh(400), true, '20 + 2 × 10 = 40 ms');
+  t = 441;
+  assert.equal(f.fresh(400), false);
+  known = 5;
+  assert.equal(f.fresh(411), true, '20 + 2 × 5 = 30 ms');
+  assert.equal(f.fresh(410), false);
+});

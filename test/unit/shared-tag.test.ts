@@ -354,6 +354,29 @@ test('a read that went stale before the PUT (a held-up process) is checked with 
   assert.deepEqual(tag.entries, ['a', 'b', 'ours']);
 });
 
+test('a first read as slow as the registry (a remote one) needs no HEAD once its round trip is known from earlier answers', async () => {
+  for (const known of [undefined, 40]) {
+    const clock = new Clock();
+    const tag = new Tag(clock, false, 40);
+    tag.put(['a']);
+    const inner = tag.store();
+    let heads = 0;
+    const store: SharedTagStore<string> = {
+      read: inner.read,
+      write: inner.write,
+      head: async () => {
+        heads++;
+        return inner.head?.();
+      },
+    };
+    await addToSharedTag(options(clock, store, 'ours', { quickestRoundTripMs: () => known }));
+    assert.deepEqual(tag.entries, ['a', 'ours']);
+    // A 40 ms read is older than freshMs (20) by the time it is written over: without a known
+    // round trip that costs a HEAD; with one, 20 + 2 × 40 ms covers it.
+    assert.equal(heads, known === undefined ? 1 : 0, `known ${known}`);
+  }
+});
+
 test('a PUT held up on its way out (after the HEAD) is not sent stale: sendIf says no, the tag is checked again', async () => {
   const clock = new Clock();
   const tag = new Tag(clock);
