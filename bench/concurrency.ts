@@ -4,6 +4,7 @@
 // Usage: node --import tsx bench/concurrency.ts [--signers 8] [--rounds 5] [--seed 1]
 //        [--entry publish]   (concurrent publishes of one tree instead of sign runs of one push)
 //        [--entry cosign]    (the same sign race run by the real cosign CLI: what it keeps)
+//        [--rtt MS]          (the registry MS of round trip away: fault-proxy latency)
 import {
   REPORT_HEADER,
   reportRow,
@@ -15,6 +16,7 @@ const signers = Number(flag('--signers', '8'));
 const rounds = Number(flag('--rounds', '5'));
 const seed = Number(flag('--seed', '1'));
 const entryFlag = flag('--entry', 'sign');
+const rtt = Number(flag('--rtt', '0'));
 const entry = entryFlag === 'publish' || entryFlag === 'cosign' ? entryFlag : 'sign';
 
 const rows: string[] = [];
@@ -27,6 +29,7 @@ for (const referrers of [false, true]) {
       rounds,
       seed: seed + rate * 10,
       entry,
+      rttMs: rtt,
     });
     rows.push(reportRow(r));
     console.error(reportRow(r), r.failures.slice(0, 3).join(' | '));
@@ -35,7 +38,7 @@ for (const referrers of [false, true]) {
   }
 }
 console.log(
-  `Concurrent signing (${entry}), ${rounds} rounds × ${signers} signers (seed ${seed})\n`,
+  `Concurrent signing (${entry}), ${rounds} rounds × ${signers} signers (seed ${seed}${rtt ? `, registry ${rtt} ms of round trip away` : ''})\n`,
 );
 console.log(REPORT_HEADER);
 for (const row of rows) console.log(row);

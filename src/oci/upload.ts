@@ -53,10 +53,12 @@ export async function uploadBlob(
   // The HEAD and the upload session's POST go out at once: a new blob (the usual case: every
   // change of the tree is a new layer) costs two round trips instead of three, and a blob the
   // registry has costs one, its unused session left to expire like any abandoned one.
+  // A session opened beforehand (openUpload) is used after the HEAD; its owner settles it.
   let session: Promise<UploadSession> | undefined = options.session;
   if (!options.fresh) {
     const unused = new AbortController();
-    const opening = startSession(ctx, digest, AbortSignal.any([signal, unused.signal]));
+    const opening =
+      options.session ?? startSession(ctx, digest, AbortSignal.any([signal, unused.signal]));
     opening.catch(() => {});
     const abandon = async () => {
       unused.abort(); // not left retrying a POST whose session nobody will use
@@ -100,15 +102,24 @@ export async function uploadBlob(
 
 /** An upload session opened before its blob exists (see openUpload). */
 export interface PendingUpload {
-  /** Uploads a blob the registry cannot have yet (no HEAD) through the opened session. */
-  upload(source: BlobSource, digest: string, size: number): Promise<boolean>;
+  /**
+   * Uploads a blob through the opened session: one the registry cannot have yet without a HEAD;
+   * with `check`, a HEAD first (a blob it has is not sent again; the session is then unused).
+   */
+  upload(
+    source: BlobSource,
+    digest: string,
+    size: number,
+    options?: { check?: boolean },
+  ): Promise<boolean>;
   /** Stops the session's POST if nothing was uploaded, and waits for it to settle. */
   settle(): Promise<void>;
 }
 
 /**
  * Opens an upload session now, for a blob made later (a signature bundle waits for its Rekor
- * entry): only the closing PUT is left for when it exists, one round trip less after it.
+ * entry, an artifact's layer for its build): only the closing PUT is left for when it exists,
+ * one round trip less after it (and, to a remote registry, a connection already open).
  */
 export function openUpload(ctx: RepoContext, what: string): PendingUpload {
   const unused = new AbortController();
@@ -116,9 +127,9 @@ export function openUpload(ctx: RepoContext, what: string): PendingUpload {
   opening.catch(() => {});
   let used = false;
   return {
-    upload: (source, digest, size) => {
+    upload: (source, digest, size, options = {}) => {
       used = true;
-      return uploadBlob(ctx, source, digest, size, { fresh: true, session: opening });
+      return uploadBlob(ctx, source, digest, size, { fresh: !options.check, session: opening });
     },
     settle: async () => {
       if (!used) unused.abort();

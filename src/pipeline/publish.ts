@@ -7,7 +7,13 @@ import type { SignArtifactResult } from '../signing/attach.js';
 import { cosignSignatureTag, SIGSTORE_BUNDLE_V03_MEDIA_TYPE } from '../signing/types.js';
 import { flushIdle, whenIdle } from '../util/idle.js';
 import { diffTree, type TreeDiff } from './diff.js';
-import { type DiffRule, findUnchanged, pushByDigest } from './push.js';
+import {
+  type DiffRule,
+  findUnchanged,
+  type PreparedUploads,
+  prepareUploads,
+  pushByDigest,
+} from './push.js';
 import type { SignStep } from './sign.js';
 import {
   applyTags,
@@ -102,16 +108,20 @@ export async function publishArtifact(
   };
   // When a push follows for sure, the tags are HEADed while the layer is built (reads only):
   // the registry's connections, and its token when it has token auth, are ready for the push.
+  // So is the config blob uploaded and the layer's upload session opened (prepareUploads).
   let heads: Promise<TagHeads> | undefined;
+  let prepared: PreparedUploads | undefined;
   if (!plan.diffTag) {
     warmUp();
     heads = headTags(client, plan.tags);
     heads.catch(() => {});
+    prepared = prepareUploads(client, plan.annotations, plan.format);
   }
   const layer = await (plan.layer ?? buildLayer(plan.build)).catch(async (err: unknown) => {
     warmAbort.abort();
     await warm;
     await heads?.catch(() => {});
+    await prepared?.settle();
     throw err;
   });
   // The tags are looked up while the artifact is pushed and signed (reads only; nothing moves
@@ -123,7 +133,8 @@ export async function publishArtifact(
   // verifiers look only once the manifest is stored. Settled before this returns or throws.
   let signing: Promise<SignArtifactResult> | undefined;
   try {
-    // Before the first registry write: an empty tree must never reach a tag clusters follow.
+    // Before anything a manifest names is written (only the config blob and an upload session
+    // may be): an empty tree must never reach a tag clusters follow.
     steps.built(layer);
     let sign: SignStep | undefined;
     let manifest: ManifestRef | undefined;
@@ -159,32 +170,39 @@ export async function publishArtifact(
       let ready: Promise<void> = Promise.resolve();
       log(`pushing ${layer.digest} (${layer.size} bytes) to ${repository}`);
       try {
-        manifest = await pushByDigest(client, layer, plan.annotations, plan.format, {
-          onDigest: (subject) => {
-            early = lookupTags(client, subject.digest, plan.tags, 'overwrite', heads);
-            early.catch(() => {});
-            // The signature's work (sigstore-js loading, Rekor, its blobs) starts once the
-            // artifact's own first requests are on their way: on this thread it would otherwise
-            // hold them up, and the artifact's manifest is what the signature waits for.
-            ready = new Promise<void>((go) => setImmediate(go)).then(async () => {
-              const s = await signer;
-              sign = s;
-              if (!s) return;
-              warmUp();
-              signing = s(
-                client,
-                subject.digest,
-                { mediaType: subject.mediaType, size: subject.size },
-                stored,
-              );
-              signing.catch(() => {});
-              await s.ready; // a cosign key: its signature's blobs go out while it is decrypted
-            });
+        manifest = await pushByDigest(
+          client,
+          layer,
+          plan.annotations,
+          plan.format,
+          {
+            onDigest: (subject) => {
+              early = lookupTags(client, subject.digest, plan.tags, 'overwrite', heads);
+              early.catch(() => {});
+              // The signature's work (sigstore-js loading, Rekor, its blobs) starts once the
+              // artifact's own first requests are on their way: on this thread it would otherwise
+              // hold them up, and the artifact's manifest is what the signature waits for.
+              ready = new Promise<void>((go) => setImmediate(go)).then(async () => {
+                const s = await signer;
+                sign = s;
+                if (!s) return;
+                warmUp();
+                signing = s(
+                  client,
+                  subject.digest,
+                  { mediaType: subject.mediaType, size: subject.size },
+                  stored,
+                );
+                signing.catch(() => {});
+                await s.ready; // a cosign key: its signature's blobs go out while it is decrypted
+              });
+            },
+            // A bad signing input (e.g. a wrong key password) fails before the manifest is stored.
+            beforeManifest: () => ready,
+            sendingManifest: () => sending(),
           },
-          // A bad signing input (e.g. a wrong key password) fails before the manifest is stored.
-          beforeManifest: () => ready,
-          sendingManifest: () => sending(),
-        });
+          prepared,
+        );
         storedOk();
       } catch (err) {
         sending();
@@ -238,6 +256,7 @@ export async function publishArtifact(
     await warm;
     await (early as Promise<unknown> | undefined)?.catch(() => {});
     await heads?.catch(() => {});
+    await prepared?.settle();
     await (signing as Promise<unknown> | undefined)?.catch(() => {});
     await layer.cleanup();
   }

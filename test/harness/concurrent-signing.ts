@@ -42,6 +42,8 @@ export interface ConcurrencyOptions {
    * v3 for the bundle; `both` runs the two one after the other); success is exit status 0.
    */
   entry?: 'sign' | 'publish' | 'cosign';
+  /** Round trip the proxy adds to every request (a remote registry; fault-proxy `latency`). */
+  rttMs?: number;
 }
 
 export interface ConcurrencyReport {
@@ -96,7 +98,14 @@ export async function runConcurrentSigning(
       : [];
   const registry = await startFaultyRegistry(
     { referrers: options.referrers },
-    { seed: options.seed, rules, retryAfterSeconds: 1, stallMs: 1500, hangMs: 1500 },
+    {
+      seed: options.seed,
+      rules,
+      retryAfterSeconds: 1,
+      stallMs: 1500,
+      hangMs: 1500,
+      ...(options.rttMs ? { latency: { rttMs: options.rttMs } } : {}),
+    },
   );
   const ws = mkdtempSync(join(tmpdir(), 'ws-concurrency-'));
   const report: ConcurrencyReport = {
