@@ -44,7 +44,6 @@ const ws = mkdtempSync(join(tmpdir(), 'bench-pipeline-'));
 const home = mkdtempSync(join(tmpdir(), 'bench-home-'));
 const services = await startBenchServices(rtt);
 const { registryHost, keyless } = services;
-const { oidc, stack } = keyless;
 const PASSWORD = 'bench';
 const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const keyPEM = await encryptCosignKey(privateKey, PASSWORD);
@@ -83,11 +82,11 @@ type Variant = {
   distDir?: string;
 };
 const UNSIGNED = 'unsigned (sign: false)';
-const keylessInputs = { 'fulcio-url': stack.fulcioURL, 'rekor-url': stack.rekorURL };
+const keylessInputs = keyless.inputs;
 const keyInputs = { 'cosign-key': keyPEM, 'cosign-key-password': PASSWORD };
 const ours: Variant[] = [{ name: UNSIGNED, inputs: { sign: 'false' }, env: {} }];
 for (const [mode, inputs, env] of [
-  ['keyless', keylessInputs, oidc.env],
+  ['keyless', keylessInputs, keyless.runnerEnv],
   ['key', keyInputs, {}],
 ] as const) {
   for (const format of ['both', 'cosign-v2', 'cosign-v3']) {

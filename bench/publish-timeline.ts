@@ -75,7 +75,7 @@ process.on('exit', () => { mark('exit'); fs.appendFileSync(out, lines.join('\\n'
 type Variant = { name: string; inputs: Record<string, string>; env: Record<string, string> };
 const variants: Variant[] = [{ name: 'unsigned', inputs: { sign: 'false' }, env: {} }];
 for (const [mode, inputs, env] of [
-  ['keyless', keyless.inputs, keyless.oidc.env],
+  ['keyless', keyless.inputs, keyless.runnerEnv],
   ['key', { 'cosign-key': keyPEM, 'cosign-key-password': PASSWORD }, {}],
 ] as const) {
   for (const format of ['both', 'cosign-v2', 'cosign-v3']) {

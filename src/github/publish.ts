@@ -125,6 +125,10 @@ export async function publish(
   // Every path from here builds and sends requests: the encoder and the HTTP client load while
   // git runs, not when the build or the first request needs them.
   input.connection.client.transport.prepare();
+  // A push follows (no fork, no diff-tag): the tags' HEADs (two by default), the config blob's
+  // HEAD and POST and the layer's session go out at once while the layer is built.
+  if (!pr?.fromFork && !input.diffTag)
+    input.connection.client.transport.preconnect(Math.min(8, (input.tags?.length ?? 2) + 3));
   prepareBuild();
   // When a push follows for sure (no fork, no diff-tag), the signer is set up and keyless
   // signing's OIDC token and Fulcio certificate are asked now, while git runs and the layer is

@@ -115,6 +115,15 @@ export class Transport {
   }
 
   /**
+   * Opens `count` connections to the registry now for the requests about to go out at once
+   * (publish: the tags' HEADs, the config blob, the layer's session), so their handshakes are
+   * paid while git runs and the layer is built (Dispatcher.preconnect).
+   */
+  preconnect(count: number): void {
+    this.dispatcher.preconnect(this.baseUrl, count);
+  }
+
+  /**
    * The slowest of the last few answered requests with small bodies answered since `since` (an
    * epoch time in ms; 0 before any): how long this registry, the network and this machine take
    * to answer right now, without retry sleeps or upload time. Shared-tag writers size their

@@ -14,6 +14,7 @@ import {
   HttpStatusError,
   NetworkError,
   postJSON,
+  proxyAgent,
   type RetryOptions,
   redactTokens,
 } from './http.js';
@@ -43,10 +44,17 @@ export class KeylessSigner extends BundleSigner {
   readonly kind = 'keyless' as const;
   private readonly fulcio: FulcioKeyHolder;
 
+  private readonly fulcioURL: string;
+  private readonly rekorURL: string;
+  private preconnected = false;
+
   constructor(options: KeylessSignerOptions) {
     const fulcio = new FulcioKeyHolder(options);
-    super(fulcio, { ...options, rekorURL: options.rekorURL || DEFAULT_REKOR_URL });
+    const rekorURL = options.rekorURL || DEFAULT_REKOR_URL;
+    super(fulcio, { ...options, rekorURL });
     this.fulcio = fulcio;
+    this.fulcioURL = options.fulcioURL || DEFAULT_FULCIO_URL;
+    this.rekorURL = rekorURL;
   }
 
   identity(): CertificateIdentity | undefined {
@@ -57,7 +65,18 @@ export class KeylessSigner extends BundleSigner {
     return undefined;
   }
 
+  /**
+   * Asks for the certificate now (see FulcioKeyHolder.warmUp), with connections to Fulcio and
+   * Rekor opened meanwhile: their handshakes are paid while the OIDC token is fetched and the
+   * layer built, not by the certificate's and the log entry's requests (on a runner, two round
+   * trips to each service off the signature's path).
+   */
   warmUp(signal?: AbortSignal): Promise<void> {
+    if (!this.preconnected) {
+      this.preconnected = true;
+      proxyAgent().preconnect(this.fulcioURL, 1);
+      proxyAgent().preconnect(this.rekorURL, 1);
+    }
     return this.fulcio.warmUp(signal);
   }
 }

@@ -17,8 +17,9 @@
 //
 // Latency (`latency`): a remote registry's round trips played on loopback. Every request reaches
 // the registry half a round trip after it arrived and its answer leaves half a round trip after
-// the registry's headers, and the first request of a connection waits `handshakeRtts` round
-// trips more (TCP, then TLS 1.3: what a client pays to reach an HTTPS registry). Bandwidth is not
+// the registry's headers; a connection carries no request before `handshakeRtts` round trips
+// after it was opened (TCP, then TLS 1.3: what a client pays to reach an HTTPS registry), so a
+// connection opened ahead of its first request has paid them by then. Bandwidth is not
 // modelled; fault answers go out without the delay.
 //
 // The Host header is passed through unchanged, so registries that build absolute upload
@@ -192,17 +193,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   const oneWay = (options.latency?.rttMs ?? 0) / 2;
   const handshake = (options.latency?.rttMs ?? 0) * (options.latency?.handshakeRtts ?? 2);
-  const opened = new WeakSet<Socket>();
+  /** When each connection's handshakes are done (opened + handshakeRtts round trips). */
+  const usable = new WeakMap<Socket, number>();
   /** The answer of a forwarded request, half a round trip after the registry's headers. */
   const answer = (up: IncomingMessage, res: ServerResponse) =>
     oneWay > 0 ? later(oneWay, () => pipeResponse(up, res)) : pipeResponse(up, res);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     if (oneWay === 0) return handleNow(req, res);
-    // The first request of a connection also waits for its handshakes.
-    const first = !opened.has(req.socket);
-    opened.add(req.socket);
-    later(oneWay + (first ? handshake : 0), () => handleNow(req, res));
+    // A request on a connection still in its handshakes could not have been sent yet.
+    const wait = Math.max(0, (usable.get(req.socket) ?? 0) - performance.now());
+    later(oneWay + wait, () => handleNow(req, res));
   };
 
   const handleNow = (req: IncomingMessage, res: ServerResponse) => {
@@ -331,6 +332,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const server: Server = createServer(handle);
   server.keepAliveTimeout = 5000;
   server.on('connection', (s: Socket) => {
+    usable.set(s, performance.now() + handshake);
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});

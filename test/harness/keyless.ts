@@ -27,10 +27,11 @@ export interface Keyless {
 
 export interface KeylessOptions {
   /**
-   * Puts something in front of the Sigstore stack (e.g. a fault proxy with latency): given the
-   * stack's `127.0.0.1:<port>`, returns the host clients are given instead.
+   * Puts something in front of each service (e.g. a fault proxy with latency): given its
+   * `127.0.0.1:<port>`, returns the host clients are given instead. Called once each for Fulcio,
+   * Rekor (one server here, two hosts as in the real world) and the OIDC endpoint.
    */
-  front?: (stackHost: string) => Promise<{ host: string; stop(): Promise<void> }>;
+  front?: (host: string) => Promise<{ host: string; stop(): Promise<void> }>;
 }
 
 export async function startKeyless(
@@ -41,25 +42,34 @@ export async function startKeyless(
   const stack = await startSigstoreStack({
     trustedIssuers: [{ issuer: GITHUB_OIDC_ISSUER, publicKey: oidc.publicKey }],
   });
-  const front = options.front ? await options.front(new URL(stack.fulcioURL).host) : undefined;
-  // Fulcio and Rekor are one server here (the stack's base URL).
-  const serviceURL = front ? `http://${front.host}` : stack.fulcioURL;
+  const fronts: { stop(): Promise<void> }[] = [];
+  /** `url` with its host replaced by a front's (the same URL without fronts). */
+  const via = async (url: string) => {
+    if (!options.front) return url;
+    const host = new URL(url).host;
+    const front = await options.front(host);
+    fronts.push(front);
+    return url.replace(host, front.host);
+  };
+  const fulcioURL = await via(stack.fulcioURL);
+  const rekorURL = await via(stack.rekorURL);
+  const tokenURL = await via(oidc.env.ACTIONS_ID_TOKEN_REQUEST_URL);
   return {
     oidc,
     stack,
-    inputs: { 'fulcio-url': serviceURL, 'rekor-url': serviceURL },
-    runnerEnv: { ...oidc.env },
+    inputs: { 'fulcio-url': fulcioURL, 'rekor-url': rekorURL },
+    runnerEnv: { ...oidc.env, ACTIONS_ID_TOKEN_REQUEST_URL: tokenURL },
     cosignSignArgs(cosign, options = {}) {
       const args = ['sign', '--yes', '--allow-http-registry'];
       if (!options.fromRunner) args.push('--identity-token', oidc.issueToken());
-      args.push('--fulcio-url', serviceURL, '--rekor-url', serviceURL);
+      args.push('--fulcio-url', fulcioURL, '--rekor-url', rekorURL);
       args.push('--trusted-root', stack.trustedRootPath);
       // cosign v3 would otherwise take its service URLs from the public signing config.
       if (cosign === 'cosign3') args.push('--use-signing-config=false');
       return args;
     },
     async stop() {
-      await front?.stop();
+      for (const f of fronts) await f.stop();
       await stack.stop();
       await oidc.stop();
     },

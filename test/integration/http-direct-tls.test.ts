@@ -23,6 +23,8 @@ describe('node:https without a proxy', requireTools('openssl'), () => {
   let ca: string;
   let script: string;
   let handshakes = 0;
+  let lastHandshakeAt = 0;
+  let firstRequestAt: number | undefined;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'direct-tls-'));
@@ -31,11 +33,15 @@ describe('node:https without a proxy', requireTools('openssl'), () => {
     server = createServer(
       { cert: readFileSync(made.certificate), key: readFileSync(made.key) },
       (req, res) => {
+        firstRequestAt ??= performance.now();
         req.resume();
         res.end(`hello ${req.method}`);
       },
     );
-    server.on('secureConnection', () => handshakes++);
+    server.on('secureConnection', () => {
+      handshakes++;
+      lastHandshakeAt = performance.now();
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v2/`;
     script = join(dir, 'client.mts');
@@ -45,10 +51,24 @@ describe('node:https without a proxy', requireTools('openssl'), () => {
 import { failureOf } from ${JSON.stringify(join(REPO, 'src/oci/failures.ts'))};
 const dispatcher = new Dispatcher();
 const out = { proxied: dispatcher.proxied, answers: [] as string[], failure: '' };
+const mode = process.argv[3] ?? 'serial';
 try {
-  for (const method of ['GET', 'POST']) {
-    const res = await httpRequest(process.argv[2]!, { method, headers: {}, body: method === 'POST' ? 'x' : undefined, dispatcher, idleTimeoutMs: 5000 });
-    out.answers.push(res.status + ' ' + (await res.text()));
+  if (mode === 'serial') {
+    for (const method of ['GET', 'POST']) {
+      const res = await httpRequest(process.argv[2]!, { method, headers: {}, body: method === 'POST' ? 'x' : undefined, dispatcher, idleTimeoutMs: 5000 });
+      out.answers.push(res.status + ' ' + (await res.text()));
+    }
+  } else {
+    // Two connections opened ahead; 'settled': used once their handshakes are done, 'at-once':
+    // while they are still in them (a PUT's sendIf must then wait for the handshake).
+    dispatcher.preconnect(process.argv[2]!, 2);
+    if (mode === 'settled') await new Promise((r) => setTimeout(r, 300));
+    const asked: string[] = [];
+    const answers = await Promise.all(['PUT', 'POST'].map(async (method) => {
+      const res = await httpRequest(process.argv[2]!, { method, headers: {}, body: 'x', dispatcher, idleTimeoutMs: 5000, sendIf: () => { asked.push(method); return true; } });
+      return res.status + ' ' + (await res.text());
+    }));
+    out.answers.push(...answers, 'asked ' + asked.sort().join(' '));
   }
 } catch (err) {
   out.failure = failureOf(err);
@@ -64,11 +84,11 @@ console.log(JSON.stringify(out));
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const client = async (extra: Record<string, string>) => {
+  const client = async (extra: Record<string, string>, mode = 'serial') => {
     const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...extra };
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', script, url],
+      ['--import', 'tsx', script, url, mode],
       { cwd: REPO, env, timeout: 30_000 },
     );
     return JSON.parse(stdout) as { proxied: boolean; answers: string[]; failure: string };
@@ -89,4 +109,26 @@ console.log(JSON.stringify(out));
     const out = await client({});
     assert.deepEqual(out, { proxied: false, answers: [], failure: 'certificate' });
   });
+
+  // Dispatcher.preconnect (publish opens the registry's, Fulcio's and Rekor's connections while
+  // the layer is built): the requests after it use those connections, none is opened anew.
+  for (const mode of ['settled', 'at-once']) {
+    test(`preconnect, requests ${mode === 'settled' ? 'after the handshakes' : 'during them'}: both over the two connections opened ahead, sendIf asked`, async () => {
+      handshakes = 0;
+      firstRequestAt = undefined;
+      const out = await client({ NODE_EXTRA_CA_CERTS: ca }, mode);
+      assert.deepEqual(out, {
+        proxied: false,
+        answers: ['200 hello PUT', '200 hello POST', 'asked POST PUT'],
+        failure: '',
+      });
+      assert.equal(handshakes, 2, 'no connection opened besides the two ahead');
+      // Opened ahead: both handshakes were done long before the first request came.
+      if (mode === 'settled')
+        assert.ok(
+          (firstRequestAt ?? 0) - lastHandshakeAt > 200,
+          `${firstRequestAt} vs ${lastHandshakeAt}`,
+        );
+    });
+  }
 });
