@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import { pipeline, Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type * as Undici from 'undici';
+import { keptAlive, openAhead } from './agents.js';
 
 /** The HTTPS_PROXY / HTTP_PROXY variables undici's EnvHttpProxyAgent reads, either case. */
 function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -41,10 +42,10 @@ export class Dispatcher {
    */
   nodeAgent(protocol: string): HttpAgent {
     if (protocol === 'https:') {
-      this.#https ??= keptAlive(new HttpsAgent({ keepAlive: true }));
+      this.#https ??= keptAlive(new HttpsAgent({ keepAlive: true }), true);
       return this.#https;
     }
-    this.#http ??= keptAlive(new HttpAgent({ keepAlive: true }));
+    this.#http ??= keptAlive(new HttpAgent({ keepAlive: true }), false);
     return this.#http;
   }
 
@@ -55,96 +56,15 @@ export class Dispatcher {
   }
 
   /**
-   * Opens `count` more connections to `url`'s host for requests to come (the agent hands them out
-   * before it opens new ones): a remote service's TCP and TLS handshakes, two round trips, are
-   * then paid while this process does other work (git, the build, the OIDC token), not by the
-   * first requests. Not through a proxy (its agent opens its own tunnels). Sends nothing; an
-   * unused or failed one is dropped, closes after the idle timeout and keeps no process alive.
+   * Opens `count` more connections to `url`'s host for requests to come (agents.ts): a remote
+   * service's TCP and TLS handshakes are then paid while this process does other work (git, the
+   * build, the OIDC token), not by the first requests. Not through a proxy (its agent opens its
+   * own tunnels). Sends nothing.
    */
   preconnect(url: string, count: number): void {
     if (this.proxied) return;
-    const u = new URL(url);
-    const agent = this.nodeAgent(u.protocol) as HttpAgent & { [AHEAD]?: Ahead };
-    const ahead = agent[AHEAD];
-    if (!ahead) return;
-    const host = u.hostname.replace(/^\[|\]$/g, '');
-    const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
-    ahead.open(host, port, count);
+    openAhead(this.nodeAgent(new URL(url).protocol), url, count);
   }
-}
-
-const AHEAD = Symbol('connections opened ahead');
-
-/** Connections opened before their first request, per `host:port`, taken by the agent. */
-class Ahead {
-  readonly #open = new Map<string, Socket[]>();
-  readonly #drops = new WeakMap<Socket, () => void>();
-  constructor(
-    private readonly create: (options: object) => Socket,
-    private readonly tls: boolean,
-  ) {}
-
-  open(host: string, port: number, count: number): void {
-    const key = `${host}:${port}`;
-    const list = this.#open.get(key) ?? [];
-    this.#open.set(key, list);
-    for (let i = 0; i < count; i++) {
-      // As the agent connects: SNI with the host name (never with an address).
-      const address = /^[\d.]+$/.test(host) || host.includes(':');
-      const socket = this.create({
-        host,
-        port,
-        ...(this.tls && !address ? { servername: host } : {}),
-      });
-      const drop = () => socket.destroy();
-      socket.unref();
-      socket.setTimeout(IDLE_CONNECTION_MS, drop);
-      socket.on('error', drop);
-      this.#drops.set(socket, drop);
-      list.push(socket);
-    }
-  }
-
-  /** A connection opened ahead for `host:port`, still usable, or undefined. */
-  take(host: string | null | undefined, port: unknown): Socket | undefined {
-    const list = this.#open.get(`${host}:${Number(port)}`);
-    for (let s = list?.shift(); s; s = list?.shift()) {
-      if (s.destroyed) continue;
-      // From here the request's and the agent's handlers own it.
-      const drop = this.#drops.get(s);
-      if (drop) {
-        s.off('timeout', drop);
-        s.off('error', drop);
-      }
-      s.setTimeout(0);
-      s.ref();
-      return s;
-    }
-    return undefined;
-  }
-}
-
-/**
- * Idle connections close after 4 s, as undici's do: Node's agent keeps them forever by default,
- * and one reused just as the server closes it (proxies and load balancers close idle ones after
- * about a minute) fails the request on it. The agent's own 'free' handler runs first and arms
- * the socket's timer; the agent destroys a free socket when it fires.
- */
-const IDLE_CONNECTION_MS = 4000;
-function keptAlive<A extends HttpAgent>(agent: A): A {
-  agent.on('free', (socket: Socket) => socket.setTimeout(IDLE_CONNECTION_MS));
-  // Connections opened ahead (Dispatcher.preconnect) go first; the agent's own otherwise.
-  const create = agent.createConnection.bind(agent);
-  // With the agent's own options, as it connects (none today but keep-alive; TLS ones if added).
-  const options = (agent as { options?: object }).options ?? {};
-  const ahead = new Ahead(
-    (o) => create({ ...options, ...o }) as Socket,
-    agent instanceof HttpsAgent,
-  );
-  Object.assign(agent, { [AHEAD]: ahead });
-  agent.createConnection = (options, callback) =>
-    ahead.take(options.host, options.port) ?? create(options, callback);
-  return agent;
 }
 
 /**
