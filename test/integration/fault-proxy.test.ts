@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { request } from 'undici';
 import {
@@ -195,6 +195,84 @@ describe('fault proxy: fault shapes', () => {
     assert.deepEqual(a.log, b.log);
     assert.notDeepEqual(a.log, c.log);
     assert.ok(a.n > 15 && a.n < 45, `30% of 100 → ${a.n}`);
+  });
+});
+
+describe('fault proxy: latency and what it answers bytes it cannot parse', () => {
+  let upstream: Server;
+  let upHost: string;
+  before(async () => {
+    upstream = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+    upHost = `127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await new Promise<void>((r) => upstream.close(() => r()));
+  });
+
+  /** Sends `requests` GETs one after the other on one new connection; each one's ms. */
+  const timed = (host: string, requests: number, openedAheadMs = 0) =>
+    new Promise<number[]>((resolve, reject) => {
+      const [h, port] = host.split(':');
+      const times: number[] = [];
+      const socket = connect(Number(port), h, () => {
+        let sent = 0;
+        let t = 0;
+        let buffered = '';
+        const send = () => {
+          t = performance.now();
+          sent++;
+          socket.write(`GET /x HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+        };
+        socket.on('data', (d: Buffer) => {
+          buffered += d.toString();
+          if (!buffered.endsWith('ok')) return;
+          buffered = '';
+          times.push(performance.now() - t);
+          if (sent < requests) send();
+          else {
+            socket.end();
+            resolve(times);
+          }
+        });
+        setTimeout(send, openedAheadMs);
+      });
+      socket.on('error', reject);
+    });
+
+  test("a round trip per request, and two more for a connection's handshakes, counted from when it was opened", async () => {
+    const p = await startFaultProxy({ upstream: upHost, seed: 1, latency: { rttMs: 60 } });
+    try {
+      const [first, second] = await timed(p.host, 2);
+      assert.ok(first !== undefined && first >= 60 * 3 - 5, `first request ${first} ms`);
+      assert.ok(second !== undefined && second >= 60 - 5 && second < 60 * 3, `second ${second} ms`);
+      // A connection opened 200 ms before its first request has paid its handshakes by then.
+      const [ahead] = await timed(p.host, 1, 200);
+      assert.ok(ahead !== undefined && ahead >= 60 - 5 && ahead < 60 * 3, `ahead ${ahead} ms`);
+    } finally {
+      await p.stop();
+    }
+  });
+
+  test('a TLS ClientHello is answered 400, as a Go registry answers it (clients fall back to http at once)', async () => {
+    const p = await startFaultProxy({ upstream: upHost, seed: 1 });
+    try {
+      const [h, port] = p.host.split(':');
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), h, () =>
+          socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03])),
+        );
+        let got = '';
+        socket.on('data', (d: Buffer) => {
+          got += d.toString();
+        });
+        socket.on('close', () => resolve(got));
+        socket.on('error', reject);
+      });
+      assert.match(answer, /^HTTP\/1\.1 400 /);
+    } finally {
+      await p.stop();
+    }
   });
 });
 
